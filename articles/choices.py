@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class SourceKind(models.TextChoices):
+    NEWS = "news", "News"
+    OFFICIAL = "official", "Official"
+    OTHER = "other", "Other"
+
+
+class PublishedSource(models.TextChoices):
+    GIVEN = "given", "Given"
+    METADATA = "metadata", "From page metadata"
+    INFERRED = "inferred", "Inferred from the text"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ArticleStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

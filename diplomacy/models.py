@@ -1,0 +1,307 @@
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.urls import reverse
+
+from articles.models import Article
+from diplomacy.choices import (
+    DatePrecision,
+    EvidenceField,
+    LocationKind,
+    MeetingKind,
+    MeetingStatus,
+    MentionKind,
+    PersonReviewState,
+    ReviewState,
+    Side,
+)
+from diplomacy.querysets import LocationQuerySet, MeetingQuerySet, OfficeQuerySet
+
+
+def alias_list():
+    return ArrayField(models.CharField(max_length=200), default=list, blank=True)
+
+
+class Person(models.Model):
+    """Someone who takes part in meetings: an official, a leader, an envoy."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2")
+    aliases = alias_list()
+    review_state = models.CharField(
+        max_length=20, choices=PersonReviewState.choices, default=PersonReviewState.CONFIRMED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        indexes = [GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="person_name_trgm")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("diplomacy:person", args=[self.slug])
+
+
+class Office(models.Model):
+    """A post a person held between two dates: the role-at-date behind "the foreign minister"."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="offices")
+    role = models.SlugField(max_length=60, help_text="Role key, e.g. foreign-minister")
+    title = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, help_text="Government served, ISO alpha-2")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [models.Index(fields=["role", "country"], name="office_role_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "role", "country", "start_date"], name="office_unique_term"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="office_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.person})"
+
+
+class Location(models.Model):
+    """A venue, city, country or region; parents let a country include its cities."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=LocationKind.choices)
+    country = models.CharField(max_length=2, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    aliases = alias_list()
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="location_name_trgm")]
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(models.Model):
+    """A subject of talks (Taiwan, fentanyl, …); analysts add topics and re-run extraction."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    keywords = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("diplomacy:topic", args=[self.slug])
+
+
+class Meeting(models.Model):
+    """One engagement between the two sides, merged from every text that reports it."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True)
+    kind = models.CharField(max_length=20, choices=MeetingKind.choices, default=MeetingKind.MEETING)
+    status = models.CharField(
+        max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.HELD
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
+    )
+    location_note = models.CharField(max_length=300, blank=True)
+    announced = models.BooleanField(
+        null=True, blank=True, help_text="Announced beforehand (yes), disclosed afterwards (no)"
+    )
+    participants = models.ManyToManyField(
+        Person, through="Participation", related_name="meetings", blank=True
+    )
+    topics = models.ManyToManyField(
+        Topic, through="MeetingTopic", related_name="meetings", blank=True
+    )
+    summary = models.TextField(blank=True)
+    review_state = models.CharField(
+        max_length=20, choices=ReviewState.choices, default=ReviewState.AUTO
+    )
+    locked_fields = ArrayField(
+        models.CharField(max_length=30),
+        default=list,
+        blank=True,
+        help_text="Fields a curator fixed; extraction never overwrites them.",
+    )
+    first_reported_at = models.DateTimeField(null=True, blank=True)
+    # Kept up to date by the merge service so lists need no aggregate over evidence.
+    article_count = models.PositiveIntegerField(default=0, editable=False)
+    evidence_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("location_note", "summary", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["-start_date", "-id"], name="meeting_start_idx"),
+            models.Index(fields=["end_date"], name="meeting_end_idx"),
+            GinIndex(fields=["search_vector"], name="meeting_search_gin"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="meeting_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("diplomacy:meeting", args=[self.slug])
+
+
+class Participation(models.Model):
+    """A person at a meeting, with the role they held then and the side they spoke for."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="participations")
+    role = models.CharField(max_length=200, blank=True)
+    side = models.CharField(max_length=10, choices=Side.choices, default=Side.OTHER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="participation_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.person} at {self.meeting}"
+
+
+class MeetingTopic(models.Model):
+    """A topic discussed at a meeting."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="meeting_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="meeting_topics")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "topic"], name="meeting_topic_unique")
+        ]
+        indexes = [models.Index(fields=["topic", "meeting"], name="meeting_topic_topic_idx")]
+
+    def __str__(self):
+        return f"{self.topic} at {self.meeting}"
+
+
+class Evidence(models.Model):
+    """A sentence of an article that supports fields of a meeting."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="evidence")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="evidence")
+    quote = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    fields = ArrayField(
+        models.CharField(max_length=20, choices=EvidenceField.choices), default=list
+    )
+    claims = models.JSONField(
+        default=dict, blank=True, help_text="The values this sentence claims, by field."
+    )
+    conflicting = models.BooleanField(
+        default=False, help_text="Claims differ from a curated value of the meeting."
+    )
+    confidence = models.FloatField(default=0.5)
+    extractor_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["article_id", "start"]
+        indexes = [
+            models.Index(fields=["meeting", "article"], name="evidence_meeting_idx"),
+            models.Index(fields=["article"], name="evidence_article_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "meeting", "start"], name="evidence_unique_sentence"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="evidence_span"
+            ),
+        ]
+
+    def __str__(self):
+        return self.quote[:80]
+
+
+class Mention(models.Model):
+    """A person, place, topic or date found in an article, with its span in the body."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
+    kind = models.CharField(max_length=10, choices=MentionKind.choices)
+    text = models.CharField(max_length=300)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions"
+    )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions"
+    )
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions"
+    )
+    value = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["article_id", "start"]
+        indexes = [
+            models.Index(fields=["article", "start"], name="mention_article_idx"),
+            models.Index(fields=["topic", "article"], name="mention_topic_idx"),
+            models.Index(fields=["person"], name="mention_person_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "kind", "start", "end"], name="mention_unique_span"
+            )
+        ]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,1 @@
+"""React to articles being stored: articles announces, diplomacy extracts."""
