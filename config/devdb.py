@@ -161,11 +161,8 @@ def _pg_ctl_start(account: pwd.struct_passwd | None) -> None:
             "-c synchronous_commit=off",
         ]
     )
-    result = _run(
-        [binary("pg_ctl"), "start", "-D", str(DATA_DIR), "-l", str(LOG_FILE), "-w", "-t", "60"]
-        + ["-o", options],
-        account,
-    )
+    command = [binary("pg_ctl"), "start", "-D", str(DATA_DIR), "-l", str(LOG_FILE)]
+    result = _run([*command, "-w", "-t", "60", "-o", options], account)
     if result.returncode != 0:
         log_tail = LOG_FILE.read_text(errors="replace")[-2000:] if LOG_FILE.exists() else ""
         raise EmbeddedDatabaseError(
