@@ -1,0 +1,173 @@
+"""Writes for articles: every channel (API, form, command, URL, feed) stores text through here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.choices import ArticleStatus, PublishedSource, SourceKind
+from articles.exceptions import IngestError, TextTooLarge
+from articles.models import Article, Source
+from articles.signals import article_stored
+from articles.text import content_hash, control_share, normalise_body
+
+logger = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 500
+EARLIEST_PUBLICATION = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    article: Article
+    created: bool
+
+
+def source_get_or_create(name: str, kind: str = SourceKind.NEWS) -> Source:
+    """Return the source with this name (matched by slug), creating it when new."""
+    name = " ".join(name.split())[:200]
+    slug = slugify(name)[:200]
+    if not slug:
+        raise IngestError(f"The source name {name!r} has no letters or digits.")
+    source = Source.objects.filter(slug=slug).first()
+    if source is not None:
+        return source
+    try:
+        with transaction.atomic():
+            return Source.objects.create(name=name, slug=slug, kind=kind)
+    except IntegrityError:  # created by a concurrent submission
+        return Source.objects.get(slug=slug)
+
+
+def _clean_body(body: str) -> str:
+    if len(body) > settings.ARTICLE_MAX_CHARS * 2:
+        raise TextTooLarge(_too_large_message(len(body)))
+    if control_share(body) > 0.01:
+        raise IngestError("The text contains binary data (control characters); send plain text.")
+    cleaned = normalise_body(body)
+    if not cleaned:
+        raise IngestError("The text is empty.")
+    if len(cleaned) > settings.ARTICLE_MAX_CHARS:
+        raise TextTooLarge(_too_large_message(len(cleaned)))
+    return cleaned
+
+
+def _too_large_message(length: int) -> str:
+    return (
+        f"The text has {length:,} characters; the limit is {settings.ARTICLE_MAX_CHARS:,}. "
+        "Split it into several articles."
+    )
+
+
+def _clean_url(url: str) -> str:
+    url = url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise IngestError(f"{url[:200]!r} is not an http or https URL.") from None
+    if len(url) > 2000:
+        raise IngestError("The URL is longer than 2,000 characters.")
+    return url
+
+
+def _clean_published(published_at: date | datetime | None) -> datetime | None:
+    if published_at is None:
+        return None
+    if not isinstance(published_at, datetime):
+        published_at = datetime.combine(published_at, time(12, 0))
+    if timezone.is_naive(published_at):
+        published_at = timezone.make_aware(published_at, timezone.UTC)
+    if published_at.date() < EARLIEST_PUBLICATION:
+        raise IngestError("The publication date is before 1900.")
+    if published_at > timezone.now() + timezone.timedelta(days=2):
+        raise IngestError("The publication date is in the future.")
+    return published_at
+
+
+def article_ingest(
+    *,
+    body: str | None = None,
+    url: str | None = None,
+    title: str = "",
+    published_at: date | datetime | None = None,
+    source: str | Source | None = None,
+    published_source: str | None = None,
+) -> IngestOutcome:
+    """Store a new article, or return the existing one with the same text or URL.
+
+    With a body the article is ready for extraction; with only a URL it waits for its fetch.
+    Processing starts after the transaction commits.
+    """
+    if not (body and body.strip()) and not (url and url.strip()):
+        raise IngestError("Send the article's text (body) or its address (url).")
+    cleaned_url = _clean_url(url) if url and url.strip() else None
+    cleaned_body = _clean_body(body) if body is not None and body.strip() else None
+    published = _clean_published(published_at)
+    if published_source is None:
+        published_source = PublishedSource.GIVEN if published else PublishedSource.UNKNOWN
+    title = " ".join((title or "").split())[:MAX_TITLE_CHARS]
+    source_row = source_get_or_create(source) if isinstance(source, str) and source else source
+
+    digest = content_hash(cleaned_body) if cleaned_body else None
+    existing = _find_existing(digest, cleaned_url)
+    if existing is not None:
+        return IngestOutcome(existing, created=False)
+    try:
+        with transaction.atomic():
+            article = Article.objects.create(
+                body=cleaned_body or "",
+                content_hash=digest,
+                url=cleaned_url,
+                title=title,
+                published_at=published,
+                published_source=published_source,
+                source=source_row or None,
+            )
+            transaction.on_commit(lambda: announce(article))
+    except IntegrityError:
+        # A concurrent submission stored the same text or URL first: that one is the article.
+        existing = _find_existing(digest, cleaned_url)
+        if existing is None:
+            raise
+        return IngestOutcome(existing, created=False)
+    return IngestOutcome(article, created=True)
+
+
+def _find_existing(digest: str | None, url: str | None) -> Article | None:
+    if digest:
+        found = Article.objects.filter(content_hash=digest).first()
+        if found is not None:
+            return found
+    if url:
+        return Article.objects.filter(url=url).first()
+    return None
+
+
+def announce(article: Article) -> None:
+    """Tell receivers an article is stored; a broker outage leaves it pending for the sweeper."""
+    try:
+        if article.content_hash:
+            article_stored.send(sender=Article, article_id=article.pk)
+        else:
+            from articles.tasks import article_fetch
+
+            article_fetch.delay(article.pk)
+    except Exception:  # the sweeper re-enqueues it once the broker is back
+        logger.exception("Could not enqueue article %s; the sweeper will retry", article.pk)
+
+
+def article_set_status(article_id: int, status: str, error: str = "", **extra) -> int:
+    """Move an article to a status, stamping when; return the number of rows changed."""
+    values = {"status": status, "error": error[:5000], "status_changed_at": timezone.now()}
+    if status in (ArticleStatus.DONE, ArticleStatus.FAILED):
+        values["processed_at"] = timezone.now()
+    values.update(extra)
+    return Article.objects.filter(pk=article_id).update(**values)

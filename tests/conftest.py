@@ -1,0 +1,37 @@
+"""Test set-up shared by the whole suite.
+
+With DATABASE_URL unset the suite runs on the embedded PostgreSQL cluster, started here (and
+stopped at the end when this run started it), the same code path `make run` uses.
+"""
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+_started_database = False
+
+
+def pytest_configure(config):
+    global _started_database
+    from django.conf import settings
+
+    if settings.EMBEDDED_DATABASE and not hasattr(config, "workerinput"):
+        from config import devdb
+
+        _started_database = devdb.start()
+
+
+def pytest_unconfigure(config):
+    if _started_database:
+        from config import devdb
+
+        devdb.stop()
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
