@@ -29,14 +29,10 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
         .annotate(count=Count("article", distinct=True))
     )
     periods: dict = {}
-    for row in meetings:
-        periods.setdefault(_as_date(row["period"]), {"meetings": 0, "articles": 0})[
-            "meetings"
-        ] = row["count"]
-    for row in mentions:
-        periods.setdefault(_as_date(row["period"]), {"meetings": 0, "articles": 0})[
-            "articles"
-        ] = row["count"]
+    for key, rows in (("meetings", meetings), ("articles", mentions)):
+        for row in rows:
+            counts = periods.setdefault(_as_date(row["period"]), {"meetings": 0, "articles": 0})
+            counts[key] = row["count"]
     return [{"period": period, **counts} for period, counts in sorted(periods.items())]
 
 
