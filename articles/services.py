@@ -100,11 +100,13 @@ def article_ingest(
     published_at: date | datetime | None = None,
     source: str | Source | None = None,
     published_source: str | None = None,
+    sync: bool = False,
 ) -> IngestOutcome:
     """Store a new article, or return the existing one with the same text or URL.
 
     With a body the article is ready for extraction; with only a URL it waits for its fetch.
-    Processing starts after the transaction commits.
+    Processing starts after the transaction commits: queued for a worker, or right here in
+    this process when `sync` is true.
     """
     if not (body and body.strip()) and not (url and url.strip()):
         raise IngestError("Send the article's text (body) or its address (url).")
@@ -131,7 +133,7 @@ def article_ingest(
                 published_source=published_source,
                 source=source_row or None,
             )
-            transaction.on_commit(lambda: announce(article))
+            transaction.on_commit(lambda: announce(article, sync=sync))
     except IntegrityError:
         # A concurrent submission stored the same text or URL first: that one is the article.
         existing = _find_existing(digest, cleaned_url)
@@ -151,14 +153,24 @@ def _find_existing(digest: str | None, url: str | None) -> Article | None:
     return None
 
 
-def announce(article: Article) -> None:
-    """Tell receivers an article is stored; a broker outage leaves it pending for the sweeper."""
+def announce(article: Article, sync: bool = False) -> None:
+    """Start processing a stored article: fetch its page first when it has only a URL.
+
+    With `sync` the work runs in this process; otherwise it is queued, and a broker outage
+    leaves the article pending for the sweeper.
+    """
+    from articles.tasks import article_fetch
+
+    if sync:
+        if article.content_hash:
+            article_stored.send(sender=Article, article_id=article.pk, sync=True)
+        else:
+            article_fetch(article.pk, sync=True)
+        return
     try:
         if article.content_hash:
-            article_stored.send(sender=Article, article_id=article.pk)
+            article_stored.send(sender=Article, article_id=article.pk, sync=False)
         else:
-            from articles.tasks import article_fetch
-
             article_fetch.delay(article.pk)
     except Exception:  # the sweeper re-enqueues it once the broker is back
         logger.exception("Could not enqueue article %s; the sweeper will retry", article.pk)
@@ -171,3 +183,69 @@ def article_set_status(article_id: int, status: str, error: str = "", **extra) -
         values["processed_at"] = timezone.now()
     values.update(extra)
     return Article.objects.filter(pk=article_id).update(**values)
+
+
+@dataclass(frozen=True)
+class PageText:
+    text: str
+    title: str
+    published: date | None
+
+
+def page_text(html: str, url: str | None = None) -> PageText:
+    """Return the main text, title and publication date of an HTML page."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    text = getattr(document, "text", None) if document is not None else None
+    if not text or not text.strip():
+        if "<" in html[:2000]:
+            raise IngestError("No article text was found on the page.")
+        text = html  # plain text served as a page
+    found = getattr(document, "date", None) or ""
+    try:
+        published = date.fromisoformat(found[:10]) if found else None
+    except ValueError:
+        published = None  # an unusable date in metadata is no date
+    title = " ".join((getattr(document, "title", None) or "").split())[:MAX_TITLE_CHARS]
+    return PageText(text=text, title=title, published=published)
+
+
+def article_fill_from_page(
+    article_id: int, page: bytes, final_url: str, sync: bool = False
+) -> Article | None:
+    """Give a URL-only article the main text, title and date found in its HTML.
+
+    Returns the article, or None when the text duplicates another article (then this one is
+    marked failed with a pointer to the original, and nothing else changes).
+    """
+    found = page_text(page.decode("utf-8", errors="replace"), final_url)
+    body = _clean_body(found.text)
+    digest = content_hash(body)
+    duplicate = Article.objects.filter(content_hash=digest).exclude(pk=article_id).first()
+    if duplicate is not None:
+        article_set_status(
+            article_id, ArticleStatus.FAILED, f"Same text as article {duplicate.pk}."
+        )
+        return None
+    article = Article.objects.get(pk=article_id)
+    article.body, article.content_hash = body, digest
+    fields = ["body", "content_hash"]
+    if not article.title and found.title:
+        article.title = found.title
+        fields.append("title")
+    if article.published_at is None and found.published:
+        try:
+            article.published_at = _clean_published(found.published)
+            article.published_source = PublishedSource.METADATA
+            fields += ["published_at", "published_source"]
+        except IngestError:
+            pass  # an impossible date in metadata is no date
+    try:
+        with transaction.atomic():
+            article.save(update_fields=fields)
+            transaction.on_commit(lambda: announce(article, sync=sync))
+    except IntegrityError:  # a concurrent ingest stored the same text a moment ago
+        article_set_status(article_id, ArticleStatus.FAILED, "Same text as another article.")
+        return None
+    return article

@@ -11,6 +11,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def beat_schedule(settings) -> dict:
+    """Every periodic job, in one place."""
+    return {
+        # Re-enqueue articles a lost message or a dead worker left unfinished.
+        "sweep-unfinished-articles": {
+            "task": "articles.articles_sweep",
+            "schedule": float(settings.INGEST_SWEEP_INTERVAL),
+        },
+        # Poll the feeds that are due; each source keeps its own interval.
+        "poll-due-feeds": {"task": "articles.sources_poll_due", "schedule": 60.0},
+    }
+
+
 @app.on_after_configure.connect
 def prepare_embedded_services(sender, **kwargs):
     """Start the embedded database and make the filesystem broker's folders when they are used."""
@@ -18,6 +31,7 @@ def prepare_embedded_services(sender, **kwargs):
 
     from config import devdb
 
+    sender.conf.beat_schedule = beat_schedule(settings)
     if settings.EMBEDDED_DATABASE:
         devdb.start()
     for key in ("data_folder_in", "control_folder"):

@@ -1,0 +1,182 @@
+"""How a meeting candidate finds its meeting, and how a meeting's fields follow its evidence.
+
+A meeting's extracted fields are a function of the claims in its evidence, recomputed whenever
+evidence is added or replaced: the result does not depend on the order articles arrive in, and
+re-extracting an article gives the same timeline. Fields a curator fixed are never recomputed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from diplomacy.choices import MeetingKind, MeetingStatus
+
+PRECISION_RANK = {"day": 3, "month": 2, "year": 1, "unknown": 0}
+# How far from the publication date an undated report may point.
+UNDATED_WINDOW = timedelta(days=120)
+# A vague future ("in the coming days") without an end covers this long.
+OPEN_WINDOW = timedelta(days=21)
+KIND_NOUNS = {
+    MeetingKind.SUMMIT: "summit",
+    MeetingKind.MEETING: "talks",
+    MeetingKind.CALL: "call",
+    MeetingKind.WORKING_GROUP: "working group",
+    MeetingKind.DIALOGUE: "dialogue",
+    MeetingKind.VISIT: "visit",
+}
+COUNTRY_NAMES = {"us": "US", "cn": "China", "tw": "Taiwan"}
+
+
+@dataclass(frozen=True)
+class DateClaim:
+    start: date | None
+    end: date | None
+    precision: str
+
+    def interval(self) -> tuple[date, date] | None:
+        """Return the days this claim allows, widened to its precision."""
+        if self.start is None:
+            return None
+        end = self.end or self.start
+        if self.precision == "day":
+            return self.start, max(end, self.start)
+        if self.precision == "month":
+            last = calendar.monthrange(end.year, end.month)[1]
+            return self.start.replace(day=1), end.replace(day=last)
+        if self.precision == "year":
+            return date(self.start.year, 1, 1), date(end.year, 12, 31)
+        return self.start, self.end or self.start + OPEN_WINDOW
+
+
+def dates_overlap(first: DateClaim, second: DateClaim) -> bool:
+    a, b = first.interval(), second.interval()
+    if a is None or b is None:
+        return True
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def kinds_compatible(first: str, second: str) -> bool:
+    """Return True when two kinds may describe one event ("talks" are generic, calls are not)."""
+    if first == second:
+        return True
+    kinds = {first, second}
+    return MeetingKind.MEETING in kinds and MeetingKind.CALL not in kinds
+
+
+def ancestors(location_id: int | None, parents: dict[int, int | None]) -> list[int]:
+    """Return the location and its parents, innermost first."""
+    chain: list[int] = []
+    while location_id is not None and location_id not in chain:
+        chain.append(location_id)
+        location_id = parents.get(location_id)
+    return chain
+
+
+def places_compatible(first: int | None, second: int | None, parents: dict) -> bool:
+    if first is None or second is None:
+        return True
+    return first in ancestors(second, parents) or second in ancestors(first, parents)
+
+
+def status_fits(candidate_status: str, meeting: DateClaim, published: date | None) -> bool:
+    """A report of a planned meeting cannot be about one long past, nor a held one the future."""
+    span = meeting.interval()
+    if published is None or span is None:
+        return True
+    if candidate_status == MeetingStatus.PLANNED:
+        return span[1] >= published - timedelta(days=3)
+    if candidate_status == MeetingStatus.HELD:
+        return span[0] <= published + timedelta(days=1)
+    return True
+
+
+def near_publication(claim: DateClaim, published: date | None) -> bool:
+    span = claim.interval()
+    if published is None or span is None:
+        return True
+    return span[0] - UNDATED_WINDOW <= published <= span[1] + UNDATED_WINDOW
+
+
+def best_date(claims: list[tuple[DateClaim, str, float]]) -> DateClaim | None:
+    """Pick the most precise date; prefer reports of the held meeting, then confidence."""
+    dated = [item for item in claims if item[0].start is not None]
+    if not dated:
+        return None
+    dated.sort(
+        key=lambda item: (
+            PRECISION_RANK.get(item[0].precision, 0),
+            item[1] == MeetingStatus.HELD,
+            item[2],
+        ),
+        reverse=True,
+    )
+    return dated[0][0]
+
+
+def best_status(statuses: list[str]) -> str:
+    if MeetingStatus.HELD in statuses:
+        return MeetingStatus.HELD
+    if MeetingStatus.CANCELLED in statuses:
+        return MeetingStatus.CANCELLED
+    return MeetingStatus.PLANNED if statuses else MeetingStatus.HELD
+
+
+def best_kind(kinds: list[tuple[str, float]]) -> str | None:
+    """Return the kind with the most weight; a specific kind beats generic talks on a tie."""
+    weights: dict[str, float] = {}
+    for kind, confidence in kinds:
+        weights[kind] = weights.get(kind, 0.0) + confidence
+    if not weights:
+        return None
+    return max(weights, key=lambda kind: (weights[kind], kind != MeetingKind.MEETING))
+
+
+def best_location(
+    candidates: list[tuple[int, str, float]], parents: dict
+) -> tuple[int, str] | None:
+    """Pick the most specific place that agrees with the best-supported one."""
+    if not candidates:
+        return None
+    support: dict[int, float] = {}
+    notes: dict[int, str] = {}
+    for location_id, note, confidence in candidates:
+        # Support flows up: a claim for Bangkok also supports Thailand and Southeast Asia.
+        for place in ancestors(location_id, parents):
+            support[place] = support.get(place, 0.0) + confidence
+        notes.setdefault(location_id, note)
+    claimed = {location_id for location_id, _, _ in candidates}
+    anchor = max(claimed, key=lambda place: (support[place], len(ancestors(place, parents))))
+    deepest = max(
+        (place for place in claimed if anchor in ancestors(place, parents)),
+        key=lambda place: len(ancestors(place, parents)),
+    )
+    return deepest, notes.get(deepest, "")
+
+
+def best_announced(values: list[bool]) -> bool | None:
+    """Secret talks stay secret: one report that they were not announced settles it."""
+    if False in values:
+        return False
+    if True in values:
+        return True
+    return None
+
+
+def meeting_title(
+    names: list[tuple[str, str]], kind: str, place: str | None, topic: str | None = None
+) -> str:
+    """Compose a title such as "Sullivan–Wang Yi talks in Bangkok".
+
+    `names` holds (name, country) pairs; Chinese and Taiwanese names keep the surname-first
+    full name, others use the surname.
+    """
+    short = [name if country in ("CN", "TW") else name.split()[-1] for name, country in names[:3]]
+    who = "–".join(short) if short else "US–China"
+    title = f"{who} {KIND_NOUNS.get(kind, 'talks')}"
+    if topic and not short:
+        title += f" on {topic}"
+    if place:
+        title += f" {'to' if kind == MeetingKind.VISIT else 'in'} {place}"
+    return title
