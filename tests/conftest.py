@@ -5,10 +5,16 @@ stopped at the end when this run started it), the same code path `make run` uses
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Tasks queued by tests go to their own folder, never to a running demo's worker.
+os.environ.setdefault(
+    "CELERY_FILESYSTEM_DIR",
+    str(Path(__file__).resolve().parent.parent / ".devdata" / "test-celery"),
+)
 
 _started_database = False
 
