@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEVDATA_DIR = Path(os.environ.get("DEVDATA_DIR", BASE_DIR / ".devdata"))
+DEVDATA_DIR = Path(os.environ.get("DEVDATA_DIR", BASE_DIR / ".devdata")).resolve()
 CLUSTER_DIR = DEVDATA_DIR / "pg"
 DATA_DIR = CLUSTER_DIR / "data"
 SOCKET_DIR = CLUSTER_DIR / "run"

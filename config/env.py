@@ -52,5 +52,7 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
     scheme, sep, rest = raw.partition("://")
     if not sep or scheme not in schemes or not rest:
         allowed = ", ".join(f"{s}://" for s in schemes)
-        raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}, not {raw!r}")
+        # Name only the scheme: the rest of a URL may hold a password.
+        shown = f"a {scheme}:// URL" if sep else "a value without a scheme"
+        raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}, not {shown}")
     return raw

@@ -81,14 +81,13 @@ EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
     database = devdb.database_settings()
 else:
-    if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must be a postgresql:// URL, not {DATABASE_URL.split('://')[0]!r}"
-        )
+    env_url("DATABASE_URL", DATABASE_URL, ("postgres", "postgresql"))
     try:
         database = dj_database_url.parse(DATABASE_URL)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {error}") from None
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL is malformed (check the host and port)") from None
+    if not database.get("NAME") or not database.get("HOST"):
+        raise ImproperlyConfigured("DATABASE_URL must name a host and a database")
 # Reuse connections for a minute, and check them first so a restarted server is survived.
 database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 database["CONN_HEALTH_CHECKS"] = True

@@ -110,7 +110,9 @@ def _expand(paths):
         path = Path(raw)
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUFFIXES and p.stem.upper() != "README"
             )
         elif path.is_file():
             yield path
