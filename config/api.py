@@ -2,4 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
+from diplomacy.api import views as diplomacy_views
+
 router = DefaultRouter()
+router.register("meetings", diplomacy_views.MeetingViewSet, basename="meeting")
+# The article viewset is registered from diplomacy: its detail shows what extraction found,
+# and `articles` never imports diplomacy.
+router.register("articles", diplomacy_views.ArticleViewSet, basename="article")
+router.register("people", diplomacy_views.PersonViewSet, basename="person")
+router.register("topics", diplomacy_views.TopicViewSet, basename="topic")
+router.register("locations", diplomacy_views.LocationViewSet, basename="location")

@@ -2,15 +2,58 @@
 
 import django_filters
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
-from diplomacy.choices import LocationKind, MeetingKind, MeetingStatus
-from diplomacy.models import Location, Meeting, MeetingTopic, Participation, Person, Topic
+from articles.choices import ArticleStatus
+from articles.models import Article, Source
+from diplomacy.choices import LocationKind, MeetingKind, MeetingStatus, PersonReviewState
+from diplomacy.models import (
+    Evidence,
+    Location,
+    Meeting,
+    MeetingTopic,
+    Mention,
+    Office,
+    Participation,
+    Person,
+    Topic,
+)
+
+NAME_QUERY_MAX_CHARS = 200
 
 
 def text_query(value: str) -> SearchQuery:
     """Return a web-style full-text query ("quoted phrases", -exclusions, OR)."""
     return SearchQuery(value, search_type="websearch", config="english")
+
+
+def name_matches(prefix: str, value: str) -> Q:
+    """Match a name containing the text, or close to it (pg_trgm, so typos still find it)."""
+    return Q(**{f"{prefix}__icontains": value}) | Q(**{f"{prefix}__trigram_similar": value})
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Order with undated rows last either way, ties broken by id so pages never overlap.
+
+    Without an `ordering` parameter the `default` order applies, so every consumer of the
+    FilterSet lists rows the same way.
+    """
+
+    def __init__(self, *args, default: str, **kwargs):
+        self.default = default
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        params = [param for param in value or [] if param] or [self.default]
+        ordering = []
+        for param in params:
+            descending = param.startswith("-")
+            field = F(self.get_ordering_value(param).removeprefix("-"))
+            ordering.append(
+                field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+            )
+        ordering.append("-pk" if params[-1].startswith("-") else "pk")
+        return queryset.order_by(*ordering)
 
 
 class MeetingFilterSet(django_filters.FilterSet):
@@ -37,7 +80,11 @@ class MeetingFilterSet(django_filters.FilterSet):
     date_from = django_filters.DateFilter(method="filter_date_from", label="On or after")
     date_to = django_filters.DateFilter(method="filter_date_to", label="On or before")
     q = django_filters.CharFilter(method="filter_text", label="Text", max_length=200)
-    ordering = django_filters.OrderingFilter(fields=(("start_date", "start_date"),))
+    ordering = NullsLastOrderingFilter(
+        fields=(("start_date", "start_date"),),
+        default="-start_date",
+        label="Order by start date (start_date, or -start_date for newest first)",
+    )
 
     class Meta:
         model = Meeting
@@ -74,3 +121,141 @@ class MeetingFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(search_vector=text_query(value))
+
+
+class ArticleFilterSet(django_filters.FilterSet):
+    """Articles by processing status, source, publication date, text and what they mention.
+
+    It lives here rather than in `articles` because the meeting and topic filters reach into
+    diplomacy, which `articles` must not import.
+    """
+
+    status = django_filters.MultipleChoiceFilter(choices=ArticleStatus.choices)
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(), to_field_name="slug", label="Source (slug)"
+    )
+    published_from = django_filters.DateFilter(
+        field_name="published_at", lookup_expr="date__gte", label="Published on or after"
+    )
+    published_to = django_filters.DateFilter(
+        field_name="published_at", lookup_expr="date__lte", label="Published on or before"
+    )
+    meeting = django_filters.ModelChoiceFilter(
+        queryset=Meeting.objects.all(),
+        method="filter_meeting",
+        label="Meeting (id): articles that report it",
+    )
+    topic = django_filters.ModelMultipleChoiceFilter(
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        method="filter_topic",
+        label="Topic (slug; several match any): articles that mention it",
+    )
+    q = django_filters.CharFilter(method="filter_text", label="Text", max_length=200)
+
+    class Meta:
+        model = Article
+        fields = ["status", "source", "published_from", "published_to", "meeting", "topic"]
+
+    def filter_meeting(self, queryset, name, meeting):
+        return queryset.filter(
+            Exists(Evidence.objects.filter(article=OuterRef("pk"), meeting=meeting))
+        )
+
+    def filter_topic(self, queryset, name, topics):
+        if not topics:
+            return queryset
+        return queryset.filter(
+            Exists(Mention.objects.filter(article=OuterRef("pk"), topic__in=topics))
+        )
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(search_vector=text_query(value))
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_name", label="Name (or close to it)", max_length=NAME_QUERY_MAX_CHARS
+    )
+    country = django_filters.CharFilter(
+        method="filter_country", label="Country (ISO 3166 alpha-2)", max_length=2
+    )
+    role = django_filters.CharFilter(
+        method="filter_role", label="Office role key, e.g. foreign-minister", max_length=60
+    )
+    review_state = django_filters.ChoiceFilter(choices=PersonReviewState.choices)
+
+    class Meta:
+        model = Person
+        fields = ["q", "country", "role", "review_state"]
+
+    def filter_name(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(name_matches("name", value) | Q(aliases__icontains=value))
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country__iexact=value.strip())
+
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Office.objects.filter(person=OuterRef("pk"), role=value.strip()))
+        )
+
+
+class TopicFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_name", label="Name (or close to it)", max_length=NAME_QUERY_MAX_CHARS
+    )
+    parent = django_filters.ModelChoiceFilter(
+        queryset=Topic.objects.all(), to_field_name="slug", label="Parent topic (slug)"
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["q", "parent"]
+
+    def filter_name(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(name_matches("name", value) | Q(keywords__icontains=value))
+
+
+class LocationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_name", label="Name (or close to it)", max_length=NAME_QUERY_MAX_CHARS
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=LocationKind.choices)
+    country = django_filters.CharFilter(
+        method="filter_country", label="Country (ISO 3166 alpha-2)", max_length=2
+    )
+    parent = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.all(), to_field_name="slug", label="Parent place (slug)"
+    )
+    within = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.all(),
+        to_field_name="slug",
+        method="filter_within",
+        label="Inside this place at any depth (slug; the place itself included)",
+    )
+
+    class Meta:
+        model = Location
+        fields = ["q", "kind", "country", "parent", "within"]
+
+    def filter_name(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(name_matches("name", value) | Q(aliases__icontains=value))
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country__iexact=value.strip())
+
+    def filter_within(self, queryset, name, location):
+        return queryset.filter(pk__in=Location.objects.within(location))

@@ -1,0 +1,126 @@
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from articles.models import Article, Source
+
+MAX_URL_CHARS = 2000
+MAX_SOURCE_CHARS = 200
+MAX_TITLE_CHARS = 500
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (documentation only)."""
+
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages by field name, when particular fields are invalid.",
+    )
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["slug", "name", "kind"]
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:article-detail", help_text="This article in the API: poll it for status."
+    )
+    source_url = serializers.URLField(
+        source="url", read_only=True, allow_null=True, help_text="Where the text was published."
+    )
+    source = SourceSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "url",
+            "status",
+            "error",
+            "title",
+            "source",
+            "source_url",
+            "published_at",
+            "published_source",
+            "processed_at",
+            "extractor_version",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "body"]
+        read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateOrDateTimeField(serializers.Field):
+    """Accept an ISO 8601 date ("2024-01-26") or date-time ("2024-01-26T09:30:00Z")."""
+
+    default_error_messages = {
+        "invalid": "Give a date (YYYY-MM-DD) or an ISO 8601 date-time.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text = data.strip()
+        try:
+            value = parse_datetime(text) or parse_date(text)
+        except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+            value = None
+        if value is None:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class ArticleIngestSerializer(serializers.Serializer):
+    """What a client sends to store an article: its text, its address, or both."""
+
+    body = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The article's text. Limited to ARTICLE_MAX_CHARS characters (413 beyond).",
+    )
+    url = serializers.URLField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_URL_CHARS,
+        help_text="Where the article is published. Without a body, the text is fetched from it.",
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TITLE_CHARS)
+    published_at = DateOrDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Publication date or date-time; relative dates in the text resolve against it.",
+    )
+    source = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_SOURCE_CHARS,
+        help_text="Publisher name; created on first use.",
+    )
+
+    def validate_url(self, value):
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Enter an http or https URL.")
+        return value
+
+    def validate(self, attrs):
+        if not (attrs.get("body") or "").strip() and not attrs.get("url"):
+            raise serializers.ValidationError(
+                {"body": ["Send the article's text (body) or its address (url)."]}
+            )
+        return attrs

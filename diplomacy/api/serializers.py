@@ -1,0 +1,251 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from articles.api.serializers import ArticleDetailSerializer
+from articles.models import Article
+from diplomacy.api import queries
+from diplomacy.choices import MentionKind
+from diplomacy.models import (
+    Evidence,
+    Location,
+    Meeting,
+    MeetingTopic,
+    Office,
+    Participation,
+    Person,
+    Topic,
+)
+from diplomacy.selectors import INTERVALS
+
+
+def absolute_page_url(serializer, instance) -> str:
+    """Return the absolute URL of the instance's HTML page."""
+    url = instance.get_absolute_url()
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class LocationBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["slug", "name", "kind", "country"]
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    slug = serializers.CharField(source="person.slug")
+    name = serializers.CharField(source="person.name")
+    country = serializers.CharField(source="person.country", help_text="ISO 3166 alpha-2")
+    role = serializers.CharField(help_text="The role held at the time of the meeting.")
+
+    class Meta:
+        model = Participation
+        fields = ["slug", "name", "country", "role"]
+
+
+class TopicBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["slug", "name"]
+
+
+class MeetingTopicSerializer(serializers.ModelSerializer):
+    slug = serializers.CharField(source="topic.slug")
+    name = serializers.CharField(source="topic.name")
+
+    class Meta:
+        model = MeetingTopic
+        fields = ["slug", "name"]
+
+
+class MeetingListItemSerializer(serializers.ModelSerializer):
+    """The shape of a meeting list row.
+
+    The list itself is built by `diplomacy.api.queries` in one query and rendered with
+    orjson; this serializer documents that shape in the OpenAPI schema and in tests.
+    """
+
+    location = LocationBriefSerializer(allow_null=True)
+    participants = ParticipantSerializer(many=True)
+    topics = TopicBriefSerializer(many=True)
+    url = serializers.URLField(help_text="The meeting's page on the site.")
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "kind",
+            "status",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "announced",
+            "location",
+            "participants",
+            "topics",
+            "article_count",
+            "evidence_count",
+            "url",
+        ]
+        read_only_fields = fields
+
+
+class EvidenceArticleSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:article-detail", help_text="The article in the API (text and spans)."
+    )
+    source_url = serializers.URLField(
+        source="url", allow_null=True, help_text="Where the article was published."
+    )
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "url", "source_url", "published_at"]
+        read_only_fields = fields
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    article = EvidenceArticleSerializer()
+    fields = serializers.ListField(
+        child=serializers.CharField(), help_text="Meeting fields this sentence supports."
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["article", "quote", "fields", "confidence"]
+        read_only_fields = fields
+
+
+class MeetingDetailSerializer(MeetingListItemSerializer):
+    participants = ParticipantSerializer(source="participations", many=True)
+    topics = MeetingTopicSerializer(source="meeting_topics", many=True)
+    url = serializers.SerializerMethodField(help_text="The meeting's page on the site.")
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta(MeetingListItemSerializer.Meta):
+        fields = [
+            *MeetingListItemSerializer.Meta.fields,
+            "summary",
+            "location_note",
+            "review_state",
+            "first_reported_at",
+            "evidence",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, meeting) -> str:
+        return absolute_page_url(self, meeting)
+
+
+class ArticleMeetingSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The meeting's page on the site.")
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "slug", "title", "url"]
+        read_only_fields = fields
+
+    def get_url(self, meeting) -> str:
+        return absolute_page_url(self, meeting)
+
+
+class MentionSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The words as written.")
+    start = serializers.IntegerField(help_text="Offset of the first character in the body.")
+    end = serializers.IntegerField(help_text="Offset just past the last character.")
+    value = serializers.CharField(help_text="Resolved value, e.g. an ISO date for dates.")
+    slug = serializers.CharField(
+        allow_null=True, help_text="The person, place or topic it refers to, when resolved."
+    )
+
+
+class MentionsByKindSerializer(serializers.Serializer):
+    """Documentation of the `mentions` object: one list per kind, every kind present."""
+
+    def get_fields(self):
+        return {kind: MentionSerializer(many=True) for kind in MentionKind.values}
+
+
+class ArticleExtractionSerializer(ArticleDetailSerializer):
+    """An article with what extraction found in it."""
+
+    meetings = serializers.SerializerMethodField(help_text="Meetings this article reports.")
+    mentions = serializers.SerializerMethodField(
+        help_text="People, places, topics, dates and titles found, by kind."
+    )
+
+    class Meta(ArticleDetailSerializer.Meta):
+        fields = [*ArticleDetailSerializer.Meta.fields, "meetings", "mentions"]
+        read_only_fields = fields
+
+    @extend_schema_field(ArticleMeetingSerializer(many=True))
+    def get_meetings(self, article):
+        meetings = queries.article_meetings(article.pk)
+        return ArticleMeetingSerializer(meetings, many=True, context=self.context).data
+
+    @extend_schema_field(MentionsByKindSerializer)
+    def get_mentions(self, article):
+        return queries.article_mentions_by_kind(article.pk)
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Office
+        fields = ["title", "role", "organisation", "country", "start_date", "end_date"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    offices = OfficeSerializer(many=True, read_only=True)
+    meeting_count = serializers.IntegerField(
+        read_only=True, help_text="Meetings taken part in (rejected ones left out)."
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "slug",
+            "name",
+            "country",
+            "aliases",
+            "review_state",
+            "offices",
+            "meeting_count",
+        ]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    meeting_count = serializers.IntegerField(
+        read_only=True, help_text="Meetings about it (rejected ones left out)."
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "parent", "description", "keywords", "meeting_count"]
+
+
+class LocationParentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["slug", "name", "kind"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    parent = LocationParentSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Location
+        fields = ["slug", "name", "kind", "country", "parent", "aliases"]
+
+
+class TopicActivityQuerySerializer(serializers.Serializer):
+    interval = serializers.ChoiceField(
+        choices=sorted(INTERVALS), default="month", help_text="Length of each period."
+    )
+
+
+class TopicActivitySerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="First day of the period.")
+    meetings = serializers.IntegerField(help_text="Meetings that started in the period.")
+    articles = serializers.IntegerField(help_text="Articles published in it that mention it.")

@@ -1,0 +1,399 @@
+"""API viewsets: declarations over the FilterSets, serializers and list queries."""
+
+from django.db.models import Count, F, Prefetch, Q
+from django.utils.cache import get_conditional_response, set_response_etag
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.response import Response
+
+from articles.api import views as article_views
+from articles.api.serializers import ArticleSerializer, ErrorSerializer
+from diplomacy.api import queries
+from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer, csv_response
+from diplomacy.api.serializers import (
+    ArticleExtractionSerializer,
+    LocationSerializer,
+    MeetingDetailSerializer,
+    MeetingListItemSerializer,
+    PersonSerializer,
+    TopicActivityQuerySerializer,
+    TopicActivitySerializer,
+    TopicSerializer,
+)
+from diplomacy.choices import ReviewState
+from diplomacy.filtersets import (
+    ArticleFilterSet,
+    LocationFilterSet,
+    MeetingFilterSet,
+    PersonFilterSet,
+    TopicFilterSet,
+)
+from diplomacy.models import Evidence, Location, Meeting, MeetingTopic, Participation, Person, Topic
+from diplomacy.selectors import topic_activity
+
+# Rows fetched per round trip while streaming a CSV export.
+CSV_CHUNK_ROWS = 2000
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "csv"],
+    description="`csv` downloads every row that matches the filters (no paging) as CSV.",
+)
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid filter or parameter."),
+    401: OpenApiResponse(ErrorSerializer, description="Reading needs credentials here."),
+    404: OpenApiResponse(ErrorSerializer, description="No such page or object."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests."),
+}
+
+
+def list_schema(item, summary: str, description: str = "", examples=()):
+    """Document a list action: paged JSON of `item`, or the same rows as CSV."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): item(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            **ERROR_RESPONSES,
+        },
+        examples=list(examples),
+    )
+
+
+def detail_schema(item, summary: str):
+    return extend_schema(summary=summary, responses={200: item, **ERROR_RESPONSES}, parameters=[])
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    # Token first, so a client without credentials is told how to authenticate (401 with
+    # WWW-Authenticate) rather than getting a bare 403.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
+
+
+class CSVExportMixin:
+    """`?format=csv` (or Accept: text/csv) on a list streams every matching row as CSV."""
+
+    csv_filename = "export.csv"
+    # CSV column name -> field path for values_list().
+    csv_columns: dict[str, str] = {}
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def csv_header(self) -> list[str]:
+        return list(self.csv_columns)
+
+    def csv_rows(self, queryset):
+        """Yield one sequence of cells per row, in `csv_header` order."""
+        fields = self.csv_columns.values()
+        return queryset.values_list(*fields).iterator(chunk_size=CSV_CHUNK_ROWS)
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == CSVRenderer.format:
+            queryset = self.filter_queryset(self.get_queryset())
+            return csv_response(self.csv_filename, self.csv_header(), self.csv_rows(queryset))
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        accepted = getattr(request, "accepted_renderer", None)
+        if getattr(response, "exception", False) and isinstance(accepted, CSVRenderer):
+            # Errors keep the API's one JSON shape even when CSV was asked for.
+            request.accepted_renderer = ORJSONRenderer()
+            request.accepted_media_type = ORJSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ConditionalGetMixin:
+    """ETag from the rendered body; a matching If-None-Match gets 304 and no body.
+
+    It saves bandwidth rather than queries: the page is still built, then hashed.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        cacheable = request.method in ("GET", "HEAD") and response.status_code == 200
+        if cacheable and isinstance(response, Response):
+            response.render()
+            set_response_etag(response)
+            return get_conditional_response(request, etag=response["ETag"], response=response)
+        return response
+
+
+@extend_schema_view(
+    list=list_schema(
+        MeetingListItemSerializer,
+        "List meetings",
+        "Meetings newest first (undated last), 50 a page (`page_size` up to 500; larger values "
+        "are capped at 500). `topic` may repeat (any of them); `participant` may repeat (all of "
+        "them); `location` includes the places inside a country or region; `date_from`/"
+        "`date_to` match meetings whose dates overlap the range; `q` is a web-style full-text "
+        "query over title, summary and location note.",
+        examples=[
+            OpenApiExample(
+                "A page",
+                response_only=True,
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 7,
+                            "slug": "blinken-wang-yi-beijing-2024-04-26",
+                            "title": "Blinken meets Wang Yi in Beijing",
+                            "kind": "meeting",
+                            "status": "held",
+                            "start_date": "2024-04-26",
+                            "end_date": "2024-04-26",
+                            "date_precision": "day",
+                            "announced": True,
+                            "location": {
+                                "slug": "beijing",
+                                "name": "Beijing",
+                                "kind": "city",
+                                "country": "CN",
+                            },
+                            "participants": [
+                                {
+                                    "slug": "antony-blinken",
+                                    "name": "Antony Blinken",
+                                    "country": "US",
+                                    "role": "Secretary of State",
+                                },
+                                {
+                                    "slug": "wang-yi",
+                                    "name": "Wang Yi",
+                                    "country": "CN",
+                                    "role": "Minister of Foreign Affairs",
+                                },
+                            ],
+                            "topics": [
+                                {"slug": "fentanyl", "name": "Counternarcotics"},
+                                {"slug": "taiwan", "name": "Taiwan"},
+                            ],
+                            "article_count": 4,
+                            "evidence_count": 11,
+                            "url": "https://backchannel.example/meetings/"
+                            "blinken-wang-yi-beijing-2024-04-26/",
+                        }
+                    ],
+                },
+            )
+        ],
+    ),
+    retrieve=detail_schema(MeetingDetailSerializer, "A meeting with the evidence for it"),
+)
+class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
+    """Meetings between the two sides, each claim traced to the sentences supporting it."""
+
+    queryset = Meeting.objects.visible()
+    serializer_class = MeetingDetailSerializer
+    filterset_class = MeetingFilterSet
+    csv_filename = "meetings.csv"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "retrieve":
+            return queryset
+        evidence = (
+            Evidence.objects.select_related("article")
+            .defer("article__body", "article__search_vector")
+            .order_by(F("article__published_at").asc(nulls_last=True), "article_id", "start")
+        )
+        return (
+            queryset.select_related("location")
+            .defer("search_vector")
+            .prefetch_related(
+                Prefetch(
+                    "participations",
+                    queryset=Participation.objects.select_related("person").order_by("pk"),
+                ),
+                Prefetch(
+                    "meeting_topics",
+                    queryset=MeetingTopic.objects.select_related("topic").order_by("topic__name"),
+                ),
+                Prefetch("evidence", queryset=evidence),
+            )
+        )
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return MeetingListItemSerializer
+        return MeetingDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == CSVRenderer.format:
+            return super().list(request, *args, **kwargs)
+        rows = queries.meeting_list_values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
+        shape = queries.MeetingRowShaper(request)
+        return self.get_paginated_response([shape(row) for row in page])
+
+    def csv_header(self):
+        return list(queries.MEETING_CSV_HEADER)
+
+    def csv_rows(self, queryset):
+        shape = queries.MeetingRowShaper(self.request)
+        rows = queries.meeting_list_values(queryset).iterator(chunk_size=CSV_CHUNK_ROWS)
+        return (shape.csv_row(row) for row in rows)
+
+
+@extend_schema_view(
+    list=list_schema(
+        ArticleSerializer,
+        "List articles",
+        "Articles newest first. Filter by `status`, `source`, publication dates, `meeting` "
+        "(articles reporting it), `topic` (articles mentioning it) and full text `q`.",
+    ),
+    retrieve=detail_schema(
+        ArticleExtractionSerializer, "An article with its status and what was extracted"
+    ),
+)
+class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
+    """Articles, with the meetings and mentions extraction found in each.
+
+    Registered from here so that `articles` never imports diplomacy.
+    """
+
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
+    filterset_class = ArticleFilterSet
+    csv_filename = "articles.csv"
+    csv_columns = {
+        "id": "id",
+        "title": "title",
+        "source": "source__slug",
+        "source_url": "url",
+        "published_at": "published_at",
+        "status": "status",
+        "error": "error",
+        "processed_at": "processed_at",
+    }
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return ArticleExtractionSerializer
+        return super().get_serializer_class()
+
+
+@extend_schema_view(
+    list=list_schema(
+        PersonSerializer,
+        "List people",
+        "People by name. `q` matches names and aliases, also approximately (typos).",
+    ),
+    retrieve=detail_schema(PersonSerializer, "A person"),
+)
+class PersonViewSet(CSVExportMixin, ReadOnlyViewSet):
+    queryset = (
+        Person.objects.annotate(
+            meeting_count=Count(
+                "participations",
+                filter=~Q(participations__meeting__review_state=ReviewState.REJECTED),
+            )
+        )
+        .prefetch_related("offices")
+        .order_by("name", "pk")
+    )
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilterSet
+    lookup_field = "slug"
+    csv_filename = "people.csv"
+    csv_columns = {
+        name: name for name in ("slug", "name", "country", "review_state", "meeting_count")
+    }
+
+
+@extend_schema_view(
+    list=list_schema(
+        TopicSerializer,
+        "List topics",
+        "Topics by name, each with how many meetings discussed it.",
+    ),
+    retrieve=detail_schema(TopicSerializer, "A topic"),
+)
+class TopicViewSet(CSVExportMixin, ReadOnlyViewSet):
+    queryset = (
+        Topic.objects.select_related("parent")
+        .annotate(
+            meeting_count=Count(
+                "meeting_topics",
+                filter=~Q(meeting_topics__meeting__review_state=ReviewState.REJECTED),
+            )
+        )
+        .order_by("name", "pk")
+    )
+    serializer_class = TopicSerializer
+    filterset_class = TopicFilterSet
+    lookup_field = "slug"
+    csv_filename = "topics.csv"
+    csv_columns = {
+        "slug": "slug",
+        "name": "name",
+        "parent": "parent__slug",
+        "meeting_count": "meeting_count",
+    }
+
+    @extend_schema(
+        summary="Meetings and articles about a topic per period",
+        parameters=[TopicActivityQuerySerializer],
+        responses={200: TopicActivitySerializer(many=True), **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "By month",
+                response_only=True,
+                value=[
+                    {"period": "2024-01-01", "meetings": 2, "articles": 5},
+                    {"period": "2024-04-01", "meetings": 1, "articles": 3},
+                ],
+            )
+        ],
+    )
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def activity(self, request, slug=None):
+        """Count meetings (by start date) and mentioning articles (by publication date)."""
+        query = TopicActivityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        topic = self.get_object()
+        periods = topic_activity(topic, query.validated_data["interval"])
+        return Response(TopicActivitySerializer(periods, many=True).data)
+
+
+@extend_schema_view(
+    list=list_schema(
+        LocationSerializer,
+        "List places",
+        "Venues, cities, regions and countries by name. `within` lists a place and "
+        "everything inside it.",
+    ),
+    retrieve=detail_schema(LocationSerializer, "A place"),
+)
+class LocationViewSet(CSVExportMixin, ReadOnlyViewSet):
+    queryset = Location.objects.select_related("parent").order_by("name", "pk")
+    serializer_class = LocationSerializer
+    filterset_class = LocationFilterSet
+    lookup_field = "slug"
+    csv_filename = "places.csv"
+    csv_columns = {
+        "slug": "slug",
+        "name": "name",
+        "kind": "kind",
+        "country": "country",
+        "parent": "parent__slug",
+    }
