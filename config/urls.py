@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from diplomacy.urls import ingest_urlpatterns
+
 
 def healthz(request):
     """Report whether the web process can reach the database."""
@@ -23,5 +25,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("config.api_urls")),
     path("", include("django.contrib.auth.urls")),
+    path("", include(ingest_urlpatterns)),
     path("", include("diplomacy.urls")),
 ]

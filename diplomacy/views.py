@@ -1,8 +1,517 @@
-from django.shortcuts import render
+"""The analyst dashboard: server-rendered pages over meetings, topics, people and articles."""
 
-from diplomacy.models import Meeting
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
+
+from articles.choices import ArticleStatus
+from articles.exceptions import IngestError, TextTooLarge
+from articles.models import Article
+from articles.services import article_ingest
+from diplomacy import charts, selectors
+from diplomacy.choices import MeetingKind, MeetingStatus
+from diplomacy.filtersets import MeetingFilterSet
+from diplomacy.forms import IngestForm, SearchForm
+from diplomacy.models import Meeting, Person, Topic
+from diplomacy.templatetags.diplomacy_tags import (
+    Span,
+    highlight_article,
+    mention_span,
+    period_label,
+)
+
+TIMELINE_PAGE_SIZE = 50
+LIST_PAGE_SIZE = 20
+SEARCH_PAGE_SIZE = 20
+SEARCH_MEETINGS_SHOWN = 5
+# An article waiting longer than this probably has no worker to process it.
+STALLED_AFTER_SECONDS = 60
+
+FILTER_LABELS = {
+    "topic": "Topic",
+    "participant": "Participant",
+    "location": "Place",
+    "kind": "Kind",
+    "status": "Status",
+    "date_from": "From",
+    "date_to": "To",
+    "q": "Text",
+    "ordering": "Order",
+}
+FILTER_PARAMS = ("topic", "participant", "location", "kind", "status", "date_from", "date_to", "q")
 
 
-def timeline(request):
-    meetings = Meeting.objects.visible().with_related()[:200]
-    return render(request, "diplomacy/timeline.html", {"meetings": meetings})
+def readable(view):
+    """Let anyone read when PUBLIC_READ is on; otherwise send visitors to sign in first."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not settings.PUBLIC_READ and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def is_partial(request: HttpRequest) -> bool:
+    """Return True for htmx requests that swap part of a page (not a history restore)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+def query_url(path: str, params: QueryDict, **changes) -> str:
+    """Return `path` with the non-empty parameters, `changes` applied, and the page dropped.
+
+    A change of None removes the parameter; a list replaces all its values.
+    """
+    pairs: dict[str, list[str]] = {
+        key: [value for value in params.getlist(key) if value.strip()]
+        for key in params
+        if key != "page"
+    }
+    for key, value in changes.items():
+        if value is None:
+            pairs.pop(key, None)
+        else:
+            pairs[key] = list(value) if isinstance(value, list | tuple) else [str(value)]
+    query = urlencode([(key, value) for key, values in pairs.items() for value in values])
+    return f"{path}?{query}" if query else path
+
+
+# Timeline ---------------------------------------------------------------------------------
+
+
+@readable
+def timeline(request: HttpRequest) -> HttpResponse:
+    """List meetings newest first, grouped by month, filtered like the API."""
+    filterset = MeetingFilterSet(request.GET, queryset=Meeting.objects.visible())
+    problems = [
+        f"{FILTER_LABELS.get(name, name)}: {message} This filter was ignored."
+        for name, errors in filterset.errors.items()
+        for message in errors
+    ]
+    cleaned = filterset.form.cleaned_data
+    date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+    if date_from and date_to and date_from > date_to:
+        problems.append("The “from” date is after the “to” date, so no meeting can match.")
+    oldest_first = list(cleaned.get("ordering") or []) == ["start_date"]
+    meetings = selectors.meeting_timeline(filterset.qs, oldest_first=oldest_first)
+    page = Paginator(meetings, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    path = reverse("diplomacy:timeline")
+    context = {
+        "page_obj": page,
+        "groups": _group_by_period(page.object_list),
+        "problems": problems,
+        "chips": _filter_chips(path, request.GET, cleaned),
+        "strip": _month_strip(path, request.GET, filterset),
+        "filtered": any(request.GET.getlist(name) for name in FILTER_PARAMS),
+        "canonical_url": query_url(path, request.GET),
+        "clear_url": path,
+    }
+    if is_partial(request):
+        response = render(request, "diplomacy/_timeline_results.html", context)
+        push_url(response, query_url(path, request.GET, page=request.GET.get("page") or None))
+    else:
+        context.update(_filter_form_context(request.GET))
+        response = render(request, "diplomacy/timeline.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _group_by_period(meetings) -> list[tuple[str, list[Meeting]]]:
+    groups: list[tuple[str, list[Meeting]]] = []
+    for meeting in meetings:
+        label = period_label(meeting.start_date, meeting.date_precision)
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(meeting)
+    return groups
+
+
+def _filter_chips(path: str, params: QueryDict, cleaned: dict) -> list[dict]:
+    """Return the active filters, each with the address that removes it."""
+    chips = []
+    for name in ("topic", "participant"):
+        slugs = params.getlist(name)
+        for item in cleaned.get(name) or []:
+            rest = [slug for slug in slugs if slug != item.slug]
+            chips.append(
+                {
+                    "label": FILTER_LABELS[name],
+                    "value": item.name,
+                    "url": query_url(path, params, **{name: rest}),
+                }
+            )
+    if cleaned.get("location"):
+        chips.append(
+            {
+                "label": "Place",
+                "value": cleaned["location"].name,
+                "url": query_url(path, params, location=None),
+            }
+        )
+    for name, choices in (("kind", MeetingKind), ("status", MeetingStatus)):
+        values = cleaned.get(name) or []
+        for value in values:
+            rest = [other for other in params.getlist(name) if other != value]
+            chips.append(
+                {
+                    "label": FILTER_LABELS[name],
+                    "value": choices(value).label,
+                    "url": query_url(path, params, **{name: rest}),
+                }
+            )
+    for name in ("date_from", "date_to"):
+        if cleaned.get(name):
+            chips.append(
+                {
+                    "label": FILTER_LABELS[name],
+                    "value": cleaned[name].strftime("%-d %b %Y"),
+                    "url": query_url(path, params, **{name: None}),
+                }
+            )
+    if (cleaned.get("q") or "").strip():
+        chips.append(
+            {"label": "Text", "value": cleaned["q"].strip(), "url": query_url(path, params, q=None)}
+        )
+    return chips
+
+
+def _month_strip(path: str, params: QueryDict, filterset: MeetingFilterSet):
+    """Draw the meetings per month of the filtered set, leaving out the date range itself."""
+    queryset = Meeting.objects.visible()
+    for name, value in filterset.form.cleaned_data.items():
+        if name not in ("date_from", "date_to", "ordering"):
+            queryset = filterset.filters[name].filter(queryset, value)
+    counts = selectors.meeting_month_counts(queryset)
+    date_from = filterset.form.cleaned_data.get("date_from")
+    date_to = filterset.form.cleaned_data.get("date_to")
+
+    def url_for(month: date) -> str:
+        end = charts.month_end(month)
+        if date_from == month and date_to == end:  # clicking the chosen month clears it
+            return query_url(path, params, date_from=None, date_to=None)
+        return query_url(path, params, date_from=month.isoformat(), date_to=end.isoformat())
+
+    def selected(month: date) -> bool:
+        if not (date_from or date_to):
+            return False
+        return (date_from is None or date_from <= charts.month_end(month)) and (
+            date_to is None or date_to >= month
+        )
+
+    return charts.month_strip(charts.month_bars(counts, url_for, selected))
+
+
+def _filter_form_context(params: QueryDict) -> dict:
+    choices = selectors.timeline_filter_choices()
+    sides = {"US": "United States", "CN": "China", "TW": "Taiwan"}
+    people_groups: dict[str, list[dict]] = {label: [] for label in [*sides.values(), "Others"]}
+    for person in choices["people"]:
+        people_groups[sides.get(person["country"], "Others")].append(person)
+    return {
+        "topic_choices": choices["topics"],
+        "people_groups": [(label, people) for label, people in people_groups.items() if people],
+        "location_choices": choices["locations"],
+        "kind_choices": MeetingKind.choices,
+        "status_choices": MeetingStatus.choices,
+        "selected": {
+            "topic": set(params.getlist("topic")),
+            "participant": params.get("participant", ""),
+            "location": params.get("location", ""),
+            "kind": set(params.getlist("kind")),
+            "status": set(params.getlist("status")),
+            "date_from": params.get("date_from", ""),
+            "date_to": params.get("date_to", ""),
+            "q": params.get("q", ""),
+        },
+    }
+
+
+# Meeting ----------------------------------------------------------------------------------
+
+
+@readable
+def meeting(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show a meeting's facts, each with the sentences that support it."""
+    found = selectors.meeting_detail(slug, include_rejected=request.user.is_staff)
+    if found is None:
+        raise Http404("No such meeting.")
+    rows = selectors.meeting_evidence(found)
+    facts = selectors.evidence_by_fact(rows)
+    return render(
+        request,
+        "diplomacy/meeting.html",
+        {
+            "meeting": found,
+            "participations": sorted(
+                found.participations.all(), key=lambda p: (p.side, p.person.name)
+            ),
+            "facts": facts,
+            "evidence_count": len(rows),
+            "evidence_truncated": len(rows) >= selectors.EVIDENCE_LIMIT,
+            "conflicts": [row for row in rows if row.conflicting],
+            "disagreements": [fact for fact in facts.values() if fact.disagree],
+            "history": selectors.status_history(rows),
+            "sources": selectors.meeting_sources(rows),
+            "related": selectors.meetings_related(found),
+        },
+    )
+
+
+# Topics -----------------------------------------------------------------------------------
+
+
+@readable
+def topics(request: HttpRequest) -> HttpResponse:
+    """List every topic with its number of meetings."""
+    return render(request, "diplomacy/topics.html", {"topics": selectors.topic_list()})
+
+
+@readable
+def topic(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show a topic's activity, meetings, people and neighbouring topics."""
+    found = get_object_or_404(Topic.objects.select_related("parent"), slug=slug)
+    page = Paginator(selectors.topic_meetings(found), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    activity = selectors.topic_activity(found)
+    return render(
+        request,
+        "diplomacy/topic.html",
+        {
+            "topic": found,
+            "page_obj": page,
+            "activity": activity,
+            "chart": charts.activity_chart(activity),
+            "people": selectors.topic_people(found),
+            "cooccurring": selectors.topic_cooccurring(found),
+            "articles": selectors.articles_mentioning(found),
+            "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), topic=slug),
+        },
+    )
+
+
+# People -----------------------------------------------------------------------------------
+
+
+@readable
+def person(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show a person's offices, meetings and most frequent counterparts."""
+    found = get_object_or_404(Person.objects.prefetch_related("offices"), slug=slug)
+    page = Paginator(selectors.person_meetings(found), LIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "diplomacy/person.html",
+        {
+            "person": found,
+            "offices": sorted(
+                found.offices.all(), key=lambda o: o.start_date or date.min, reverse=True
+            ),
+            "page_obj": page,
+            "counterparts": selectors.person_counterparts(found),
+            "topics": selectors.person_topics(found),
+            "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), participant=slug),
+        },
+    )
+
+
+# Articles ---------------------------------------------------------------------------------
+
+
+@readable
+def article(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Show an article's text with what extraction found in it highlighted."""
+    found = get_object_or_404(
+        Article.objects.select_related("source").defer("search_vector"), pk=article_id
+    )
+    mentions = selectors.article_mentions(found)
+    evidence = selectors.article_evidence(found)
+    sentences: dict[tuple[int, int], list[str]] = {}
+    for row in evidence:
+        sentences.setdefault((row.start, row.end), []).append(row.meeting.title)
+    spans = [
+        Span(start, end, "evidence", label="Evidence for: " + "; ".join(titles))
+        for (start, end), titles in sentences.items()
+    ]
+    meetings: dict[int, dict] = {}
+    for row in evidence:
+        entry = meetings.setdefault(
+            row.meeting_id, {"meeting": row.meeting, "fields": set(), "sentences": []}
+        )
+        entry["fields"].update(row.fields)
+        entry["sentences"].append(row)
+    return render(
+        request,
+        "diplomacy/article.html",
+        {
+            "article": found,
+            "highlighted": _highlight(found.body, mentions, spans),
+            "entities": selectors.entity_counts(mentions),
+            "meetings_found": list(meetings.values()),
+            "unfinished": found.status in (ArticleStatus.PENDING, ArticleStatus.PROCESSING),
+            "safe_url": _safe_url(found.url),
+        },
+    )
+
+
+def _highlight(body: str, mentions: list[dict], spans: list[Span]):
+    return highlight_article(body, [mention_span(row) for row in mentions], spans)
+
+
+def _safe_url(url: str | None) -> str:
+    """Return the URL when it is a web address (never javascript: or data:), else ""."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return ""
+
+
+@readable
+def article_status(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Return an article's processing status; the panel polls itself until it is final."""
+    found = get_object_or_404(
+        Article.objects.only("id", "title", "url", "status", "error", "status_changed_at"),
+        pk=article_id,
+    )
+    template = "diplomacy/_article_status.html" if is_partial(request) else "diplomacy/status.html"
+    response = render(request, template, _status_context(found))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _status_context(found: Article) -> dict:
+    final = found.status in (ArticleStatus.DONE, ArticleStatus.FAILED)
+    waited = (timezone.now() - found.status_changed_at).total_seconds()
+    return {
+        "article": found,
+        "final": final,
+        "stalled": not final and waited > STALLED_AFTER_SECONDS,
+        "meetings": selectors.article_meetings(found.pk)
+        if found.status == ArticleStatus.DONE
+        else [],
+    }
+
+
+@require_POST
+def article_reprocess(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Queue extraction of an article again (staff only)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("diplomacy:article", args=[article_id]))
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can re-run extraction.")
+    get_object_or_404(Article.objects.only("id"), pk=article_id)
+    # Imported here: the extraction services load the gazetteer matcher, which pages need not.
+    from diplomacy.services import article_reprocess as reprocess
+
+    if reprocess(article_id):
+        messages.success(request, "Extraction will run again on this article.")
+    else:
+        messages.warning(
+            request, "Extraction could not be re-run: the article has no text yet or is running."
+        )
+    return redirect("diplomacy:article", article_id=article_id)
+
+
+# Search -----------------------------------------------------------------------------------
+
+
+@readable
+def search(request: HttpRequest) -> HttpResponse:
+    """Search articles and meetings by full text, best matches first."""
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    context: dict = {"form": form, "q": q}
+    if q:
+        query = selectors.text_query(q)
+        page = Paginator(selectors.article_search(query), SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        articles = list(page.object_list)
+        snippets = selectors.article_headlines([a.pk for a in articles], query)
+        context.update(
+            page_obj=page,
+            articles=[(a, snippets.get(a.pk, "")) for a in articles],
+            capped=page.paginator.count >= selectors.SEARCH_CANDIDATES,
+            candidates=selectors.SEARCH_CANDIDATES,
+        )
+        if page.number == 1:
+            matches = selectors.meeting_search(query)
+            meetings = list(matches[:SEARCH_MEETINGS_SHOWN])
+            meeting_snippets = selectors.meeting_headlines([m.pk for m in meetings], query)
+            context.update(
+                meetings=[(m, meeting_snippets.get(m.pk, "")) for m in meetings],
+                meeting_count=matches.count()
+                if len(meetings) == SEARCH_MEETINGS_SHOWN
+                else len(meetings),
+                timeline_url=query_url(reverse("diplomacy:timeline"), QueryDict(), q=q),
+            )
+    return render(request, "diplomacy/search.html", context)
+
+
+# Ingest -----------------------------------------------------------------------------------
+
+# Where a message of article_ingest belongs in the form, by a word it contains.
+INGEST_ERROR_FIELDS = (
+    ("source", "source"),
+    ("publication date", "published_at"),
+    ("url", "url"),
+    ("address", "url"),
+    ("text", "body"),
+)
+
+
+@login_required
+def ingest(request: HttpRequest) -> HttpResponse:
+    """Take a pasted text or a URL and store it for extraction."""
+    form = IngestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            outcome = article_ingest(
+                body=data["body"] or None,
+                url=data["url"] or None,
+                title=data["title"],
+                published_at=data["published_at"],
+                source=data["source"] or None,
+            )
+        except TextTooLarge as error:
+            form.add_error("body", error.message)
+        except IngestError as error:
+            lowered = error.message.lower()
+            field = next((f for word, f in INGEST_ERROR_FIELDS if word in lowered), None)
+            form.add_error(field, error.message)
+        else:
+            if not outcome.created:
+                messages.info(
+                    request, "This text was ingested before; this is the article already stored."
+                )
+            return redirect("ingest-status", article_id=outcome.article.pk)
+    return render(request, "diplomacy/ingest.html", {"form": form})
+
+
+@login_required
+def ingest_status(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Show an ingested article's progress until extraction is done."""
+    found = get_object_or_404(
+        Article.objects.only("id", "title", "url", "status", "error", "status_changed_at"),
+        pk=article_id,
+    )
+    return render(request, "diplomacy/status.html", _status_context(found))

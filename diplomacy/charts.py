@@ -1,0 +1,250 @@
+"""Charts drawn on the server as inline SVG: no script, no external library, readable offline.
+
+Colours come from CSS classes (static/css/app.css), so the markup carries no inline style and
+works under a strict Content-Security-Policy. Every chart has a text alternative.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from diplomacy.choices import MeetingKind
+from diplomacy.templatetags.diplomacy_tags import MONTHS
+
+STRIP_WIDTH = 960  # viewBox units; CSS scales the SVG to the column width
+STRIP_HEIGHT = 84
+STRIP_BARS = 62  # tallest bar; the rest holds the year labels
+ACTIVITY_WIDTH = 960
+ACTIVITY_PANEL = 92  # height of one panel (meetings or articles)
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    month: date  # first day of the month
+    counts: dict[str, int]  # meetings by kind
+    url: str = ""  # where clicking the month leads (its date range)
+    selected: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def month_span(first: date, last: date) -> list[date]:
+    """Return the first day of every month from `first` to `last` inclusive."""
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def month_label(month: date) -> str:
+    return f"{MONTHS[month.month - 1]} {month.year}"
+
+
+def month_strip(bars: Sequence[MonthBar]) -> SafeString:
+    """Draw meetings per month as stacked bars coloured by kind; each month is a link."""
+    if not bars:
+        return mark_safe("")
+    step = STRIP_WIDTH / len(bars)
+    gap = min(2.0, step * 0.2)
+    tallest = max((bar.total for bar in bars), default=0) or 1
+    kinds = [kind for kind, _ in MeetingKind.choices]
+    labels = dict(MeetingKind.choices)
+    columns = []
+    for index, bar in enumerate(bars):
+        x = index * step
+        rects = []
+        y = STRIP_BARS
+        for kind in kinds:
+            count = bar.counts.get(kind, 0)
+            if not count:
+                continue
+            height = max(1.5, STRIP_BARS * count / tallest)
+            y -= height
+            rects.append(
+                format_html(
+                    '<rect class="kind-{}" x="{}" y="{}" width="{}" height="{}"/>',
+                    kind,
+                    num(x + gap / 2),
+                    num(y),
+                    num(step - gap),
+                    num(height),
+                )
+            )
+        breakdown = ", ".join(
+            f"{bar.counts[kind]} {labels[kind].lower()}" for kind in kinds if bar.counts.get(kind)
+        )
+        summary = f"{month_label(bar.month)}: {_meetings(bar.total)}"
+        if breakdown and len([k for k in kinds if bar.counts.get(k)]) > 1:
+            summary += f" ({breakdown})"
+        hit = format_html(
+            '<rect class="hit{}" x="{}" y="0" width="{}" height="{}"/>',
+            " selected" if bar.selected else "",
+            num(x),
+            num(step),
+            STRIP_BARS,
+        )
+        body = format_html(
+            "<title>{}</title>{}{}", summary, hit, mark_safe("".join(str(r) for r in rects))
+        )
+        if bar.url and bar.total:
+            columns.append(
+                format_html(
+                    '<a href="{}" class="month" data-filter-link aria-label="{}">{}</a>',
+                    bar.url,
+                    summary + ". Show this month.",
+                    body,
+                )
+            )
+        else:
+            columns.append(format_html('<g class="month">{}</g>', body))
+    years = []
+    for index, bar in enumerate(bars):
+        if bar.month.month == 1 or index == 0:
+            years.append(
+                format_html(
+                    '<text class="axis-label" x="{}" y="{}">{}</text>',
+                    num(index * step + 1),
+                    STRIP_HEIGHT - 6,
+                    bar.month.year,
+                )
+            )
+            years.append(
+                format_html(
+                    '<line class="axis-tick" x1="{}" x2="{}" y1="{}" y2="{}"/>',
+                    num(index * step),
+                    num(index * step),
+                    STRIP_BARS,
+                    STRIP_BARS + 8,
+                )
+            )
+    total = sum(bar.total for bar in bars)
+    description = (
+        f"Meetings per month from {month_label(bars[0].month)} to {month_label(bars[-1].month)}: "
+        f"{_meetings(total)} in all; the busiest month had {tallest}."
+    )
+    return format_html(
+        '<svg class="strip-chart" viewBox="0 0 {} {}" role="group" aria-label="{}">'
+        '<line class="axis" x1="0" x2="{}" y1="{}" y2="{}"/>{}{}</svg>',
+        STRIP_WIDTH,
+        STRIP_HEIGHT,
+        description,
+        STRIP_WIDTH,
+        STRIP_BARS + 0.5,
+        STRIP_BARS + 0.5,
+        mark_safe("".join(str(c) for c in columns)),
+        mark_safe("".join(str(y) for y in years)),
+    )
+
+
+def num(value: float) -> str:
+    """Return a coordinate with at most two decimals ("12", "3.5")."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _meetings(count: int) -> str:
+    return f"{count} meeting" if count == 1 else f"{count} meetings"
+
+
+def activity_chart(rows: Sequence[dict]) -> SafeString:
+    """Draw meetings and article mentions per month as two panels sharing the month axis.
+
+    `rows` is topic_activity() output: {"period", "meetings", "articles"}, oldest first, with
+    empty months left out; they are filled in here so the axis is continuous.
+    """
+    if not rows:
+        return mark_safe("")
+    by_month = {row["period"].replace(day=1): row for row in rows}
+    months = month_span(min(by_month), max(by_month))
+    step = ACTIVITY_WIDTH / len(months)
+    gap = min(2.0, step * 0.2)
+    height = ACTIVITY_PANEL * 2 + 26
+
+    def panel(key: str, top: float, title: str, css: str) -> SafeString:
+        values = [by_month.get(month, {}).get(key, 0) for month in months]
+        tallest = max(values) or 1
+        base = top + ACTIVITY_PANEL - 16
+        usable = ACTIVITY_PANEL - 34
+        bars = []
+        for index, (month, value) in enumerate(zip(months, values, strict=True)):
+            if not value:
+                continue
+            bar_height = max(1.5, usable * value / tallest)
+            bars.append(
+                format_html(
+                    '<rect class="{}" x="{}" y="{}" width="{}" height="{}">'
+                    "<title>{}: {} {}</title></rect>",
+                    css,
+                    num(index * step + gap / 2),
+                    num(base - bar_height),
+                    num(step - gap),
+                    num(bar_height),
+                    month_label(month),
+                    value,
+                    title.lower(),
+                )
+            )
+        return format_html(
+            '<text class="panel-title" x="0" y="{}">{} (most in a month: {})</text>'
+            '<line class="axis" x1="0" x2="{}" y1="{}" y2="{}"/>{}',
+            top + 12,
+            title,
+            max(values),
+            ACTIVITY_WIDTH,
+            base + 0.5,
+            base + 0.5,
+            mark_safe("".join(str(b) for b in bars)),
+        )
+
+    ticks = format_html_join(
+        "",
+        '<line class="year-rule" x1="{0}" x2="{0}" y1="16" y2="{1}"/>'
+        '<text class="axis-label" x="{2}" y="{3}">{4}</text>',
+        (
+            (num(index * step), height - 16, num(index * step + 2), height - 4, month.year)
+            for index, month in enumerate(months)
+            if month.month == 1 or index == 0
+        ),
+    )
+    meetings_total = sum(row["meetings"] for row in rows)
+    articles_total = sum(row["articles"] for row in rows)
+    description = (
+        f"Activity from {month_label(months[0])} to {month_label(months[-1])}: "
+        f"{_meetings(meetings_total)} and {articles_total} articles mentioning the topic."
+    )
+    return format_html(
+        '<svg class="activity-chart" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}{}</svg>',
+        ACTIVITY_WIDTH,
+        height,
+        description,
+        ticks,
+        panel("meetings", 0, "Meetings", "bar-meetings"),
+        panel("articles", ACTIVITY_PANEL + 8, "Articles", "bar-articles"),
+    )
+
+
+def month_bars(
+    counts: dict[date, dict[str, int]],
+    url_for: Callable[[date], str],
+    selected: Callable[[date], bool],
+) -> list[MonthBar]:
+    """Return a bar for every month between the first and last with meetings."""
+    if not counts:
+        return []
+    return [
+        MonthBar(month, counts.get(month, {}), url_for(month), selected(month))
+        for month in month_span(min(counts), max(counts))
+    ]

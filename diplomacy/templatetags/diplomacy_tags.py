@@ -1,0 +1,272 @@
+"""Template helpers for the dashboard: dates at their precision, sides, highlighted article text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django import template
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+DASH = "\u2013"  # en dash between the ends of a range
+
+SIDE_LABELS = {"us": "US", "cn": "China", "tw": "Taiwan", "other": "Other"}
+COUNTRY_SIDES = {"US": "us", "CN": "cn", "TW": "tw"}
+
+# ts_headline wraps matches in these private-use characters; they are turned into <mark> only
+# after the rest of the snippet has been escaped.
+HIGHLIGHT_START = "\ue000"
+HIGHLIGHT_STOP = "\ue001"
+
+
+def format_date_range(start: date | None, end: date | None, precision: str) -> str:
+    """Return a date range written at its precision: "26–27 Jan 2024", "Nov 2023", "2023"."""
+    if start is None or precision == "unknown":
+        return "date unknown"
+    if end is None or end < start:
+        end = start
+    if precision == "year":
+        return str(start.year) if start.year == end.year else f"{start.year}{DASH}{end.year}"
+    if precision == "month":
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{MONTHS[start.month - 1]} {start.year}"
+        if start.year == end.year:
+            return f"{MONTHS[start.month - 1]}{DASH}{MONTHS[end.month - 1]} {start.year}"
+        return f"{_month_year(start)} {DASH} {_month_year(end)}"
+    if start == end:
+        return _day_month_year(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}{DASH}{end.day} {MONTHS[start.month - 1]} {start.year}"
+    if start.year == end.year:
+        return f"{start.day} {MONTHS[start.month - 1]} {DASH} {_day_month_year(end)}"
+    return f"{_day_month_year(start)} {DASH} {_day_month_year(end)}"
+
+
+def _month_year(day: date) -> str:
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def _day_month_year(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def machine_date(day: date | None, precision: str) -> str:
+    """Return the value of a <time datetime> attribute at the given precision."""
+    if day is None or precision == "unknown":
+        return ""
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
+def period_label(day: date | None, precision: str) -> str:
+    """Return the heading a meeting is grouped under on the timeline."""
+    if day is None or precision == "unknown":
+        return "Date unknown"
+    if precision == "year":
+        return f"{day.year} (month not known)"
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+@register.simple_tag
+def meeting_dates(meeting) -> SafeString:
+    """Render a meeting's dates at their precision inside a <time> element."""
+    text = format_date_range(meeting.start_date, meeting.end_date, meeting.date_precision)
+    machine = machine_date(meeting.start_date, meeting.date_precision)
+    if not machine:
+        return format_html('<span class="date-unknown">{}</span>', text)
+    return format_html('<time datetime="{}">{}</time>', machine, text)
+
+
+@register.filter
+def date_range(claim) -> str:
+    """Format a date claim ({"start", "end", "precision"} with ISO dates)."""
+    if not isinstance(claim, dict):
+        return ""
+    try:
+        start = date.fromisoformat(claim.get("start") or "")
+    except (TypeError, ValueError):
+        return "date unknown"
+    try:
+        end = date.fromisoformat(claim.get("end") or "")
+    except (TypeError, ValueError):
+        end = start
+    return format_date_range(start, end, str(claim.get("precision") or "day"))
+
+
+@register.filter
+def side_label(side: str) -> str:
+    return SIDE_LABELS.get(side or "", "Other")
+
+
+@register.filter
+def country_side(country: str) -> str:
+    """Map a person's country to the side colour used by the dots."""
+    return COUNTRY_SIDES.get((country or "").upper(), "other")
+
+
+def highlight_snippet(text: str | None) -> SafeString:
+    """Escape a ts_headline snippet, then turn its private markers into balanced <mark> tags."""
+    pieces = re.split(f"([{HIGHLIGHT_START}{HIGHLIGHT_STOP}])", text or "")
+    out: list[str] = []
+    open_mark = False
+    for piece in pieces:
+        if piece == HIGHLIGHT_START:
+            if not open_mark:
+                out.append("<mark>")
+                open_mark = True
+        elif piece == HIGHLIGHT_STOP:
+            if open_mark:
+                out.append("</mark>")
+                open_mark = False
+        else:
+            out.append(escape(piece))
+    if open_mark:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # every piece of text above went through escape()
+
+
+register.filter("highlight_snippet", highlight_snippet)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the article body to wrap: an evidence sentence or an entity mention."""
+
+    start: int
+    end: int
+    kind: str  # evidence | person | location | topic | date | title
+    url: str = ""
+    label: str = ""  # tooltip: the resolved name, the ISO date, the meetings a sentence supports
+
+
+def highlight_article(
+    body: str, mentions: Iterable[Span], evidence: Iterable[Span] = ()
+) -> SafeString:
+    """Return the article body as HTML with evidence sentences and mentions wrapped.
+
+    Every piece of article text goes through escape(); spans outside the body, empty,
+    overlapping an earlier mention or crossing a sentence boundary are dropped, so that the
+    markup is always well nested.
+    """
+    length = len(body)
+    sentences = _disjoint(
+        sorted((s for s in evidence if 0 <= s.start < s.end <= length), key=_span_order)
+    )
+    marks = _disjoint(
+        sorted((m for m in mentions if 0 <= m.start < m.end <= length), key=_span_order)
+    )
+    marks = [m for m in marks if not any(_crosses(m, s) for s in sentences)]
+
+    out: list[str] = []
+    cursor = 0
+    mark_index = 0
+    for sentence in [*sentences, Span(length, length, "end")]:
+        inside_before = [m for m in marks[mark_index:] if m.end <= sentence.start]
+        out.append(_with_mentions(body, cursor, sentence.start, inside_before))
+        mark_index += len(inside_before)
+        if sentence.kind == "end":
+            break
+        inside = [m for m in marks[mark_index:] if m.end <= sentence.end]
+        mark_index += len(inside)
+        out.append(
+            format_html(
+                '<span class="evidence" id="ev-{}" title="{}">', sentence.start, sentence.label
+            )
+        )
+        out.append(_with_mentions(body, sentence.start, sentence.end, inside))
+        out.append("</span>")
+        cursor = sentence.end
+    return mark_safe("".join(out))  # built from escape() and format_html() pieces only
+
+
+def _span_order(span: Span) -> tuple[int, int]:
+    return (span.start, -span.end)
+
+
+def _disjoint(spans: Sequence[Span]) -> list[Span]:
+    kept: list[Span] = []
+    for span in spans:
+        if kept and span.start < kept[-1].end:
+            continue
+        kept.append(span)
+    return kept
+
+
+def _crosses(mark: Span, sentence: Span) -> bool:
+    inside = sentence.start <= mark.start and mark.end <= sentence.end
+    outside = mark.end <= sentence.start or mark.start >= sentence.end
+    return not (inside or outside)
+
+
+def _with_mentions(body: str, start: int, end: int, marks: list[Span]) -> str:
+    out: list[str] = []
+    cursor = start
+    for mark in marks:
+        out.append(escape(body[cursor : mark.start]))
+        text = body[mark.start : mark.end]
+        if mark.url:
+            out.append(
+                format_html(
+                    '<a class="mention mention-{}" href="{}" title="{}">{}</a>',
+                    mark.kind,
+                    mark.url,
+                    mark.label,
+                    text,
+                )
+            )
+        else:
+            out.append(
+                format_html(
+                    '<mark class="mention mention-{}" title="{}">{}</mark>',
+                    mark.kind,
+                    mark.label,
+                    text,
+                )
+            )
+        cursor = mark.end
+    out.append(escape(body[cursor:end]))
+    return "".join(out)
+
+
+def mention_span(row: dict) -> Span:
+    """Build a highlight span from a Mention values() row, linking resolved entities."""
+    kind = row["kind"]
+    url = label = ""
+    if kind == "person" and row.get("person__slug"):
+        url = reverse("diplomacy:person", args=[row["person__slug"]])
+        label = row.get("person__name") or ""
+    elif kind == "topic" and row.get("topic__slug"):
+        url = reverse("diplomacy:topic", args=[row["topic__slug"]])
+        label = f"Topic: {row.get('topic__name') or ''}"
+    elif kind == "location" and row.get("location__slug"):
+        url = reverse("diplomacy:timeline") + "?location=" + row["location__slug"]
+        label = f"Meetings in {row.get('location__name') or ''}"
+    elif kind == "date":
+        label = row.get("value") or "date"
+    elif kind == "title":
+        label = "Title"
+    return Span(row["start"], row["end"], kind, url, label)
