@@ -74,7 +74,9 @@ class DateOrDateTimeField(serializers.Field):
             self.fail("invalid")
         text = data.strip()
         try:
-            value = parse_datetime(text) or parse_date(text)
+            # A bare date first: parse_datetime would read it as midnight, but the service
+            # places a date-only publication at noon so that time zones cannot shift its day.
+            value = parse_date(text) or parse_datetime(text)
         except ValueError:  # well-formed but impossible, e.g. 2024-02-30
             value = None
         if value is None:

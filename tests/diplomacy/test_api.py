@@ -93,7 +93,12 @@ def test_it_lists_meetings_in_the_documented_shape(api_client):
     assert row["announced"] is True
     assert row["article_count"] == 3
     assert row["evidence_count"] == 5
-    assert row["location"] == {"slug": "woodside", "name": "Woodside", "kind": "venue", "country": ""}
+    assert row["location"] == {
+        "slug": "woodside",
+        "name": "Woodside",
+        "kind": "venue",
+        "country": "",
+    }
     assert row["participants"] == [
         {"slug": "joe-biden", "name": "Joe Biden", "country": "US", "role": "President"},
         {"slug": "xi-jinping", "name": "Xi Jinping", "country": "CN", "role": "President"},
@@ -415,9 +420,7 @@ def test_it_shows_a_meeting_with_its_evidence(api_client):
     assert body["url"] == f"http://testserver/meetings/{meeting.slug}/"
 
 
-def test_it_shows_a_meeting_in_a_fixed_number_of_queries(
-    api_client, django_assert_max_num_queries
-):
+def test_it_shows_a_meeting_in_a_fixed_number_of_queries(api_client, django_assert_max_num_queries):
     """The detail costs the same queries however much evidence there is."""
     meeting = full_meeting()
     EvidenceFactory.create_batch(20, meeting=meeting)
@@ -467,7 +470,9 @@ def test_it_exports_filtered_meetings_as_csv(api_client):
     meeting = full_meeting()
     MeetingFactory(title="Other", kind="call")
 
-    rows = read_csv(api_client.get(reverse("api:meeting-list"), {"format": "csv", "kind": "meeting"}))
+    rows = read_csv(
+        api_client.get(reverse("api:meeting-list"), {"format": "csv", "kind": "meeting"})
+    )
 
     assert len(rows) == 1
     assert rows[0]["id"] == str(meeting.pk)
@@ -487,7 +492,7 @@ def test_it_exports_every_row_not_one_page(api_client):
     assert len(rows) == 60
 
 
-@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://evil\")", "+1", "-1+2", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://evil")', "+1", "-1+2", "@SUM(A1)", "\tx"])
 def test_it_neutralises_formulas_in_csv_cells(api_client, title):
     """A cell a spreadsheet would run as a formula starts with a single quote."""
     MeetingFactory(title=title, slug="formula")
@@ -740,9 +745,7 @@ READ_ROUTES = [
 
 
 @pytest.mark.parametrize(("route", "args"), READ_ROUTES)
-def test_it_needs_credentials_to_read_when_reading_is_not_public(
-    api_client, settings, route, args
-):
+def test_it_needs_credentials_to_read_when_reading_is_not_public(api_client, settings, route, args):
     """With PUBLIC_READ off, anonymous reads get 401; a token or a session reads."""
     settings.PUBLIC_READ = False
     user = UserFactory()

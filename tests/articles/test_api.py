@@ -1,0 +1,472 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from articles.models import Article
+from tests.factories import (
+    ArticleFactory,
+    EvidenceFactory,
+    MeetingFactory,
+    MentionFactory,
+    PersonFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+READOUT = (
+    "Secretary Blinken met Foreign Minister Wang Yi in Beijing on Friday. "
+    "They discussed counternarcotics cooperation and Taiwan."
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    # Throttle counters live in the cache; each test starts from zero.
+    cache.clear()
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+@pytest.fixture
+def token(user):
+    return Token.objects.create(user=user)
+
+
+@pytest.fixture
+def token_client(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def submit(client, data=None, **kwargs):
+    kwargs.setdefault("format", "json")
+    return client.post(reverse("api:article-list"), data, **kwargs)
+
+
+# Submitting --------------------------------------------------------------------------------
+
+
+def test_it_accepts_an_article_with_202_and_a_url_to_poll(token_client):
+    """A new text is stored once and answered 202 with its id, status and API URL."""
+    response = submit(
+        token_client,
+        {"body": READOUT, "title": "Readout", "published_at": "2024-04-26", "source": "State"},
+    )
+
+    assert response.status_code == 202
+    body = response.json()
+    article = Article.objects.get()
+    assert body["id"] == article.pk
+    assert body["status"] == "pending"
+    assert body["url"] == f"http://testserver{reverse('api:article-detail', args=[article.pk])}"
+    assert response["Location"] == body["url"]
+    assert body["title"] == "Readout"
+    assert body["published_at"] == "2024-04-26T12:00:00Z"
+    assert body["source"]["name"] == "State"
+    assert token_client.get(body["url"]).status_code == 200
+
+
+def test_it_answers_200_with_the_existing_article_for_the_same_text(token_client):
+    """The same text again (even re-spaced) returns the stored article, not a new one."""
+    first = submit(token_client, {"body": READOUT})
+    again = submit(token_client, {"body": "  " + READOUT.replace(" ", "  ") + "\n"})
+
+    assert first.status_code == 202
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Article.objects.count() == 1
+
+
+def test_it_answers_200_for_a_url_already_stored(token_client):
+    """Submitting a known address returns that article."""
+    first = submit(token_client, {"url": "https://example.org/readout"})
+    again = submit(token_client, {"url": "https://example.org/readout"})
+
+    assert first.status_code == 202
+    assert first.json()["source_url"] == "https://example.org/readout"
+    assert again.status_code == 200
+    assert Article.objects.count() == 1
+
+
+def test_it_accepts_form_data(token_client):
+    """Form-encoded submissions work like JSON."""
+    response = token_client.post(
+        reverse("api:article-list"), {"body": READOUT, "title": "Readout"}, format="multipart"
+    )
+
+    assert response.status_code == 202
+    assert Article.objects.get().title == "Readout"
+
+
+def test_it_accepts_urlencoded_form_data(token_client):
+    """application/x-www-form-urlencoded submissions work like JSON."""
+    response = token_client.post(
+        reverse("api:article-list"),
+        f"body={READOUT}&title=Readout",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 202
+    assert Article.objects.get().body == READOUT
+
+
+def test_it_accepts_plain_text_with_metadata_in_the_query_string(token_client):
+    """A text/plain body is the article; title and date come from the query string."""
+    url = reverse("api:article-list") + "?title=Readout&published_at=2024-04-26"
+
+    response = token_client.post(url, READOUT, content_type="text/plain; charset=utf-8")
+
+    assert response.status_code == 202
+    article = Article.objects.get()
+    assert article.body == READOUT
+    assert article.title == "Readout"
+    assert article.published_at.date().isoformat() == "2024-04-26"
+
+
+def test_it_refuses_plain_text_in_the_wrong_encoding(token_client):
+    """Bytes that are not valid in the declared charset are a 400."""
+    response = token_client.post(
+        reverse("api:article-list"), b"\xff\xfe\xfa", content_type="text/plain; charset=utf-8"
+    )
+
+    assert response.status_code == 400
+    assert Article.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({}, "body"),
+        ({"body": "   "}, "body"),
+        ({"body": ["a list"]}, "body"),
+        ({"url": "not a url"}, "url"),
+        ({"url": "ftp://example.org/file"}, "url"),
+        ({"body": READOUT, "published_at": "last Friday"}, "published_at"),
+        ({"body": READOUT, "published_at": "2024-02-30"}, "published_at"),
+        ({"body": READOUT, "published_at": 20240226}, "published_at"),
+        ({"body": READOUT, "title": "x" * 501}, "title"),
+        ({"body": READOUT, "source": "s" * 201}, "source"),
+    ],
+)
+def test_it_refuses_invalid_fields_with_messages_per_field(token_client, data, field):
+    """Invalid input is a 400 with a message under the field's name, and stores nothing."""
+    response = submit(token_client, data)
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "errors"}
+    assert field in response.json()["errors"]
+    assert Article.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"body": READOUT, "published_at": "2999-01-01"},
+        {"body": READOUT, "published_at": "1850-01-01"},
+        {"body": "\x01\x02\x03\x04 binary"},
+        {"body": READOUT, "source": "!!!"},
+    ],
+)
+def test_it_refuses_what_the_ingest_service_refuses(token_client, data):
+    """The service's refusals (dates out of range, binary data) are 400s with a detail."""
+    response = submit(token_client, data)
+
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert Article.objects.count() == 0
+
+
+def test_it_refuses_text_over_the_limit_with_413(token_client, settings):
+    """A text longer than ARTICLE_MAX_CHARS is a 413 and stores nothing."""
+    settings.ARTICLE_MAX_CHARS = 1000
+
+    response = submit(token_client, {"body": "word " * 300})
+
+    assert response.status_code == 413
+    assert "1,000" in response.json()["detail"]
+    assert Article.objects.count() == 0
+
+
+def test_it_refuses_a_huge_request_before_reading_it(token_client, settings):
+    """A request body far beyond the limit is refused with 413 from its Content-Length."""
+    settings.ARTICLE_MAX_CHARS = 1000
+    body = json.dumps({"body": "x" * 100_000})
+
+    response = token_client.post(reverse("api:article-list"), body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert "bytes" in response.json()["detail"]
+    assert Article.objects.count() == 0
+
+
+def test_it_refuses_oversized_form_data_with_413(token_client, settings):
+    """Form data beyond Django's upload cap is a 413 too, not a 400 or a 500."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+
+    response = token_client.post(
+        reverse("api:article-list"),
+        "body=" + "x" * 5000,
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 413
+    assert "form data" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "image/png", "text/html"])
+def test_it_refuses_unsupported_content_types_with_415(token_client, content_type):
+    """Only JSON, form data and plain text are accepted."""
+    response = token_client.post(reverse("api:article-list"), b"<a/>", content_type=content_type)
+
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+    assert Article.objects.count() == 0
+
+
+def test_it_refuses_malformed_json_with_400(token_client):
+    """A body that is not JSON is a 400 in the error shape."""
+    response = token_client.post(
+        reverse("api:article-list"), b'{"body": ', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+# Who may submit ----------------------------------------------------------------------------
+
+
+def test_it_refuses_anonymous_submissions_with_401(api_client):
+    """Writing needs credentials even when reading is public."""
+    response = submit(api_client, {"body": READOUT})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert Article.objects.count() == 0
+
+
+def test_it_refuses_a_revoked_token(token_client, token):
+    """A deleted token no longer authenticates."""
+    token.delete()
+
+    response = submit(token_client, {"body": READOUT})
+
+    assert response.status_code == 401
+    assert Article.objects.count() == 0
+
+
+def test_it_refuses_an_unknown_token(api_client):
+    """A made-up token is refused."""
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+
+    assert submit(api_client, {"body": READOUT}).status_code == 401
+
+
+def test_it_needs_a_csrf_token_for_session_writes(user):
+    """A signed-in browser session must send the CSRF token to write."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    without = submit(client, {"body": READOUT})
+    client.get(reverse("login"))  # any page with a form sets the CSRF cookie
+    csrf_token = client.cookies["csrftoken"].value
+    with_token = submit(client, {"body": READOUT}, HTTP_X_CSRFTOKEN=csrf_token)
+
+    assert without.status_code == 403
+    assert "CSRF" in without.json()["detail"]
+    assert with_token.status_code == 202
+
+
+def test_it_throttles_submissions_at_the_ingest_rate(token_client, monkeypatch):
+    """POSTs have their own, stricter rate; reads are not counted against it."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"anon": "100/minute", "user": "100/minute", "ingest": "2/minute"},
+    )
+
+    statuses = [
+        submit(token_client, {"body": f"{READOUT} Round {n}."}).status_code for n in range(3)
+    ]
+
+    assert statuses == [202, 202, 429]
+    assert token_client.get(reverse("api:article-list")).status_code == 200
+    assert Article.objects.count() == 2
+
+
+def test_it_lets_staff_create_and_revoke_tokens_in_the_admin(client):
+    """The admin's Tokens page creates a token for a user and deletes it."""
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    analyst = UserFactory(username="analyst")
+    client.force_login(admin)
+
+    created = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": analyst.pk})
+    key = Token.objects.get(user=analyst).key
+    revoked = client.post(
+        reverse("admin:authtoken_tokenproxy_delete", args=[analyst.pk]), {"post": "yes"}
+    )
+
+    assert created.status_code == 302
+    assert len(key) == 40
+    assert revoked.status_code == 302
+    assert not Token.objects.filter(user=analyst).exists()
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+def test_it_shows_an_article_with_what_was_extracted(api_client):
+    """The detail has status, error, the meetings it reports and its mentions by kind."""
+    article = ArticleFactory(status="done")
+    meeting = MeetingFactory(title="Blinken meets Wang")
+    EvidenceFactory(article=article, meeting=meeting)
+    EvidenceFactory(article=article, meeting=meeting, start=10)
+    MentionFactory(
+        article=article,
+        kind="person",
+        text="Wang Yi",
+        start=20,
+        end=27,
+        person=PersonFactory(name="Wang Yi"),
+    )
+    MentionFactory(article=article, kind="topic", text="Taiwan", topic=TopicFactory(name="Taiwan"))
+    MentionFactory(
+        article=article, kind="date", text="Friday", start=40, end=46, value="2024-04-26"
+    )
+
+    response = api_client.get(reverse("api:article-detail", args=[article.pk]))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "done"
+    assert body["error"] == ""
+    assert body["body"] == article.body
+    assert body["meetings"] == [
+        {
+            "id": meeting.pk,
+            "slug": "blinken-meets-wang",
+            "title": "Blinken meets Wang",
+            "url": "http://testserver/meetings/blinken-meets-wang/",
+        }
+    ]
+    assert body["mentions"]["person"] == [
+        {"text": "Wang Yi", "start": 20, "end": 27, "value": "", "slug": "wang-yi"}
+    ]
+    assert body["mentions"]["topic"][0]["slug"] == "taiwan"
+    assert body["mentions"]["date"][0]["value"] == "2024-04-26"
+    assert body["mentions"]["location"] == []
+    assert body["mentions"]["title"] == []
+
+
+def test_it_shows_why_an_article_failed(api_client):
+    """A failed article carries its error text."""
+    article = ArticleFactory(status="failed", error="The page could not be fetched.")
+
+    body = api_client.get(reverse("api:article-detail", args=[article.pk])).json()
+
+    assert body["status"] == "failed"
+    assert body["error"] == "The page could not be fetched."
+    assert body["meetings"] == []
+
+
+def test_it_shows_an_article_in_a_fixed_number_of_queries(
+    api_client, django_assert_max_num_queries
+):
+    """The detail costs the same queries however many meetings and mentions it has."""
+    article = ArticleFactory()
+    EvidenceFactory.create_batch(10, article=article)
+    for start in range(0, 100, 10):
+        MentionFactory(article=article, start=start, end=start + 5, topic=TopicFactory())
+
+    # article with source, meetings, mentions with their people, places and topics
+    with django_assert_max_num_queries(3):
+        response = api_client.get(reverse("api:article-detail", args=[article.pk]))
+
+    assert len(response.json()["meetings"]) == 10
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_lists_articles_in_a_fixed_number_of_queries(
+    api_client, django_assert_max_num_queries, count
+):
+    """The list costs the same queries for 3 articles as for 30, and leaves bodies out."""
+    ArticleFactory.create_batch(count)
+
+    # count, page with sources
+    with django_assert_max_num_queries(2):
+        response = api_client.get(reverse("api:article-list"), {"page_size": 100})
+
+    results = response.json()["results"]
+    assert len(results) == count
+    assert "body" not in results[0]
+
+
+def test_it_filters_articles(api_client):
+    """Articles filter by status, source, dates, meeting, topic and text."""
+    state = SourceFactory(name="State")
+    reported = ArticleFactory(
+        title="Readout on fentanyl",
+        source=state,
+        published_at=datetime(2024, 4, 26, 10, tzinfo=UTC),
+    )
+    meeting = MeetingFactory()
+    EvidenceFactory(article=reported, meeting=meeting)
+    MentionFactory(article=reported, topic=TopicFactory(name="Fentanyl"))
+    ArticleFactory(
+        title="Pending story", status="pending", published_at=datetime(2022, 1, 1, 10, tzinfo=UTC)
+    )
+
+    def ids(**params):
+        response = api_client.get(reverse("api:article-list"), params)
+        assert response.status_code == 200, response.content
+        return [article["id"] for article in response.json()["results"]]
+
+    assert ids(status="pending") != [reported.pk]
+    assert ids(status="done") == [reported.pk]
+    assert ids(source="state") == [reported.pk]
+    assert ids(published_from="2024-04-26") == [reported.pk]
+    assert ids(published_to="2024-04-25") != [reported.pk]
+    assert ids(meeting=meeting.pk) == [reported.pk]
+    assert ids(topic="fentanyl") == [reported.pk]
+    assert ids(q="fentanyl") == [reported.pk]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "lost"}, "status"),
+        ({"source": "nobody"}, "source"),
+        ({"meeting": "abc"}, "meeting"),
+        ({"meeting": "99999999999999999999"}, "meeting"),
+        ({"published_from": "2024-99-01"}, "published_from"),
+        ({"topic": "nope"}, "topic"),
+    ],
+)
+def test_it_rejects_invalid_article_filters(api_client, params, field):
+    """A bad article filter is a 400 naming the field."""
+    response = api_client.get(reverse("api:article-list"), params)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_it_answers_404_for_an_unknown_article(api_client):
+    """An unknown id is a JSON 404."""
+    response = api_client.get(reverse("api:article-detail", args=[987654]))
+
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
