@@ -1,0 +1,182 @@
+"""Turn merged drafts into MeetingCandidates: topics, titles, confidence and evidence checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .drafts import Draft
+from .matcher import CompiledGazetteer, Hit
+from .meetings import Context
+from .periods import Period
+from .types import EvidenceSpan, MeetingCandidate, NewPerson, Span
+
+_FIELD_ORDER = ("participants", "kind", "status", "date", "location", "topics")
+_SIDE_ORDER = {"us": 0, "cn": 1, "tw": 2, "other": 3}
+_NOUNS = {
+    "summit": "summit",
+    "meeting": "talks",
+    "call": "call",
+    "working_group": "working group meeting",
+    "dialogue": "dialogue",
+}
+_RECENT_DAYS = 7  # a news report of a past meeting without a date is about the last week
+_PARAGRAPH_SENTENCES = 5  # past this a "paragraph" is a whole unsplit page: use neighbours
+_MAX_CONFIDENCE = 0.95
+_POSSIBLE_CONFIDENCE = 0.4
+
+
+def finalise(
+    ctx: Context, drafts: list[Draft], topic_hits: list[Hit], new_people: list[NewPerson]
+) -> list[MeetingCandidate]:
+    """Complete each draft and return candidates in the order the article first reports them."""
+    if not drafts:
+        return []
+    main = max(drafts, key=lambda d: (d.weight, -d.first))
+    names = {person.slug: person.name for person in new_people}
+    candidates = []
+    for draft in sorted(drafts, key=lambda d: d.first):
+        _assume_recent(ctx, draft, main)
+        _apply_duration(draft)
+        topics = _topics(ctx, draft, draft is main, topic_hits)
+        candidates.append(_candidate(ctx.compiled, draft, topics, names))
+    return candidates
+
+
+def _assume_recent(ctx: Context, draft: Draft, main: Draft) -> None:
+    """Date the main past meeting to the week before publication when nothing else does."""
+    if draft is not main or draft.period is not None or draft.status != "held":
+        return
+    if ctx.published is None:
+        return
+    draft.period = Period.window(ctx.published - timedelta(days=_RECENT_DAYS), ctx.published)
+    draft.period_own = False
+    first = min(draft.evidence)
+    draft.add_evidence(first, {"date"}, 0.3)
+
+
+def _apply_duration(draft: Draft) -> None:
+    period = draft.period
+    if period is None or not draft.duration or period.precision != "day":
+        return
+    if period.start == period.end:
+        end = period.start + timedelta(days=draft.duration - 1)
+        draft.period = Period(period.start, end, "day")
+
+
+def _topics(ctx: Context, draft: Draft, is_main: bool, hits: list[Hit]) -> list[str]:
+    """Collect topic slugs from the meeting's sentences, paragraphs, or the whole main article."""
+    ranges = _topic_ranges(ctx, draft, is_main)
+    found: dict[str, Hit] = {}
+    for hit in hits:
+        if any(start <= hit.start < end for start, end in ranges):
+            for slug in hit.refs:
+                found.setdefault(slug, hit)
+    for hit in found.values():
+        index = ctx.doc.sentence_index(hit.start)
+        if index >= 0:
+            sentence = ctx.doc.sentences[index]
+            draft.add_evidence((sentence.start, sentence.end), {"topics"}, 0.4)
+    return list(found)
+
+
+def _topic_ranges(ctx: Context, draft: Draft, is_main: bool) -> list[tuple[int, int]]:
+    doc = ctx.doc
+    if is_main:
+        return [(0, len(doc.text))]
+    ranges = list(draft.evidence)
+    for start, _ in list(draft.evidence):
+        paragraph = doc.paragraph_of(start)
+        if paragraph is None:
+            continue
+        first = doc.sentence_index(paragraph.start)
+        last = doc.sentence_index(max(paragraph.start, paragraph.end - 1))
+        if 0 <= first <= last and last - first < _PARAGRAPH_SENTENCES:
+            ranges.append((paragraph.start, paragraph.end))
+        else:
+            ranges.extend(_neighbours(doc.sentences, doc.sentence_index(start)))
+    return ranges
+
+
+def _neighbours(sentences: list[Span], index: int) -> list[tuple[int, int]]:
+    if index < 0:
+        return []
+    window = sentences[max(0, index - 1) : index + 2]
+    return [(s.start, s.end) for s in window]
+
+
+def _candidate(
+    compiled, draft: Draft, topics: list[str], names: dict[str, str]
+) -> MeetingCandidate:
+    participants = sorted(draft.people.values(), key=lambda c: _SIDE_ORDER.get(c.side, 3))
+    period = draft.period
+    candidate = MeetingCandidate(
+        kind=draft.kind,
+        status=draft.status,
+        participants=participants,
+        start_date=period.start if period else None,
+        end_date=period.end if period else None,
+        date_precision=period.precision if period else "unknown",
+        location=draft.location,
+        location_note=draft.location_note,
+        announced=draft.announced,
+        topics=topics,
+        confidence=_confidence(draft),
+    )
+    candidate.evidence = [
+        EvidenceSpan(start, end, tuple(f for f in _FIELD_ORDER if f in fields), round(conf, 2))
+        for (start, end), (fields, conf) in sorted(draft.evidence.items())
+    ]
+    _drop_unsupported(candidate)
+    candidate.title = _title(compiled, candidate, draft, names)
+    return candidate
+
+
+def _confidence(draft: Draft) -> float:
+    sentences = sum(1 for fields, _ in draft.evidence.values() if "kind" in fields)
+    value = min(_MAX_CONFIDENCE, draft.confidence + 0.05 * max(0, sentences - 1))
+    if draft.possible and draft.status == "planned":
+        value = min(value, _POSSIBLE_CONFIDENCE)
+    return round(value, 2)
+
+
+def _drop_unsupported(candidate: MeetingCandidate) -> None:
+    """Clear any field that no evidence sentence supports."""
+    supported = {f for span in candidate.evidence for f in span.fields}
+    if "date" not in supported:
+        candidate.start_date = candidate.end_date = None
+        candidate.date_precision = "unknown"
+    if "location" not in supported:
+        candidate.location, candidate.location_note = None, ""
+    if "topics" not in supported:
+        candidate.topics = []
+    if "participants" not in supported:
+        candidate.participants = []
+
+
+def _title(compiled: CompiledGazetteer, candidate: MeetingCandidate, draft, names) -> str:
+    who = "–".join(_display(compiled, c.slug, names) for c in candidate.participants[:3])
+    if not who:
+        who = "US–China"
+    place = ""
+    if candidate.location:
+        entry = compiled.locations.get(candidate.location)
+        place = entry.name if entry else candidate.location
+    if candidate.kind == "visit":
+        return f"{who} visit to {place}" if place else f"{who} visit"
+    title = f"{who} {_NOUNS.get(candidate.kind, 'talks')}"
+    if place and candidate.kind != "call":
+        title += f" in {place}"
+    return title
+
+
+def _display(compiled: CompiledGazetteer, slug: str, names: dict[str, str]) -> str:
+    """Name a participant by surname unless another gazetteer person shares it."""
+    if slug in names:
+        return names[slug].split()[-1]
+    person = compiled.people.get(slug)
+    if person is None:
+        return slug
+    surname = compiled.surnames.get(slug)
+    if surname and len(compiled.surname_owners.get(surname.lower(), ())) == 1:
+        return surname
+    return person.name

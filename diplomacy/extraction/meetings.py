@@ -1,0 +1,431 @@
+"""Find meetings: a meeting expression plus participants from both sides.
+
+Each clause holding a meeting expression becomes a draft when it names people from both sides
+(or a visitor and a destination on the other side). Otherwise it attaches to a meeting in the
+same sentence, to the article's focus or to the previous sentence ("The talks come as ..."),
+or borrows participants from the rest of the sentence or the previous sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import clauses as cl
+from .dates import DateExpr, is_reported, resolve
+from .drafts import PRECISION_RANK, Draft, compatible, kinds_compatible, merge
+from .matcher import CompiledGazetteer
+from .people import PersonRef
+from .periods import Period
+from .places import PlaceChoice, PlaceRef, places_for
+from .roles import side_of
+from .text import Document
+from .types import ParticipantClaim
+
+MAX_SENTENCE = 3000  # longer "sentences" are debris; matching them costs more than it finds
+_TRIGGER = re.compile(
+    r"""\b(?:
+    (?P<call>(?:tele)?phone\s+(?:call|conversation|talks?)|video\s*(?:call|conference|link|talks?
+        |summit|meeting)|virtual\s+(?:meeting|summit|talks?|call)|spoke\s+(?:by|over\s+the|on\s+the)
+        \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
+        |calls?\s+with)
+    |(?P<working_group>working\s+groups?|(?:counter-?(?:drug|narcotics)|anti-?(?:drug|narcotics)
+        |counternarcotics|drug-control)\s+(?:talks|dialogue|meetings?|consultations))
+    |(?P<dialogue>dialogues?|consultations)
+    |(?P<summit>summits?)
+    |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
+    |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+with|spoke\s+(?:with|to)
+        |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|negotiations)
+    |(?P<weak>raised\s+(?:[\w'-]+\s+){0,4}?with)
+    )\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_REFERENCE = re.compile(
+    r"\b(?:prepar(?:e|es|ed|ing|ation)\s+for|pav(?:e|ed|es|ing)\s+the\s+way\s+for|ahead\s+of"
+    r"|in\s+the\s+run-up\s+to|lay(?:ing)?\s+the\s+groundwork\s+for)\s+"
+    r"(?:(?:the|a|an|their|its|his|her|first|next|possible|new|further|[\w-]+'s)\s+){0,3}$",
+    re.IGNORECASE,
+)
+_GENERIC = re.compile(
+    r"\s+(?:between|among|with|of)\s+(?:the\s+)?(?:(?:senior|top|high-level|military|defense)\s+)?"
+    r"(?:U\.S\.|US|American|Chinese|China|Beijing|Washington)(?:'s)?(?:\s+and\s+(?:the\s+)?"
+    r"(?:U\.S\.|US|American|Chinese|China)(?:'s)?)?\s+(?:officials|ministers|delegations|diplomats"
+    r"|counterparts|militaries|negotiators|generals|teams|governments)\b"
+)
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+# "further talks", "another meeting": a new event, not the one already reported
+_NEW_EVENT = re.compile(
+    r"\b(?:further|more|new|another|additional|future|other)\s+(?:[\w-]+\s+)?$", re.IGNORECASE
+)
+_PRONOUN = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", re.IGNORECASE)
+_PARTIES = re.compile(
+    r"\b(?:(?:the\s+)?(?:United\s+States|U\.S\.|US|Washington|America)\s+and\s+(?:China|Beijing)"
+    r"|China\s+and\s+the\s+(?:United\s+States|U\.S\.)|Beijing\s+and\s+Washington)\b"
+)
+_LEADER_ROLES = frozenset({"president", "party-general-secretary"})
+_UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
+
+
+@dataclass(slots=True)
+class Context:
+    doc: Document
+    compiled: CompiledGazetteer
+    published: date | None
+    people: list[PersonRef]
+    places: list[PlaceRef]
+    dates: list[DateExpr]
+    drafts: list[Draft] = field(default_factory=list)
+    trigger_sentences: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Clause:
+    span: tuple[int, int]
+    sentence: int
+    trigger: tuple[int, int]
+    kind: str
+    weak: bool
+    people: list[PersonRef]
+    cues: cl.Cues
+
+
+def detect(ctx: Context) -> list[Draft]:
+    """Return merged meeting drafts for the document."""
+    by_sentence: dict[int, list[tuple[int, int, str]]] = {}
+    for match in _TRIGGER.finditer(ctx.doc.norm):
+        index = ctx.doc.sentence_index(match.start())
+        if index >= 0:
+            by_sentence.setdefault(index, []).append((match.start(), match.end(), match.lastgroup))
+    for index in sorted(by_sentence):
+        sentence = ctx.doc.sentences[index]
+        if sentence.end - sentence.start <= MAX_SENTENCE:
+            ctx.trigger_sentences.add(index)
+            _sentence(ctx, index, by_sentence[index])
+    return ctx.drafts
+
+
+def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) -> None:
+    sentence = ctx.doc.sentences[index]
+    found = [c for span in cl.clauses(ctx.doc.norm, sentence.start, sentence.end)
+             if (c := _clause(ctx, index, span, triggers)) is not None]  # fmt: skip
+    sentence_people = [p for p in ctx.people if sentence.start <= p.start < sentence.end]
+    claimed = {
+        p.slug for c in found if not c.weak and _qualifies(ctx, c, c.people) for p in c.people
+    }
+    made: list[Draft] = []
+    for clause in found:
+        _decide(ctx, clause, sentence_people, claimed, made)
+
+
+def _clause(ctx: Context, index: int, span: tuple[int, int], triggers) -> _Clause | None:
+    norm = ctx.doc.norm
+    usable: list[tuple[int, int, str]] = []
+    reference_at = -1
+    for start, end, kind in triggers:
+        if not (span[0] <= start < span[1]):
+            continue
+        if _REFERENCE.search(norm, span[0], start) or _GENERIC.match(norm, end):
+            reference_at = start
+            continue
+        if reference_at >= 0 and start - reference_at < 30:
+            continue  # "the first meeting of a working group" after "prepare for"
+        usable.append((start, end, kind))
+    if not usable:
+        return None
+    strong = [t for t in usable if t[2] != "weak"]
+    kinds = [t[2] for t in strong] or ["meeting"]
+    kind = max(
+        kinds,
+        key=lambda k: ("meeting", "dialogue", "working_group", "visit", "call", "summit").index(k),
+    )
+    trigger = (strong or usable)[0]
+    people = [
+        p for p in ctx.people if span[0] <= p.start < span[1] and _participates(norm, p, trigger[0])
+    ]
+    cues = cl.read_cues(norm, span[0], span[1])
+    return _Clause(span, index, trigger[:2], kind, not strong, people, cues)
+
+
+def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
+    """Reject possessives of other things ("Mr. Wang's successor"), not "Biden's summit"."""
+    if not norm.startswith("'s", person.end):
+        return True
+    return 0 <= trigger - person.end <= 25
+
+
+def _sides(people: list[PersonRef]) -> set[str]:
+    return {side_of(p.country) for p in people}
+
+
+def _both_sides(people: list[PersonRef]) -> bool:
+    sides = _sides(people)
+    countries = {p.country for p in people if p.country}
+    return {"us", "cn"} <= sides or len(countries) >= 2
+
+
+def _qualifies(ctx: Context, clause: _Clause, people: list[PersonRef]) -> bool:
+    if _both_sides(people):
+        return True
+    return clause.kind == "visit" and _visit_place(ctx, clause, people) is not None
+
+
+def _visit_place(ctx: Context, clause: _Clause, people: list[PersonRef]) -> PlaceChoice | None:
+    """Return the destination when one side's official visits the other side's country."""
+    sides = _sides(people)
+    if len(sides) != 1 or not sides <= {"us", "cn"}:
+        return None
+    other = "cn" if "us" in sides else "us"
+    for choice in places_for(ctx.doc, ctx.places, ctx.compiled, clause.span, clause.trigger):
+        if side_of(ctx.compiled.location_country.get(choice.slug, "")) == other:
+            return choice
+    return None
+
+
+def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[Draft]) -> None:
+    if _qualifies(ctx, clause, clause.people):
+        _add_new(ctx, clause, clause.people, 0.75, made)
+        return
+    if clause.weak:
+        return
+    probe = _build(ctx, clause, [], 0.5)
+    for draft in made:
+        if kinds_compatible(draft.kind, probe.kind) and compatible(
+            draft, _with_people(probe, draft), ctx.compiled
+        ):
+            merge(draft, _with_people(probe, draft), ctx.compiled)
+            return
+    norm = ctx.doc.norm
+    before = (clause.span[0], clause.trigger[0])
+    anaphoric = not sentence_people or _DEFINITE.search(norm, *before)
+    if anaphoric and not _NEW_EVENT.search(norm, *before) and _attach(ctx, clause, probe):
+        return
+    pronoun = _PRONOUN.search(norm, clause.span[0], clause.span[1]) is not None
+    pool = [p for p in sentence_people if pronoun or p.slug not in claimed]
+    if pool and _qualifies(ctx, clause, pool):
+        _add_new(ctx, clause, pool, 0.65, made)
+    elif clause.kind in ("working_group", "dialogue") and _PARTIES.search(norm, *clause.span):
+        _add_new(ctx, clause, [], 0.55, made, parties_only=True)
+    elif pool:
+        _borrow_from_previous(ctx, clause, pool, made)
+
+
+def _with_people(probe: Draft, like: Draft) -> Draft:
+    """Give a participant-less probe the people of the draft it is compared with."""
+    probe.people, probe.parties_only = dict(like.people), like.parties_only
+    return probe
+
+
+def _attach(ctx: Context, clause: _Clause, probe: Draft) -> bool:
+    """Attach an anaphoric clause to the focus meeting or to meetings of the previous sentence."""
+    focus = max(ctx.drafts, key=lambda d: (d.weight, -d.first), default=None)
+    previous = ctx.doc.sentences[clause.sentence - 1] if clause.sentence > 0 else None
+    recent = [d for d in ctx.drafts if previous and (previous.start, previous.end) in d.evidence]
+    probe.period_own = False  # a date near "the talks" may be another event's: never override
+    for group in ([focus] if focus else [], recent):
+        targets = [d for d in group if _anaphor_fits(ctx, d, probe)]
+        for draft in targets:
+            merge(draft, _with_people(probe, draft), ctx.compiled)
+        if targets:
+            return True
+    return False
+
+
+def _anaphor_fits(ctx: Context, draft: Draft, probe: Draft) -> bool:
+    if probe.kind != "meeting" and draft.kind != probe.kind:
+        return False
+    if draft.kind == "call" and probe.kind != "call":
+        return False
+    return compatible(draft, _with_people(probe, draft), ctx.compiled)
+
+
+def _borrow_from_previous(ctx: Context, clause: _Clause, pool, made: list[Draft]) -> None:
+    """Take the other side from the previous sentence: "Wang arrived. Sullivan met him."."""
+    if clause.sentence == 0:
+        return
+    previous = ctx.doc.sentences[clause.sentence - 1]
+    earlier = [p for p in ctx.people if previous.start <= p.start < previous.end]
+    if clause.kind == "visit" and _sides(pool) <= {"us", "cn"} and len(_sides(pool)) == 1:
+        _borrow_destination(ctx, clause, pool, previous, made)
+        return
+    if earlier and _both_sides(pool + earlier):
+        draft = _add_new(ctx, clause, pool + earlier, 0.5, made)
+        if draft is not None:
+            draft.add_evidence((previous.start, previous.end), {"participants"}, 0.5)
+
+
+def _borrow_destination(ctx: Context, clause: _Clause, pool, previous, made) -> None:
+    """A second visit right after one with a destination: "Blinken is also discussing a visit"."""
+    span = (previous.start, previous.end)
+    sides = _sides(pool)
+    for draft in ctx.drafts:
+        if draft.kind != "visit" or span not in draft.evidence or draft.location is None:
+            continue
+        host = side_of(ctx.compiled.location_country.get(draft.location, ""))
+        if host in sides or host not in ("us", "cn"):
+            continue
+        new = _build(ctx, clause, pool, 0.3)
+        new.location, new.location_note = draft.location, draft.location_note
+        new.add_evidence(span, {"location"}, 0.3)
+        target = _insert(ctx, new)
+        if target is not None:
+            made.append(target)
+        return
+
+
+def _add_new(ctx, clause: _Clause, people, confidence, made, parties_only=False) -> Draft | None:
+    choices = _place_choices(ctx, clause, people)
+    kept: list[Draft] = []
+    for choice in choices or [None]:
+        draft = _build(ctx, clause, people, confidence, choice)
+        draft.parties_only = parties_only
+        _inherit_date(ctx, clause, draft)
+        target = _insert(ctx, draft)
+        if target is not None:
+            kept.append(target)
+            made.append(target)
+    return kept[0] if kept else None
+
+
+def _place_choices(ctx: Context, clause: _Clause, people) -> list[PlaceChoice]:
+    if clause.kind == "visit" and len(_sides(people)) == 1:
+        found = _visit_place(ctx, clause, people)
+        return [found] if found else []
+    return places_for(ctx.doc, ctx.places, ctx.compiled, clause.span, clause.trigger)
+
+
+def _build(ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None = None) -> Draft:
+    sentence = ctx.doc.sentences[clause.sentence]
+    cues = clause.cues
+    draft = Draft(clause.kind, cues.status, cues.strong, clause.sentence, cues.possible)
+    fields = {"kind", "status"}
+    for person in people:
+        if person.slug not in draft.people:
+            draft.people[person.slug] = _claim(ctx, person)
+    if people:
+        fields.add("participants")
+    period, duration = _clause_period(ctx, clause)
+    if period is not None:
+        draft.period = period
+        fields.add("date")
+        _status_from_period(draft, period, ctx.published)
+    if draft.kind == "meeting" and _leaders_meet(ctx, people, period):
+        draft.kind = "summit"
+    draft.duration = duration
+    if choice is None and clause.kind != "visit":
+        found = places_for(ctx.doc, ctx.places, ctx.compiled, clause.span, clause.trigger)
+        choice = found[0] if len(found) == 1 else None
+    if choice is not None:
+        draft.location, draft.location_note = choice.slug, choice.note
+        fields.add("location")
+    planned = draft.status == "planned"
+    draft.announced = cl.read_announced(ctx.doc.norm, *clause.span, clause.trigger[0], planned)
+    if cues.possible:
+        confidence = min(confidence, 0.4)
+    draft.confidence = confidence
+    draft.add_evidence((sentence.start, sentence.end), fields, confidence)
+    return draft
+
+
+def _leaders_meet(ctx: Context, people: list[PersonRef], period: Period | None) -> bool:
+    """Return True when heads of state or party leaders of two sides meet in person."""
+    day = period.start if period else ctx.published
+    sides = set()
+    for person in people:
+        entry = ctx.compiled.people.get(person.slug)
+        offices = entry.offices if entry else ()
+        if any(o.role in _LEADER_ROLES and (day is None or o.held_on(day)) for o in offices):
+            sides.add(side_of(person.country))
+    return len(sides) >= 2
+
+
+def _status_from_period(draft: Draft, period: Period, published: date | None) -> None:
+    if published is None or draft.status == "cancelled":
+        return
+    if period.end < published and not draft.status_strong:
+        draft.status, draft.status_strong = "held", True
+    elif period.start > published and not draft.status_strong:
+        draft.status, draft.status_strong = "planned", True
+
+
+def _claim(ctx: Context, person: PersonRef) -> ParticipantClaim:
+    role = person.role_text
+    entry = ctx.compiled.people.get(person.slug)
+    if entry is not None:
+        day = ctx.published
+        offices = [o for o in entry.offices if day is None or o.held_on(day)]
+        preferred = [o for o in offices if o.role == person.role] or offices
+        if preferred and (day is not None or len(preferred) == 1):
+            role = preferred[0].title or role
+    return ParticipantClaim(person.slug, role, side_of(person.country))
+
+
+def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
+    return [
+        d
+        for d in ctx.dates
+        if start <= d.start < end
+        and d.form != "du"
+        and not d.vague
+        and d.preposition not in _UNUSED_PREPOSITIONS
+        and not is_reported(ctx.doc.norm, d)
+    ]
+
+
+def _clause_period(ctx: Context, clause: _Clause) -> tuple[Period | None, int | None]:
+    span, trigger = clause.span, clause.trigger
+    duration = next(
+        (d.duration for d in ctx.dates if span[0] <= d.start < span[1] and d.form == "du"), None
+    )
+    resolved = []
+    for expr in _usable_dates(ctx, *span):
+        period = resolve(expr, ctx.published, clause.cues.future)
+        if period is not None:
+            distance = min(abs(expr.start - trigger[1]), abs(trigger[0] - expr.end))
+            resolved.append((-PRECISION_RANK[period.precision], distance, period))
+    if not resolved:
+        return None, duration
+    return min(resolved, key=lambda item: item[:2])[2], duration
+
+
+def _inherit_date(ctx: Context, clause: _Clause, draft: Draft) -> None:
+    """Carry "last year" from the previous sentence about talks to a past meeting without a date."""
+    if draft.period is not None or draft.status != "held" or clause.sentence == 0:
+        return
+    index = clause.sentence - 1
+    if index not in ctx.trigger_sentences:
+        return
+    previous = ctx.doc.sentences[index]
+    found = _usable_dates(ctx, previous.start, previous.end)
+    periods = [resolve(d, ctx.published, False) for d in found]
+    if len(periods) != 1 or periods[0] is None or periods[0].precision not in ("year", "month"):
+        return
+    if ctx.published is None or periods[0].end < ctx.published:
+        draft.period, draft.period_own = periods[0], False
+        draft.add_evidence((previous.start, previous.end), {"date"}, 0.4)
+
+
+def _insert(ctx: Context, draft: Draft) -> Draft | None:
+    """Merge draft into a compatible earlier draft, or keep it; return where it went."""
+    matches = [d for d in ctx.drafts if compatible(d, draft, ctx.compiled)]
+    if not matches:
+        ctx.drafts.append(draft)
+        return draft
+    if len(matches) > 1:
+        focus = max(ctx.drafts, key=lambda d: (d.weight, -d.first))
+        if not draft.specified:
+            if focus not in matches:
+                return None  # says nothing that tells the candidates apart
+            matches = [focus]
+        matches.sort(key=lambda d: (_closeness(d, draft), d is focus, d.first))
+    merge(matches[-1], draft, ctx.compiled)
+    return matches[-1]
+
+
+def _closeness(a: Draft, b: Draft) -> int:
+    score = 0
+    if a.location and b.location:
+        score += 2
+    if a.period and b.period:
+        score += 1
+    return score

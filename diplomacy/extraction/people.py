@@ -1,0 +1,261 @@
+"""Resolve person names, surnames and titles in a document to gazetteer people.
+
+Order of evidence for a bare surname ("Mr. Wang"): a title right before it and who held that
+role on the date, a full name mentioned earlier in the article, any full name in the article,
+the one namesake in office on the publication date, the only namesake at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from .matcher import FAMILY_FIRST, CompiledGazetteer, Hit
+from .roles import HONORIFICS, TitleReading, read_title
+from .text import Document
+from .types import Mention, NewPerson
+
+# Capitalised words that begin sentences or clauses and so are not given names or new names.
+_STOPWORDS_WORDS = (
+    "the a an and but or nor so yet since when after before while as if in on at for with by "
+    "from to of that this these those there then also both neither either how why what where "
+    "who whom whose which under over during between among ahead following according like unlike "
+    "despite although though because once until meanwhile still however is was are were be been "
+    "has have had do does did will would could should can may might must said says told asked "
+    "met meets visited visits arrived urged added noted called held last next early late monday "
+    "tuesday wednesday thursday friday saturday sunday january february march april june july "
+    "august september october november december chinese american u.s. us china taiwan beijing "
+    "washington officials official state states united national foreign"
+)
+STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
+_NEW_NAME = re.compile(
+    r"[ ]+((?:[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2})\b"
+)
+_APPOSITIVE_GAP = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:\S+\s+){0,3}$")
+_LINK_GAP = re.compile(r"[ ]+")
+_TOKEN = re.compile(r"[A-Za-z][\w'.-]*")
+
+
+@dataclass(slots=True)
+class PersonRef:
+    start: int
+    end: int
+    slug: str
+    country: str
+    role: str | None = None  # role key from a title attached to this mention
+    role_text: str = ""  # that title as written
+
+
+@dataclass(slots=True)
+class PeopleResult:
+    refs: list[PersonRef] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    new_people: list[NewPerson] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Title:
+    hit: Hit
+    reading: TitleReading
+    text: str
+    linked: bool = False
+
+
+def resolve_people(
+    doc: Document, hits: list[Hit], compiled: CompiledGazetteer, published: date | None
+) -> PeopleResult:
+    """Turn entity hits into person references, title mentions and newly seen officials."""
+    result = PeopleResult()
+    titles = [_read(doc, h) for h in hits if h.kind == "title"]
+    named = [h for h in hits if h.kind == "person"]
+    for hit in named:
+        _add_ref(result, doc, compiled, hit.start, hit.end, hit.refs[0])
+    hints = _link_titles(doc, hits, titles, compiled)
+    _discover_new(doc, titles, hints, result, compiled)
+    full_mentions = [(ref.start, ref.slug) for ref in result.refs]
+    for hit in (h for h in hits if h.kind == "surname"):
+        title = hints.get(hit.start)
+        slug = _pick_surname(doc, compiled, hit, title, full_mentions, published)
+        if slug:
+            _add_ref(result, doc, compiled, hit.start, hit.end, slug, title)
+    for hit in named:
+        title = hints.get(hit.start)
+        if title is not None:
+            _apply_title(result, hit.start, title)
+    _resolve_standalone(doc, compiled, titles, result, published)
+    _find_new_surnames(doc, result)
+    for title in titles:
+        result.mentions.append(
+            Mention("title", doc.text[title.hit.start : title.hit.end], title.hit.start,
+                    title.hit.end, value=title.reading.role)
+        )  # fmt: skip
+    result.refs.sort(key=lambda r: r.start)
+    result.mentions.extend(
+        Mention("person", doc.text[r.start : r.end], r.start, r.end, slug=r.slug)
+        for r in result.refs
+    )
+    return result
+
+
+def _read(doc: Document, hit: Hit) -> _Title:
+    reading = read_title(doc.norm, hit.start, hit.end, hit.refs[0])
+    return _Title(hit, reading, doc.norm[hit.start : hit.end])
+
+
+def _add_ref(result, doc, compiled, start, end, slug, title: _Title | None = None) -> None:
+    person = compiled.people.get(slug)
+    country = person.country.upper() if person else ""
+    ref = PersonRef(start, end, slug, country)
+    if title is not None:
+        ref.role, ref.role_text = title.reading.role, title.text
+    result.refs.append(ref)
+
+
+def _apply_title(result: PeopleResult, start: int, title: _Title) -> None:
+    for ref in result.refs:
+        if ref.start == start:
+            ref.role, ref.role_text = title.reading.role, title.text
+
+
+def _link_titles(
+    doc: Document, hits: list[Hit], titles: list[_Title], compiled: CompiledGazetteer
+) -> dict[int, _Title]:
+    """Attach each title to the name right after it, or to the name it follows in apposition."""
+    people = [
+        h
+        for h in hits
+        if h.kind == "person"
+        or (h.kind == "surname" and any(_fits_name_around(doc, compiled, h, s) for s in h.refs))
+    ]
+    by_start = {h.start: h for h in people}
+    hints: dict[int, _Title] = {}
+    for title in titles:
+        gap = _LINK_GAP.match(doc.norm, title.hit.end)
+        after = by_start.get(gap.end()) if gap else None
+        if after is not None:
+            hints[after.start] = title
+            title.linked = True
+            continue
+        before = next((h for h in reversed(people) if h.end <= title.hit.start), None)
+        if before is not None and _APPOSITIVE_GAP.fullmatch(doc.norm, before.end, title.hit.start):
+            hints.setdefault(before.start, title)
+            title.linked = True
+    return hints
+
+
+def _discover_new(doc, titles, hints, result: PeopleResult, compiled) -> None:
+    """Record "Commerce Secretary Jane Roe" when the name after a title is not in the gazetteer."""
+    for title in titles:
+        if title.linked or not doc.norm[title.hit.start].isupper():
+            continue
+        match = _NEW_NAME.match(doc.norm, title.hit.end)
+        if match is None or doc.in_noise(match.start(1), match.end(1)):
+            continue
+        name = match.group(1)
+        tokens = name.split()
+        if any(t.lower() in STOPWORDS or t in compiled.location_words for t in tokens):
+            continue
+        slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
+        country = title.reading.country or ""
+        if all(n.slug != slug for n in result.new_people):
+            result.new_people.append(NewPerson(slug, name, country, title.text, title.reading.role))
+        ref = PersonRef(match.start(1), match.end(1), slug, country)
+        ref.role, ref.role_text = title.reading.role, title.text
+        result.refs.append(ref)
+        title.linked = True
+
+
+def _find_new_surnames(doc: Document, result: PeopleResult) -> None:
+    """Find "Ms. Roe" after "Commerce Secretary Jane Roe" introduced her."""
+    taken = {(r.start, r.end) for r in result.refs}
+    for person in result.new_people:
+        surname = person.name.split()[-1]
+        first = min((r.start for r in result.refs if r.slug == person.slug), default=0)
+        pattern = re.compile(rf"\b{re.escape(surname)}\b")
+        for match in pattern.finditer(doc.norm, first):
+            span = (match.start(), match.end())
+            if not any(s <= span[0] < e for s, e in taken):
+                result.refs.append(PersonRef(span[0], span[1], person.slug, person.country))
+
+
+def _pick_surname(doc, compiled, hit: Hit, title, full_mentions, published) -> str | None:
+    candidates = [slug for slug in hit.refs if _fits_name_around(doc, compiled, hit, slug)]
+    if title is not None and title.reading.country and title.reading.explicit_country:
+        candidates = [
+            s for s in candidates if compiled.people[s].country.upper() == title.reading.country
+        ]
+    if not candidates:
+        return None
+    if title is not None and title.reading.role:
+        day = None if title.reading.historical else published
+        holders = [s for s in candidates if _holds(compiled, s, title.reading.role, day)]
+        if len(holders) == 1:
+            return holders[0]
+    earlier = [slug for pos, slug in full_mentions if pos < hit.start and slug in candidates]
+    if earlier:
+        return earlier[-1]
+    anywhere = [slug for _, slug in full_mentions if slug in candidates]
+    if anywhere:
+        return anywhere[0]
+    if published is not None:
+        serving = [s for s in candidates if _holds(compiled, s, None, published)]
+        if len(serving) == 1:
+            return serving[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _holds(compiled: CompiledGazetteer, slug: str, role: str | None, day: date | None) -> bool:
+    person = compiled.people[slug]
+    return any(
+        (role is None or o.role == role) and (day is None or o.held_on(day)) for o in person.offices
+    )
+
+
+def _fits_name_around(doc: Document, compiled: CompiledGazetteer, hit: Hit, slug: str) -> bool:
+    """Reject "Wang" in "Wang Wenbin" or "Sullivan" in "Mike Sullivan" when neither is ours."""
+    person = compiled.people[slug]
+    given = compiled.given.get(slug, "").lower()
+    if person.country.upper() in FAMILY_FIRST:
+        token = (
+            _TOKEN.match(doc.norm, hit.end + 1) if doc.norm[hit.end : hit.end + 1] == " " else None
+        )
+    else:
+        token = _previous_token(doc.norm, hit.start)
+    if token is None:
+        return True
+    word = token.group() if isinstance(token, re.Match) else token
+    if not word[:1].isupper() or word.endswith("'s") or word.endswith("."):
+        return True
+    bare = word.rstrip(",;:").lower()
+    if bare in STOPWORDS or bare in HONORIFICS or word.rstrip(",;:") in compiled.location_words:
+        return True
+    return bool(given) and (given.startswith(bare[:3]) or bare.startswith(given[:3]))
+
+
+def _previous_token(norm: str, start: int) -> str | None:
+    if start < 2 or norm[start - 1] != " ":
+        return None
+    begin = norm.rfind(" ", max(0, start - 40), start - 1) + 1
+    word = norm[begin : start - 1]
+    return word or None
+
+
+def _resolve_standalone(doc, compiled, titles, result: PeopleResult, published) -> None:
+    """Resolve "China's foreign minister" to whoever held that office on the article's date."""
+    in_article = {r.slug for r in result.refs}
+    for title in titles:
+        reading = title.reading
+        if title.linked or reading.historical or not reading.role or not reading.country:
+            continue
+        multiword = " " in title.hit.refs[0]
+        capitalised = doc.norm[title.hit.start].isupper()
+        if not reading.explicit_country and not (multiword or capitalised):
+            continue
+        if published is not None:
+            holders = compiled.holders_on(reading.role, reading.country, published)
+        else:
+            ever = compiled.holders_on(reading.role, reading.country, None)
+            holders = [slug for slug in ever if slug in in_article]
+        if len(holders) == 1:
+            _add_ref(result, doc, compiled, title.hit.start, title.hit.end, holders[0], title)

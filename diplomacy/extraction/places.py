@@ -1,0 +1,145 @@
+"""Places: gazetteer locations, "City, Country" pairs, and vague regional phrases.
+
+A capital named alone is often the government ("Washington urges Beijing"), so a meeting takes a
+place only from a phrase next to the meeting expression: "in X", "at X", "to X", "visit X",
+"the X summit", or "an undisclosed location in X".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .matcher import CompiledGazetteer, Hit
+from .text import Document
+from .types import Mention
+
+_PAIR_GAP = re.compile(r",[ ]*")
+_REGION_NOUN = re.compile(
+    r"[ ]+(?:country|countries|nation|nations|capital|city|location|venue|state|island|neighbor"
+    r"|neighbour)\b"
+)
+_PLACE_CUE = re.compile(
+    r"(?:\b(?:in|at|to|near|outside|inside)\s+(?:the\s+)?"
+    r"(?:(?:city|capital|town|resort|island|state|province|port)\s+of\s+)?"
+    r"|\b(?:visit(?:s|ed|ing)?|tour(?:s|ed|ing)?|trip\s+to|travel(?:s|ed|led|ing|ling)?\s+to"
+    r"|arrived\s+in|hosted\s+in)\s+(?:the\s+)?)$",
+    re.IGNORECASE,
+)
+_UNDISCLOSED = re.compile(
+    r"\b(?:an?|the|some)\s+(?:undisclosed|unnamed|unspecified|secret|unknown|third)\s+"
+    r"(?:location|venue|place|site|city|country)\s+in\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_ARTICLE = re.compile(r"\b(?:an?|the)\s+$", re.IGNORECASE)
+_AND_JOIN = re.compile(r",?\s+and\s+(?:in\s+|at\s+)?(?:the\s+)?")
+_MAX_DISTANCE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRef:
+    start: int
+    end: int
+    slug: str
+    region_phrase: bool = False  # "a Southeast Asian country"
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceChoice:
+    slug: str
+    note: str
+    start: int
+    end: int
+
+
+def find_places(doc: Document, hits: list[Hit], compiled: CompiledGazetteer) -> list[PlaceRef]:
+    """Return place references, folding "Bangkok, Thailand" into one reference to Bangkok."""
+    places: list[PlaceRef] = []
+    for hit in hits:
+        if hit.kind == "region":
+            noun = _REGION_NOUN.match(doc.norm, hit.end)
+            if noun is not None:
+                places.append(PlaceRef(hit.start, noun.end(), hit.refs[0], True))
+            continue
+        if hit.kind != "location":
+            continue
+        slug = hit.refs[0]
+        previous = places[-1] if places else None
+        if (
+            previous is not None
+            and not previous.region_phrase
+            and _PAIR_GAP.fullmatch(doc.norm, previous.end, hit.start)
+            and any(compiled.is_within(previous.slug, ref) for ref in hit.refs)
+        ):
+            places[-1] = PlaceRef(previous.start, hit.end, previous.slug)
+            continue
+        places.append(PlaceRef(hit.start, hit.end, slug))
+    return places
+
+
+def place_mentions(doc: Document, places: list[PlaceRef]) -> list[Mention]:
+    """Return one location mention per place reference."""
+    return [
+        Mention("location", doc.text[p.start : p.end], p.start, p.end, slug=p.slug) for p in places
+    ]
+
+
+def places_for(
+    doc: Document,
+    places: list[PlaceRef],
+    compiled: CompiledGazetteer,
+    clause: tuple[int, int],
+    trigger: tuple[int, int],
+) -> list[PlaceChoice]:
+    """Return where the meeting at trigger took place: one choice, or several for "X and Y"."""
+    cued = [
+        p
+        for p in places
+        if clause[0] <= p.start and p.end <= clause[1] and _is_cued(doc, p, clause, trigger)
+    ]
+    if not cued:
+        return []
+    best = min(cued, key=lambda p: (_distance(p, trigger), p.start < trigger[0]))
+    if _distance(best, trigger) > _MAX_DISTANCE:
+        return []
+    chosen = [best]
+    by_start = {p.start: p for p in cued + places}
+    while (join := _AND_JOIN.match(doc.norm, chosen[-1].end)) and join.end() in by_start:
+        following = by_start[join.end()]
+        if following.end > clause[1] or following.slug in {c.slug for c in chosen}:
+            break
+        chosen.append(following)
+    return [_choice(doc, compiled, p) for p in chosen]
+
+
+def _is_cued(
+    doc: Document, place: PlaceRef, clause: tuple[int, int], trigger: tuple[int, int]
+) -> bool:
+    before_start = max(clause[0], place.start - 60)
+    if _PLACE_CUE.search(doc.norm, before_start, place.start):
+        return True
+    if _UNDISCLOSED.search(doc.norm, before_start, place.start):
+        return True
+    # "the Woodside summit", "the Bangkok talks"
+    return place.end <= trigger[0] and doc.norm[place.end : trigger[0]].isspace()
+
+
+def _distance(place: PlaceRef, trigger: tuple[int, int]) -> int:
+    if place.start >= trigger[1]:
+        return place.start - trigger[1]
+    if place.end <= trigger[0]:
+        return trigger[0] - place.end
+    return 0
+
+
+def _choice(doc: Document, compiled: CompiledGazetteer, place: PlaceRef) -> PlaceChoice:
+    location = compiled.locations.get(place.slug)
+    note = ""
+    begin = max(0, place.start - 60)
+    undisclosed = _UNDISCLOSED.search(doc.norm, begin, place.start)
+    if undisclosed is not None:
+        note = doc.text[undisclosed.start() : place.end]
+    elif place.region_phrase or (location is not None and location.kind == "region"):
+        article = _ARTICLE.search(doc.norm, begin, place.start)
+        note = doc.text[article.start() if article else place.start : place.end]
+    return PlaceChoice(place.slug, note.strip(), place.start, place.end)
