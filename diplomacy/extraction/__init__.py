@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from . import clauses as cl
 from .candidates import finalise
 from .dateline import infer_published
 from .dates import DateExpr, find_dates, resolve
@@ -98,7 +97,7 @@ def _future_at(doc: Document, pos: int) -> bool | None:
     sentence = doc.sentences[index]
     if sentence.end - sentence.start > 3000:
         return None
-    for start, end in cl.clauses(doc.norm, sentence.start, sentence.end):
+    for start, end in doc.clauses_of(index):
         if start <= pos < end:
-            return cl.read_cues(doc.norm, start, end).future
+            return doc.cues((start, end)).future
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import timedelta
 
 from .drafts import Draft
@@ -65,10 +66,13 @@ def _apply_duration(draft: Draft) -> None:
 
 def _topics(ctx: Context, draft: Draft, is_main: bool, hits: list[Hit]) -> list[str]:
     """Collect topic slugs from the meeting's sentences, paragraphs, or the whole main article."""
-    ranges = _topic_ranges(ctx, draft, is_main)
+    ranges = sorted(_topic_ranges(ctx, draft, is_main))
+    starts = [start for start, _ in ranges]
     found: dict[str, Hit] = {}
     for hit in hits:
-        if any(start <= hit.start < end for start, end in ranges):
+        index = bisect_right(starts, hit.start) - 1
+        # ranges may nest, so look back over every range starting at or before the hit
+        if any(ranges[i][1] > hit.start for i in range(index, -1, -1)):
             for slug in hit.refs:
                 found.setdefault(slug, hit)
     for hit in found.values():

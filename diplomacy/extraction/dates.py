@@ -28,8 +28,21 @@ _RANGE = r"\s*(?:-|to|through|and|until)\s*"
 _NOT_FOLLOWED_BY_DAY_OR_YEAR = r"(?!\.?,?\s+(?:of\s+)?\d)"
 _EVENT_NOUN = r"(?=\s+(?:summit|meetings?|talks|visit|trip|call|elections?|dialogue)\b)"
 
+# Every form starts at a word from this list or a digit; checking that first makes the scan
+# of ordinary words cheap.
+_FIRST_WORDS = (
+    "in since until till by from through before after during of last next this early late mid on "
+    "earlier later past today yesterday tomorrow tonight the over within recently a an one two "
+    "three four five six seven eight nine ten several few for January February March April May "
+    "June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sept Sep "
+    "Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+)
+_FIRST = "|".join(
+    sorted({v for w in _FIRST_WORDS.split() for v in (w, w[:1].upper() + w[1:])}, key=len)[::-1]
+)
+
 DATE_PATTERN = re.compile(
-    rf"""
+    rf"""\b(?=\d|(?:{_FIRST})\b)(?:
     (?P<iso>\b(?P<iso_y>(?:19|20)\d\d)-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])\b)
     |(?P<mdy>\b(?P<mdy_m>{_MONTH})\.?\s+(?P<mdy_d>{_DAY})
         (?:{_RANGE}(?:(?P<mdy_m2>{_MONTH})\.?\s+)?(?P<mdy_d2>{_DAY}))?(?:,?\s+(?P<mdy_y>{_YEAR}))?)
@@ -59,7 +72,7 @@ DATE_PATTERN = re.compile(
         \b(?P<wd_1>{_WEEKDAY})(?:\s+(?:and|or|to|through|-)\s+(?P<wd_2>{_WEEKDAY}))?\b)
     |(?P<du>\b(?P<du_n>two|three|four|five|six|seven|several|[2-9])[\s-]+days?(?:[\s-]+long)?
         \s+(?:of\s+)?(?:talks|meetings?|discussions|consultations|visit|trip|negotiations
-        |dialogue|summit)\b)
+        |dialogue|summit)\b))
     """,
     re.VERBOSE,
 )

@@ -32,6 +32,21 @@ class Hit:
     refs: tuple[str, ...]  # slugs; a title's lowercase phrase
 
 
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    kind: str
+    ref: str
+    spelled: str  # the gazetteer's spelling, for the case check
+    upper: str
+    strict: bool  # an acronym ("US", "PRC") matches only as spelled
+
+
+def _payload(kind: str, ref: str, spelled: str) -> _Payload:
+    capitals = sum(ch.isupper() for ch in spelled)
+    strict = capitals > len(spelled.split()) or (capitals > 0 and spelled.isupper())
+    return _Payload(kind, ref, spelled, spelled.upper(), strict)
+
+
 @dataclass(slots=True)
 class CompiledGazetteer:
     gazetteer: Gazetteer
@@ -111,7 +126,9 @@ def _compile(gazetteer: Gazetteer) -> CompiledGazetteer:
         add(phrase, "title", phrase)
     automaton = ahocorasick.Automaton()
     for key, payloads in table.items():
-        automaton.add_word(key, (len(key), tuple(payloads)))
+        topics = tuple(dict.fromkeys(ref for kind, ref, _ in payloads if kind == "topic"))
+        entities = tuple(_payload(k, ref, spelled) for k, ref, spelled in payloads if k != "topic")
+        automaton.add_word(key, (len(key), topics, entities))
     if table:
         automaton.make_automaton()
         compiled.automaton = automaton
@@ -190,19 +207,21 @@ def find_hits(compiled: CompiledGazetteer, norm: str, lower: str) -> tuple[list[
     entities: list[Hit] = []
     topics: list[Hit] = []
     size = len(lower)
-    for end_index, (length, payloads) in compiled.automaton.iter(lower):
+    for end_index, (length, topic_refs, payloads) in compiled.automaton.iter(lower):
         start, end = end_index - length + 1, end_index + 1
         if start > 0 and lower[start - 1].isalnum():
             continue
         if end < size and lower[end].isalnum():
-            topic_end = _plural_end(lower, end, size)
+            topic_end = _plural_end(lower, end, size) if topic_refs else 0
             if topic_end:
-                topics.extend(_topic_hits(payloads, start, topic_end))
+                topics.append(Hit(start, topic_end, "topic", topic_refs))
             continue
-        topics.extend(_topic_hits(payloads, start, end))
-        hit = _entity_hit(payloads, norm[start:end], start, end)
-        if hit is not None:
-            entities.append(hit)
+        if topic_refs:
+            topics.append(Hit(start, end, "topic", topic_refs))
+        if payloads:
+            hit = _entity_hit(payloads, norm[start:end], start, end)
+            if hit is not None:
+                entities.append(hit)
     entities = _leftmost_longest(entities)
     topics = _drop_nested(topics)
     return _drop_inside_topics(entities, topics, norm), topics
@@ -216,33 +235,26 @@ def _plural_end(lower: str, end: int, size: int) -> int:
     return 0
 
 
-def _topic_hits(payloads, start: int, end: int) -> list[Hit]:
-    slugs = tuple(dict.fromkeys(ref for kind, ref, _ in payloads if kind == "topic"))
-    return [Hit(start, end, "topic", slugs)] if slugs else []
-
-
-def _entity_hit(payloads, found: str, start: int, end: int) -> Hit | None:
+def _entity_hit(payloads: tuple[_Payload, ...], found: str, start: int, end: int) -> Hit | None:
     by_kind: dict[str, list[str]] = {}
-    for kind, ref, spelled in payloads:
-        if kind == "topic" or (kind != "title" and not _case_ok(found, spelled)):
+    capitalised = found[:1].isupper()
+    for payload in payloads:
+        if payload.kind != "title" and not _case_ok(found, capitalised, payload):
             continue
-        refs = by_kind.setdefault(kind, [])
-        if ref not in refs:
-            refs.append(ref)
+        refs = by_kind.setdefault(payload.kind, [])
+        if payload.ref not in refs:
+            refs.append(payload.ref)
     for kind in _PRIORITY:
         if kind in by_kind:
             return Hit(start, end, kind, tuple(by_kind[kind]))
     return None
 
 
-def _case_ok(found: str, spelled: str) -> bool:
+def _case_ok(found: str, capitalised: bool, payload: _Payload) -> bool:
     """Accept proper names when capitalised; acronyms ("US") only as spelled."""
-    if found in (spelled, spelled.upper()):
+    if found == payload.spelled or found == payload.upper:
         return True
-    capitals = sum(ch.isupper() for ch in spelled)
-    if capitals > len(spelled.split()) or (capitals and spelled.isupper()):
-        return False
-    return found[:1].isupper()
+    return capitalised and not payload.strict
 
 
 def _leftmost_longest(hits: list[Hit]) -> list[Hit]:

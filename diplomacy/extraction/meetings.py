@@ -24,8 +24,15 @@ from .text import Document
 from .types import ParticipantClaim
 
 MAX_SENTENCE = 3000  # longer "sentences" are debris; matching them costs more than it finds
+# Words a meeting expression can start with; checked first so ordinary words are skipped fast.
+_TRIGGER_FIRST = (
+    r"phone|telephone|video|virtual|spoke|a|the|their|held|had|hold|calls?|working|counter-?drug"
+    r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
+    r"|consultations|summits?|state|visit\w*|trips?|travel\w*|tour|met|meet\w*|talks|talked|sat"
+    r"|discussions?|conversation|hosted|negotiations|raised"
+)
 _TRIGGER = re.compile(
-    r"""\b(?:
+    rf"""\b(?=(?:{_TRIGGER_FIRST})\b)(?:
     (?P<call>(?:tele)?phone\s+(?:call|conversation|talks?)|video\s*(?:call|conference|link|talks?
         |summit|meeting)|virtual\s+(?:meeting|summit|talks?|call)|spoke\s+(?:by|over\s+the|on\s+the)
         \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
@@ -37,9 +44,9 @@ _TRIGGER = re.compile(
     |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
     |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+with|spoke\s+(?:with|to)
         |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|negotiations)
-    |(?P<weak>raised\s+(?:[\w'-]+\s+){0,4}?with)
+    |(?P<weak>raised\s+(?:[\w'-]+\s+){{0,4}}?with)
     )\b""",
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,  # matched against the lowercased text: faster than IGNORECASE
 )
 _REFERENCE = re.compile(
     r"\b(?:prepar(?:e|es|ed|ing|ation)\s+for|pav(?:e|ed|es|ing)\s+the\s+way\s+for|ahead\s+of"
@@ -77,6 +84,16 @@ class Context:
     dates: list[DateExpr]
     drafts: list[Draft] = field(default_factory=list)
     trigger_sentences: set[int] = field(default_factory=set)
+    _places: dict[tuple[tuple[int, int], tuple[int, int]], list[PlaceChoice]] = field(
+        default_factory=dict
+    )
+
+    def places_near(self, clause: tuple[int, int], trigger: tuple[int, int]) -> list[PlaceChoice]:
+        """Return the places of the meeting at trigger, computed once per clause."""
+        key = (clause, trigger)
+        if key not in self._places:
+            self._places[key] = places_for(self.doc, self.places, self.compiled, clause, trigger)
+        return self._places[key]
 
 
 @dataclass(slots=True)
@@ -93,7 +110,7 @@ class _Clause:
 def detect(ctx: Context) -> list[Draft]:
     """Return merged meeting drafts for the document."""
     by_sentence: dict[int, list[tuple[int, int, str]]] = {}
-    for match in _TRIGGER.finditer(ctx.doc.norm):
+    for match in _TRIGGER.finditer(ctx.doc.lower):
         index = ctx.doc.sentence_index(match.start())
         if index >= 0:
             by_sentence.setdefault(index, []).append((match.start(), match.end(), match.lastgroup))
@@ -107,7 +124,7 @@ def detect(ctx: Context) -> list[Draft]:
 
 def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) -> None:
     sentence = ctx.doc.sentences[index]
-    found = [c for span in cl.clauses(ctx.doc.norm, sentence.start, sentence.end)
+    found = [c for span in ctx.doc.clauses_of(index)
              if (c := _clause(ctx, index, span, triggers)) is not None]  # fmt: skip
     sentence_people = [p for p in ctx.people if sentence.start <= p.start < sentence.end]
     claimed = {
@@ -125,7 +142,7 @@ def _clause(ctx: Context, index: int, span: tuple[int, int], triggers) -> _Claus
     for start, end, kind in triggers:
         if not (span[0] <= start < span[1]):
             continue
-        if _REFERENCE.search(norm, span[0], start) or _GENERIC.match(norm, end):
+        if _REFERENCE.search(norm, max(span[0], start - 80), start) or _GENERIC.match(norm, end):
             reference_at = start
             continue
         if reference_at >= 0 and start - reference_at < 30:
@@ -143,7 +160,7 @@ def _clause(ctx: Context, index: int, span: tuple[int, int], triggers) -> _Claus
     people = [
         p for p in ctx.people if span[0] <= p.start < span[1] and _participates(norm, p, trigger[0])
     ]
-    cues = cl.read_cues(norm, span[0], span[1])
+    cues = ctx.doc.cues(span)
     return _Clause(span, index, trigger[:2], kind, not strong, people, cues)
 
 
@@ -176,7 +193,7 @@ def _visit_place(ctx: Context, clause: _Clause, people: list[PersonRef]) -> Plac
     if len(sides) != 1 or not sides <= {"us", "cn"}:
         return None
     other = "cn" if "us" in sides else "us"
-    for choice in places_for(ctx.doc, ctx.places, ctx.compiled, clause.span, clause.trigger):
+    for choice in ctx.places_near(clause.span, clause.trigger):
         if side_of(ctx.compiled.location_country.get(choice.slug, "")) == other:
             return choice
     return None
@@ -196,7 +213,7 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
             merge(draft, _with_people(probe, draft), ctx.compiled)
             return
     norm = ctx.doc.norm
-    before = (clause.span[0], clause.trigger[0])
+    before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
     anaphoric = not sentence_people or _DEFINITE.search(norm, *before)
     if anaphoric and not _NEW_EVENT.search(norm, *before) and _attach(ctx, clause, probe):
         return
@@ -291,7 +308,7 @@ def _place_choices(ctx: Context, clause: _Clause, people) -> list[PlaceChoice]:
     if clause.kind == "visit" and len(_sides(people)) == 1:
         found = _visit_place(ctx, clause, people)
         return [found] if found else []
-    return places_for(ctx.doc, ctx.places, ctx.compiled, clause.span, clause.trigger)
+    return ctx.places_near(clause.span, clause.trigger)
 
 
 def _build(ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None = None) -> Draft:
@@ -313,7 +330,7 @@ def _build(ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None 
         draft.kind = "summit"
     draft.duration = duration
     if choice is None and clause.kind != "visit":
-        found = places_for(ctx.doc, ctx.places, ctx.compiled, clause.span, clause.trigger)
+        found = ctx.places_near(clause.span, clause.trigger)
         choice = found[0] if len(found) == 1 else None
     if choice is not None:
         draft.location, draft.location_note = choice.slug, choice.note

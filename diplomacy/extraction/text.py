@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from .clauses import Cues, clauses, read_cues
 from .types import Span
 
 _SAME_LENGTH = {
@@ -75,6 +76,8 @@ class Document:
     noise: list[Span] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
     _para_starts: list[int] = field(default_factory=list)
+    _clauses: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    _cues: dict[tuple[int, int], Cues] = field(default_factory=dict)
 
     def sentence_index(self, pos: int) -> int:
         """Return the index of the sentence containing pos, or -1."""
@@ -89,6 +92,21 @@ class Document:
         if i >= 0 and pos < self.paragraphs[i].end:
             return self.paragraphs[i]
         return None
+
+    def clauses_of(self, index: int) -> list[tuple[int, int]]:
+        """Return the clause spans of sentence index, computed once."""
+        found = self._clauses.get(index)
+        if found is None:
+            sentence = self.sentences[index]
+            found = self._clauses[index] = clauses(self.norm, sentence.start, sentence.end)
+        return found
+
+    def cues(self, span: tuple[int, int]) -> Cues:
+        """Return the tense and status cues of a clause, computed once."""
+        found = self._cues.get(span)
+        if found is None:
+            found = self._cues[span] = read_cues(self.norm, *span)
+        return found
 
     def in_noise(self, start: int, end: int) -> bool:
         """Return True when the span overlaps translation debris such as a stray 'Ta.'."""
