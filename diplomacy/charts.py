@@ -20,6 +20,7 @@ from diplomacy.templatetags.diplomacy_tags import MONTHS
 STRIP_WIDTH = 960  # viewBox units; CSS scales the SVG to the column width
 STRIP_HEIGHT = 84
 STRIP_BARS = 62  # tallest bar; the rest holds the year labels
+MAX_BAR = 28  # widest bar, in viewBox units
 ACTIVITY_WIDTH = 960
 ACTIVITY_PANEL = 92  # height of one panel (meetings or articles)
 
@@ -59,7 +60,7 @@ def month_strip(bars: Sequence[MonthBar]) -> SafeString:
     if not bars:
         return mark_safe("")
     step = STRIP_WIDTH / len(bars)
-    gap = min(2.0, step * 0.2)
+    gap = max(min(2.0, step * 0.2), step - MAX_BAR)  # few months: slim bars, wide click areas
     tallest = max((bar.total for bar in bars), default=0) or 1
     kinds = [kind for kind, _ in MeetingKind.choices]
     labels = dict(MeetingKind.choices)
@@ -170,7 +171,7 @@ def activity_chart(rows: Sequence[dict]) -> SafeString:
     by_month = {row["period"].replace(day=1): row for row in rows}
     months = month_span(min(by_month), max(by_month))
     step = ACTIVITY_WIDTH / len(months)
-    gap = min(2.0, step * 0.2)
+    gap = max(min(2.0, step * 0.2), step - MAX_BAR)
     height = ACTIVITY_PANEL * 2 + 26
 
     def panel(key: str, top: float, title: str, css: str) -> SafeString:

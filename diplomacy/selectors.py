@@ -354,6 +354,15 @@ def person_topics(person: Person, limit: int = 8) -> list[dict]:
 # Articles ---------------------------------------------------------------------------------
 
 
+def articles_recent(limit: int = 8) -> list[Article]:
+    """Return the articles received last, whatever their status."""
+    return list(
+        Article.objects.only("id", "title", "url", "status", "created_at").order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )
+
+
 def article_mentions(article: Article) -> list[dict]:
     return list(
         Mention.objects.filter(article=article)

@@ -323,6 +323,7 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
         "diplomacy/person.html",
         {
             "person": found,
+            "aliases": [alias for alias in found.aliases if alias != found.name],
             "offices": sorted(
                 found.offices.all(), key=lambda o: o.start_date or date.min, reverse=True
             ),
@@ -504,7 +505,9 @@ def ingest(request: HttpRequest) -> HttpResponse:
                     request, "This text was ingested before; this is the article already stored."
                 )
             return redirect("ingest-status", article_id=outcome.article.pk)
-    return render(request, "diplomacy/ingest.html", {"form": form})
+    return render(
+        request, "diplomacy/ingest.html", {"form": form, "recent": selectors.articles_recent()}
+    )
 
 
 @login_required
