@@ -1,7 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from config.api import router
 from diplomacy import feeds
+from diplomacy.api.views import api_not_found
 
 feed_patterns = [
     path("meetings.atom", feeds.meetings_atom, name="meetings-atom"),
@@ -10,5 +11,7 @@ feed_patterns = [
 
 urlpatterns = [
     path("api/v1/", include((router.urls, "api"))),
+    # Last among the API routes: any other /api/ address is a JSON 404.
+    re_path(r"^api/", api_not_found),
     path("feeds/", include((feed_patterns, "feeds"))),
 ]

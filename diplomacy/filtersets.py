@@ -3,6 +3,7 @@
 import django_filters
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, F, OuterRef, Q
+from drf_spectacular.utils import extend_schema_field
 
 from articles.choices import ArticleStatus
 from articles.models import Article, Source
@@ -20,6 +21,7 @@ from diplomacy.models import (
 )
 
 NAME_QUERY_MAX_CHARS = 200
+WITHIN_LABEL = "Inside this place at any depth (slug; the place itself included)"
 
 
 def text_query(value: str) -> SearchQuery:
@@ -57,13 +59,16 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
 
 
 class MeetingFilterSet(django_filters.FilterSet):
+    # field_name names the relation filtered, so the OpenAPI schema can type the parameter.
     topic = django_filters.ModelMultipleChoiceFilter(
+        field_name="topics",
         queryset=Topic.objects.all(),
         to_field_name="slug",
         method="filter_topic",
         label="Topic (slug; several match any)",
     )
     participant = django_filters.ModelMultipleChoiceFilter(
+        field_name="participants",
         queryset=Person.objects.all(),
         to_field_name="slug",
         method="filter_participant",
@@ -141,11 +146,13 @@ class ArticleFilterSet(django_filters.FilterSet):
         field_name="published_at", lookup_expr="date__lte", label="Published on or before"
     )
     meeting = django_filters.ModelChoiceFilter(
+        field_name="evidence__meeting",
         queryset=Meeting.objects.all(),
         method="filter_meeting",
         label="Meeting (id): articles that report it",
     )
     topic = django_filters.ModelMultipleChoiceFilter(
+        field_name="mentions__topic",
         queryset=Topic.objects.all(),
         to_field_name="slug",
         method="filter_topic",
@@ -241,7 +248,7 @@ class LocationFilterSet(django_filters.FilterSet):
         queryset=Location.objects.all(),
         to_field_name="slug",
         method="filter_within",
-        label="Inside this place at any depth (slug; the place itself included)",
+        label=WITHIN_LABEL,
     )
 
     class Meta:
@@ -257,5 +264,6 @@ class LocationFilterSet(django_filters.FilterSet):
     def filter_country(self, queryset, name, value):
         return queryset.filter(country__iexact=value.strip())
 
+    @extend_schema_field({"type": "string", "description": WITHIN_LABEL})
     def filter_within(self, queryset, name, location):
         return queryset.filter(pk__in=Location.objects.within(location))

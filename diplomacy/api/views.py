@@ -1,7 +1,10 @@
 """API viewsets: declarations over the FilterSets, serializers and list queries."""
 
+from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q
+from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, set_response_etag
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -13,6 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
@@ -67,7 +71,8 @@ def list_schema(item, summary: str, description: str = "", examples=()):
         responses={
             (200, "application/json"): item(many=True),
             (200, "text/csv"): OpenApiTypes.STR,
-            **ERROR_RESPONSES,
+            # Errors stay JSON when CSV was asked for.
+            **{(code, "application/json"): error for code, error in ERROR_RESPONSES.items()},
         },
         examples=list(examples),
     )
@@ -77,11 +82,22 @@ def detail_schema(item, summary: str):
     return extend_schema(summary=summary, responses={200: item, **ERROR_RESPONSES}, parameters=[])
 
 
+class PublicReadAutoSchema(AutoSchema):
+    """Document reads as open to anonymous clients when PUBLIC_READ is on."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if settings.PUBLIC_READ and self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     # Token first, so a client without credentials is told how to authenticate (401 with
     # WWW-Authenticate) rather than getting a bare 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
+    schema = PublicReadAutoSchema()
 
 
 class CSVExportMixin:
@@ -147,53 +163,47 @@ class ConditionalGetMixin:
         "query over title, summary and location note.",
         examples=[
             OpenApiExample(
-                "A page",
+                "A meeting",
                 response_only=True,
+                # One row: the schema generator wraps it in the page envelope.
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
+                    "id": 7,
+                    "slug": "blinken-wang-yi-beijing-2024-04-26",
+                    "title": "Blinken meets Wang Yi in Beijing",
+                    "kind": "meeting",
+                    "status": "held",
+                    "start_date": "2024-04-26",
+                    "end_date": "2024-04-26",
+                    "date_precision": "day",
+                    "announced": True,
+                    "location": {
+                        "slug": "beijing",
+                        "name": "Beijing",
+                        "kind": "city",
+                        "country": "CN",
+                    },
+                    "participants": [
                         {
-                            "id": 7,
-                            "slug": "blinken-wang-yi-beijing-2024-04-26",
-                            "title": "Blinken meets Wang Yi in Beijing",
-                            "kind": "meeting",
-                            "status": "held",
-                            "start_date": "2024-04-26",
-                            "end_date": "2024-04-26",
-                            "date_precision": "day",
-                            "announced": True,
-                            "location": {
-                                "slug": "beijing",
-                                "name": "Beijing",
-                                "kind": "city",
-                                "country": "CN",
-                            },
-                            "participants": [
-                                {
-                                    "slug": "antony-blinken",
-                                    "name": "Antony Blinken",
-                                    "country": "US",
-                                    "role": "Secretary of State",
-                                },
-                                {
-                                    "slug": "wang-yi",
-                                    "name": "Wang Yi",
-                                    "country": "CN",
-                                    "role": "Minister of Foreign Affairs",
-                                },
-                            ],
-                            "topics": [
-                                {"slug": "fentanyl", "name": "Counternarcotics"},
-                                {"slug": "taiwan", "name": "Taiwan"},
-                            ],
-                            "article_count": 4,
-                            "evidence_count": 11,
-                            "url": "https://backchannel.example/meetings/"
-                            "blinken-wang-yi-beijing-2024-04-26/",
-                        }
+                            "slug": "antony-blinken",
+                            "name": "Antony Blinken",
+                            "country": "US",
+                            "role": "Secretary of State",
+                        },
+                        {
+                            "slug": "wang-yi",
+                            "name": "Wang Yi",
+                            "country": "CN",
+                            "role": "Minister of Foreign Affairs",
+                        },
                     ],
+                    "topics": [
+                        {"slug": "fentanyl", "name": "Counternarcotics"},
+                        {"slug": "taiwan", "name": "Taiwan"},
+                    ],
+                    "article_count": 4,
+                    "evidence_count": 11,
+                    "url": "https://backchannel.example/meetings/"
+                    "blinken-wang-yi-beijing-2024-04-26/",
                 },
             )
         ],
@@ -273,6 +283,7 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
     """
 
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
+    schema = PublicReadAutoSchema()
     filterset_class = ArticleFilterSet
     csv_filename = "articles.csv"
     csv_columns = {
@@ -356,12 +367,10 @@ class TopicViewSet(CSVExportMixin, ReadOnlyViewSet):
         responses={200: TopicActivitySerializer(many=True), **ERROR_RESPONSES},
         examples=[
             OpenApiExample(
-                "By month",
+                "A month",
                 response_only=True,
-                value=[
-                    {"period": "2024-01-01", "meetings": 2, "articles": 5},
-                    {"period": "2024-04-01", "meetings": 1, "articles": 3},
-                ],
+                # One period: the schema generator wraps it in the list.
+                value={"period": "2024-04-01", "meetings": 1, "articles": 3},
             )
         ],
     )
@@ -397,3 +406,8 @@ class LocationViewSet(CSVExportMixin, ReadOnlyViewSet):
         "country": "country",
         "parent": "parent__slug",
     }
+
+
+def api_not_found(request, *args, **kwargs):
+    """Answer unknown /api/ addresses in the API's JSON error shape, not the HTML 404 page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
