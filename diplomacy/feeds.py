@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, set_response_etag
@@ -177,7 +178,11 @@ def filtered_rows(request) -> tuple[list[dict] | None, HttpResponse | None]:
     """Return the feed rows, or the response that refuses the request."""
     if refused := reader_refused(request):
         return None, refused
-    filterset = MeetingFilterSet(request.GET, queryset=Meeting.objects.visible())
+    try:
+        params = request.GET
+    except TooManyFieldsSent:
+        return None, plain_text("The request has too many parameters.", status=400)
+    filterset = MeetingFilterSet(params, queryset=Meeting.objects.visible())
     if not filterset.is_valid():
         return None, invalid_filters(filterset)
     return feed_rows(request, filterset), None

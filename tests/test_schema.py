@@ -1,10 +1,13 @@
 """Property tests: every GET operation in /api/schema/, fed generated input, keeps its schema."""
 
+import re
 from datetime import date
 
 import pytest
 import schemathesis
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
+from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis import checks
@@ -81,3 +84,37 @@ def test_it_answers_every_get_operation_within_its_schema(case, api_rows):
             checks.response_schema_conformance,
         ]
     )
+
+
+def test_it_serves_an_openapi_3_schema(client):
+    """/api/schema/ is OpenAPI 3 and documents every API route."""
+    schema = client.get(reverse("schema"), {"format": "json"}).json()
+
+    assert schema["openapi"].startswith("3.")
+    assert {
+        "/api/v1/meetings/",
+        "/api/v1/meetings/{id}/",
+        "/api/v1/articles/",
+        "/api/v1/articles/{id}/",
+        "/api/v1/people/",
+        "/api/v1/people/{slug}/",
+        "/api/v1/topics/",
+        "/api/v1/topics/{slug}/",
+        "/api/v1/topics/{slug}/activity/",
+        "/api/v1/locations/",
+        "/api/v1/locations/{slug}/",
+    } <= set(schema["paths"])
+
+
+@pytest.mark.parametrize("route", ["swagger-ui", "redoc"])
+def test_it_serves_the_api_docs_from_local_assets(client, route):
+    """Swagger UI and Redoc load their scripts from this site's static files, so work offline."""
+    response = client.get(reverse(route))
+
+    html = response.content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert response.status_code == 200
+    assert scripts
+    for script in scripts:
+        assert script.startswith("/static/")
+        assert finders.find(script.removeprefix("/static/")), script

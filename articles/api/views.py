@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import parsers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -46,7 +46,19 @@ class PlainTextParser(parsers.BaseParser):
         return data
 
 
-class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
+class RequestLimitErrorsMixin:
+    """Answer Django's request-size refusals in the API's JSON shape, not its HTML 400 page."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            exc = ParseError("The request has too many parameters.")
+        elif isinstance(exc, RequestDataTooBig):
+            # Django's form parsing caps request size (DATA_UPLOAD_MAX_MEMORY_SIZE).
+            exc = TextTooLarge("The request is too large for form data; send JSON or text/plain.")
+        return super().handle_exception(exc)
+
+
+class ArticleViewSet(RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """Articles as received, and the door for new ones (POST)."""
 
     queryset = Article.objects.with_source().defer("search_vector")
@@ -98,12 +110,6 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
                 f"The request has {length:,} bytes; the text limit is "
                 f"{settings.ARTICLE_MAX_CHARS:,} characters. Split it into several articles."
             )
-
-    def handle_exception(self, exc):
-        if isinstance(exc, RequestDataTooBig):
-            # Django's form parsing caps request size (DATA_UPLOAD_MAX_MEMORY_SIZE).
-            exc = TextTooLarge("The request is too large for form data; send JSON or text/plain.")
-        return super().handle_exception(exc)
 
     @extend_schema(
         summary="Submit an article",

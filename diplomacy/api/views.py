@@ -92,7 +92,7 @@ class PublicReadAutoSchema(AutoSchema):
         return auths
 
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(article_views.RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
     # Token first, so a client without credentials is told how to authenticate (401 with
     # WWW-Authenticate) rather than getting a bare 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]

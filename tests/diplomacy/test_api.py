@@ -329,6 +329,17 @@ def test_it_treats_hostile_text_queries_as_text(api_client, q):
     assert meeting_list(api_client, q=q)["count"] >= 0
 
 
+def test_it_refuses_too_many_parameters_in_json(api_client):
+    """More query parameters than Django accepts is a JSON 400, not an HTML page."""
+    query = "&".join(f"topic=t{number}" for number in range(1100))
+
+    response = api_client.get(f"{reverse('api:meeting-list')}?{query}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "too many" in response.json()["detail"]
+
+
 # Pagination --------------------------------------------------------------------------------
 
 

@@ -113,6 +113,17 @@ def test_it_refuses_invalid_feed_filters_in_plain_text(client, route, name, valu
     assert f"{name}:" in response.content.decode()
 
 
+@pytest.mark.parametrize("route", [ATOM, ICS])
+def test_it_refuses_too_many_feed_parameters_in_plain_text(client, route):
+    """More query parameters than Django accepts is a plain-text 400."""
+    query = "&".join(f"topic=t{number}" for number in range(1100))
+
+    response = client.get(f"{reverse(route)}?{query}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
 @pytest.mark.parametrize("count", [3, 30])
 @pytest.mark.parametrize("route", [ATOM, ICS])
 def test_it_builds_feeds_in_a_fixed_number_of_queries(
