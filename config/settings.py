@@ -115,6 +115,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's backend with a brake on guessing: every sign-in form, the admin's included, stops
+# accepting passwords after repeated failures (config/auth.py).
+AUTHENTICATION_BACKENDS = ["config.auth.RateLimitedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "diplomacy:timeline"
 LOGOUT_REDIRECT_URL = "diplomacy:timeline"

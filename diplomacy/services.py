@@ -40,16 +40,8 @@ logger = logging.getLogger(__name__)
 MERGE_LOCK = 7_201_947
 # Errors worth retrying: the database went away or a deadlock was broken.
 TRANSIENT_ERRORS = (OperationalError,)
-RECOMPUTED_FIELDS = (
-    "kind",
-    "status",
-    "dates",
-    "location",
-    "announced",
-    "participants",
-    "topics",
-    "title",
-)
+# Titles name the US side first, then China, then Taiwan.
+SIDE_ORDER = {"us": 0, "cn": 1, "tw": 2}
 
 
 def article_process(article_id: int) -> str | None:
@@ -231,9 +223,13 @@ def _candidate_claims(candidate: MeetingCandidate, lookups: _Lookups) -> dict:
         "topics": [slug for slug in candidate.topics if slug in lookups.topics],
     }
     if candidate.start_date is not None:
+        # A vague window ("in the coming days") keeps an open end; a dated claim a closed one.
+        end = candidate.end_date or (
+            None if candidate.date_precision == "unknown" else candidate.start_date
+        )
         claims["date"] = {
             "start": candidate.start_date.isoformat(),
-            "end": (candidate.end_date or candidate.start_date).isoformat(),
+            "end": end.isoformat() if end else None,
             "precision": candidate.date_precision,
         }
     if candidate.location in lookups.locations:
@@ -383,17 +379,7 @@ def _recompute(meeting: Meeting, rows: list[Evidence], places_index: Places) -> 
     statuses = [c["status"] for c, _ in claims if "status" in c]
     kinds = [(c["kind"], conf) for c, conf in claims if "kind" in c]
     dates = [
-        (
-            merging.DateClaim(
-                date.fromisoformat(c["date"]["start"]),
-                date.fromisoformat(c["date"]["end"]),
-                c["date"]["precision"],
-            ),
-            c.get("status", ""),
-            conf,
-        )
-        for c, conf in claims
-        if "date" in c
+        (_date_claim(c["date"]), c.get("status", ""), conf) for c, conf in claims if "date" in c
     ]
     places = [
         (places_index.ids[c["location"]["slug"]], c["location"]["note"], conf)
@@ -441,6 +427,15 @@ def _recompute(meeting: Meeting, rows: list[Evidence], places_index: Places) -> 
         _flag_conflicts(meeting, rows)
 
 
+def _date_claim(claim: dict) -> merging.DateClaim:
+    end = claim.get("end")
+    return merging.DateClaim(
+        date.fromisoformat(claim["start"]),
+        date.fromisoformat(end) if end else None,
+        claim["precision"],
+    )
+
+
 def _sync_participants(meeting: Meeting, claims) -> None:
     wanted: dict[str, dict] = {}
     for claim, _ in claims:
@@ -469,10 +464,11 @@ def _sync_topics(meeting: Meeting, claims) -> None:
 
 
 def _retitle(meeting: Meeting, put) -> None:
-    people = [
-        (p.person.name, p.person.country)
-        for p in meeting.participations.select_related("person").order_by("side", "id")
-    ]
+    participations = sorted(
+        meeting.participations.select_related("person"),
+        key=lambda p: (SIDE_ORDER.get(p.side, len(SIDE_ORDER)), p.pk),
+    )
+    people = [(p.person.name, p.person.country) for p in participations]
     first_topic = meeting.meeting_topics.select_related("topic").order_by("id").first()
     location = Location.objects.filter(pk=meeting.location_id).first()
     put(
@@ -501,11 +497,7 @@ def _flag_conflicts(meeting: Meeting, rows: list[Evidence]) -> None:
                 "date" in claims
                 and meeting.start_date is not None
                 and not merging.dates_overlap(
-                    merging.DateClaim(
-                        date.fromisoformat(claims["date"]["start"]),
-                        date.fromisoformat(claims["date"]["end"]),
-                        claims["date"]["precision"],
-                    ),
+                    _date_claim(claims["date"]),
                     merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision),
                 )
             )

@@ -36,6 +36,14 @@ def pytest_unconfigure(config):
         devdb.stop()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Give each test process its own database, so that runs side by side never collide."""
+    from django.conf import settings
+
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_backchannel_{os.getpid()}"
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -6,18 +6,15 @@ written when something differs, so a second run reports no changes.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from django.db import transaction
 
 from diplomacy.choices import ReviewState
 from diplomacy.models import Location, Meeting, MeetingTopic, Office, Participation, Person, Topic
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from diplomacy.reference.files import read
 
 
 @dataclass
@@ -37,11 +34,6 @@ class LoadReport:
             f"{self.unchanged[name]} unchanged"
             for name in names
         ]
-
-
-def read(name: str) -> list[dict]:
-    with open(DATA_DIR / f"{name}.json", encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def parse_date(value: str | None) -> date | None:

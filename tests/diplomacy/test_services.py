@@ -1,6 +1,6 @@
 """Applying extractions to the timeline: matching, merging, evidence and re-runs."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import OperationalError
@@ -73,7 +73,12 @@ def extraction(*candidates, mentions=(), new_people=()) -> Extraction:
 
 
 def article(published: str, body: str = "Sullivan and Wang met for talks in the region."):
-    return ArticleFactory(body=body, published_at=f"{published}T12:00:00Z", status="processing")
+    day = date.fromisoformat(published)
+    return ArticleFactory(
+        body=body,
+        published_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+        status="processing",
+    )
 
 
 def test_it_creates_a_meeting_with_every_field_backed_by_evidence(world):
@@ -235,7 +240,7 @@ def test_it_stores_mentions_linked_to_the_gazetteer(world):
 
 def test_it_marks_an_article_done_after_processing(world, monkeypatch):
     """article_process claims a pending article once and ends it done."""
-    report = ArticleFactory(status="pending", published_at="2024-01-27T12:00:00Z")
+    report = ArticleFactory(status="pending", published_at=datetime(2024, 1, 27, 12, tzinfo=UTC))
     monkeypatch.setattr(services, "extract", lambda text, published, gazetteer: extraction())
     assert services.article_process(report.pk) == "done"
     report.refresh_from_db()
