@@ -13,7 +13,7 @@ from diplomacy.extraction.types import (
     PersonEntry,
     TopicEntry,
 )
-from diplomacy.reference.loader import read
+from diplomacy.reference.files import read
 
 
 def _day(value):
