@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import timedelta
 
 from .drafts import Draft
 from .matcher import CompiledGazetteer, Hit
 from .meetings import Context
-from .periods import Period
+from .periods import Period, add_days
 from .types import EvidenceSpan, MeetingCandidate, NewPerson, Span
 
 _FIELD_ORDER = ("participants", "kind", "status", "date", "location", "topics")
@@ -49,7 +48,10 @@ def _assume_recent(ctx: Context, draft: Draft, main: Draft) -> None:
         return
     if ctx.published is None:
         return
-    draft.period = Period.window(ctx.published - timedelta(days=_RECENT_DAYS), ctx.published)
+    start = add_days(ctx.published, -_RECENT_DAYS)
+    if start is None:
+        return
+    draft.period = Period.window(start, ctx.published)
     draft.period_own = False
     first = min(draft.evidence)
     draft.add_evidence(first, {"date"}, 0.3)
@@ -59,8 +61,8 @@ def _apply_duration(draft: Draft) -> None:
     period = draft.period
     if period is None or not draft.duration or period.precision != "day":
         return
-    if period.start == period.end:
-        end = period.start + timedelta(days=draft.duration - 1)
+    end = add_days(period.start, draft.duration - 1)
+    if period.start == period.end and end is not None:
         draft.period = Period(period.start, end, "day")
 
 

@@ -72,7 +72,8 @@ def resolve_people(
     for hit in named:
         _add_ref(result, doc, compiled, hit.start, hit.end, hit.refs[0])
     hints = _link_titles(doc, hits, titles, compiled)
-    _discover_new(doc, titles, hints, result, compiled)
+    places = {h.start for h in hits if h.kind in ("location", "region")}
+    _discover_new(doc, titles, places, result)
     full_mentions = [(ref.start, ref.slug) for ref in result.refs]
     for hit in (h for h in hits if h.kind == "surname"):
         title = hints.get(hit.start)
@@ -144,7 +145,7 @@ def _link_titles(
     return hints
 
 
-def _discover_new(doc, titles, hints, result: PeopleResult, compiled) -> None:
+def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
     """Record "Commerce Secretary Jane Roe" when the name after a title is not in the gazetteer."""
     for title in titles:
         if title.linked or not doc.norm[title.hit.start].isupper():
@@ -154,7 +155,7 @@ def _discover_new(doc, titles, hints, result: PeopleResult, compiled) -> None:
             continue
         name = match.group(1)
         tokens = name.split()
-        if any(t.lower() in STOPWORDS or t in compiled.location_words for t in tokens):
+        if match.start(1) in places or any(t.lower() in STOPWORDS for t in tokens):
             continue
         slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
         country = title.reading.country or ""

@@ -1,0 +1,201 @@
+"""Meetings: participants from both sides, kind, status, place, dates, merging and evidence."""
+
+from datetime import date
+
+
+def summary(meeting) -> tuple:
+    people = tuple(sorted(p.slug for p in meeting.participants))
+    return (meeting.kind, meeting.status, people, meeting.location)
+
+
+def test_it_finds_a_held_meeting_with_place_and_day(run):
+    """Named people of both sides, a past verb, a place and a weekday make a held meeting."""
+    result = run("Jake Sullivan met Wang Yi in Geneva on Friday to discuss export controls.")
+    (meeting,) = result.meetings
+    assert summary(meeting) == ("meeting", "held", ("jake-sullivan", "wang-yi"), "geneva")
+    assert (meeting.start_date, meeting.end_date, meeting.date_precision) == (
+        date(2024, 1, 26),
+        date(2024, 1, 26),
+        "day",
+    )
+    assert meeting.topics == ["trade"]
+    assert meeting.title == "Sullivan–Wang Yi talks in Geneva"
+    sides = {p.slug: (p.side, p.role) for p in meeting.participants}
+    assert sides["wang-yi"] == ("cn", "Foreign Minister")
+
+
+def test_it_reads_planned_held_and_cancelled(run):
+    """Modal and scheduling words plan a meeting; 'called off' cancels one."""
+    planned = run("Jake Sullivan is scheduled to meet Wang Yi in Vienna next week.").meetings
+    held = run("Jake Sullivan held talks with Wang Yi in Vienna last week.").meetings
+    cancelled = run("A planned meeting between Jake Sullivan and Wang Yi was called off.").meetings
+    assert [m.status for m in planned + held + cancelled] == ["planned", "held", "cancelled"]
+    assert (planned[0].start_date, planned[0].end_date) == (date(2024, 1, 29), date(2024, 2, 4))
+
+
+def test_it_needs_participants_from_both_sides(run):
+    """Two officials of one side, or one official alone, make no meeting."""
+    assert run("Joe Biden met Janet Yellen at the White House on Monday.").meetings == []
+    assert run("Wang Yi held talks in Beijing on Monday.").meetings == []
+
+
+def test_it_calls_an_in_person_meeting_of_leaders_a_summit(run):
+    """Presidents of both sides meeting in person hold a summit."""
+    result = run("Joe Biden met Xi Jinping in Woodside in November.")
+    (meeting,) = result.meetings
+    assert summary(meeting) == ("summit", "held", ("joe-biden", "xi-jinping"), "woodside")
+    assert (meeting.start_date, meeting.date_precision) == (date(2023, 11, 1), "month")
+    assert meeting.title == "Biden–Xi summit in Woodside"
+
+
+def test_it_reads_a_planned_call(run):
+    """A telephone conversation that officials expect is a planned call without a place."""
+    result = run("Aides expect Joe Biden and Xi Jinping to hold a phone call in the coming weeks.")
+    (meeting,) = result.meetings
+    assert summary(meeting) == ("call", "planned", ("joe-biden", "xi-jinping"), None)
+    assert meeting.title == "Biden–Xi call"
+    assert meeting.date_precision == "unknown"
+
+
+def test_it_records_a_visit_to_the_other_side(run):
+    """One side's official travelling to the other side's country is a visit."""
+    result = run("Treasury Secretary Janet Yellen will travel to Beijing next month.")
+    (meeting,) = result.meetings
+    assert summary(meeting) == ("visit", "planned", ("janet-yellen",), "beijing")
+    assert (meeting.start_date, meeting.date_precision) == (date(2024, 2, 1), "month")
+    assert meeting.title == "Yellen visit to Beijing"
+
+
+def test_it_keeps_possible_visits_planned_with_low_confidence(run):
+    """'could visit' stays planned with confidence at most 0.4."""
+    (meeting,) = run("Janet Yellen could visit China in the spring, aides said.").meetings
+    assert meeting.status == "planned"
+    assert meeting.confidence <= 0.4
+
+
+def test_it_makes_one_meeting_per_place(run):
+    """'in Vienna and Malta' is two meetings, each with its own place."""
+    result = run("Jake Sullivan and Wang Yi met secretly in Vienna and Malta last year.")
+    assert [summary(m) for m in result.meetings] == [
+        ("meeting", "held", ("jake-sullivan", "wang-yi"), "vienna"),
+        ("meeting", "held", ("jake-sullivan", "wang-yi"), "malta"),
+    ]
+    assert all(m.announced is False for m in result.meetings)
+    assert all(m.date_precision == "year" and m.start_date.year == 2023 for m in result.meetings)
+
+
+def test_it_merges_mentions_of_one_meeting(run):
+    """A later sentence about the same talks adds evidence instead of a second meeting."""
+    text = (
+        "Jake Sullivan will hold talks with Wang Yi in Bangkok next week.\n"
+        "Officials said the meeting between Sullivan and Wang would cover fentanyl.\n"
+        "The talks come as both sides watch the Red Sea."
+    )
+    (meeting,) = run(text).meetings
+    assert summary(meeting) == ("meeting", "planned", ("jake-sullivan", "wang-yi"), "bangkok")
+    assert len(meeting.evidence) == 3
+    assert meeting.topics == ["fentanyl", "red-sea"]
+
+
+def test_it_records_a_meeting_mentioned_in_passing(run):
+    """'since Biden met Xi in San Francisco in November' is a meeting of its own."""
+    text = (
+        "Jake Sullivan will meet Wang Yi soon, the first meeting since Biden met Xi "
+        "in San Francisco in November."
+    )
+    result = run(text)
+    kinds = sorted(summary(m) for m in result.meetings)
+    assert kinds == [
+        ("meeting", "planned", ("jake-sullivan", "wang-yi"), None),
+        ("summit", "held", ("joe-biden", "xi-jinping"), "san-francisco"),
+    ]
+
+
+def test_it_reads_secret_and_preannounced_meetings(run):
+    """Backchannel talks are unannounced; a pre-announced meeting is announced."""
+    (secret,) = run("Jake Sullivan held backchannel talks with Wang Yi in Malta.").meetings
+    text = "The pre-announced meeting of Joe Biden and Xi Jinping is set for May."
+    (public,) = run(text).meetings
+    plain = run("Jake Sullivan met Wang Yi in Malta.").meetings[0]
+    assert (secret.announced, public.announced, plain.announced) == (False, True, None)
+
+
+def test_it_holds_a_working_group_between_the_two_countries(run):
+    """'The United States and China will hold counternarcotics talks' needs no named people."""
+    text = "The United States and China will hold counternarcotics talks in Beijing on Tuesday."
+    result = run(text)
+    (meeting,) = result.meetings
+    assert summary(meeting) == ("working_group", "planned", (), "beijing")
+    assert meeting.start_date == date(2024, 1, 30)
+    assert meeting.title == "US–China working group meeting in Beijing"
+
+
+def test_it_counts_new_officials_as_participants(run):
+    """An official missing from the gazetteer joins the meeting as a NewPerson."""
+    (meeting,) = run("Commerce Secretary Jane Roe met He Lifeng in Beijing on Monday.").meetings
+    assert summary(meeting) == ("meeting", "held", ("he-lifeng", "jane-roe"), "beijing")
+    roe = next(p for p in meeting.participants if p.slug == "jane-roe")
+    assert (roe.side, roe.role) == ("us", "Commerce Secretary")
+
+
+def test_it_leaves_dates_unresolved_without_publication(gazetteer):
+    """Without a publication date a 'last week' meeting keeps no date."""
+    from diplomacy.extraction import extract
+
+    (meeting,) = extract("Jake Sullivan met Wang Yi in Geneva last week.", None, gazetteer).meetings
+    assert (meeting.start_date, meeting.date_precision) == (None, "unknown")
+
+
+def test_it_gives_the_main_meeting_topics_from_the_whole_article(run):
+    """The main meeting collects topics article-wide; a passing one only from its paragraph."""
+    text = (
+        "Jake Sullivan met Wang Yi in Bangkok on Friday.\n"
+        "Their teams discussed artificial intelligence.\n"
+        "Separately, Joe Biden met Xi Jinping in Woodside in November to discuss Taiwan.\n"
+        "Sullivan and Wang also covered the South China Sea, officials said after the talks."
+    )
+    meetings = {m.location: m for m in run(text).meetings}
+    assert meetings["bangkok"].topics == ["ai", "taiwan", "south-china-sea"]
+    assert meetings["woodside"].topics == ["taiwan"]
+
+
+def test_it_emits_a_topic_mention_for_every_keyword(run):
+    """Every keyword hit, case-insensitive, whole-word or plural, is a topic mention."""
+    text = "Fentanyl, FENTANYL and intercepts, not fentanylic, and Taiwan's cross-strait ties."
+    result = run(text)
+    topics = [(m.text, m.slug) for m in result.mentions if m.kind == "topic"]
+    assert topics == [
+        ("Fentanyl", "fentanyl"),
+        ("FENTANYL", "fentanyl"),
+        ("intercepts", "mil-mil"),
+        ("Taiwan", "taiwan"),
+        ("cross-strait", "taiwan"),
+    ]
+
+
+def test_it_supports_every_meeting_field_with_evidence(run):
+    """Each non-empty field of each meeting is listed by at least one evidence sentence."""
+    text = (
+        "Jake Sullivan will meet Wang Yi in Bangkok next week to discuss fentanyl.\n"
+        "Joe Biden and Xi Jinping held a video call on Friday about Taiwan.\n"
+        "Treasury Secretary Janet Yellen visited Beijing in July.\n"
+        "The talks come as tensions rise in the South China Sea."
+    )
+    result = run(text)
+    assert len(result.meetings) == 3
+    for meeting in result.meetings:
+        supported = {field for span in meeting.evidence for field in span.fields}
+        needed = {"kind", "status"}
+        needed |= {"participants"} if meeting.participants else set()
+        needed |= {"date"} if meeting.start_date else set()
+        needed |= {"location"} if meeting.location else set()
+        needed |= {"topics"} if meeting.topics else set()
+        assert needed <= supported, meeting.title
+        for span in meeting.evidence:
+            assert text[span.start : span.end].strip() == text[span.start : span.end]
+            assert 0 <= span.confidence <= 1
+
+
+def test_it_skips_meetings_of_unnamed_officials(run):
+    """'a meeting between U.S. and Chinese officials' names no participants."""
+    assert run("There was a meeting between U.S. and Chinese officials in Geneva.").meetings == []

@@ -1,0 +1,89 @@
+"""People: names, aliases, surnames, titles resolved on the article's date, new officials."""
+
+from datetime import date
+
+
+def people(result) -> list[tuple[str, str]]:
+    return [(m.text, m.slug) for m in result.mentions if m.kind == "person"]
+
+
+def test_it_finds_names_and_aliases(run):
+    """Canonical names and aliases resolve to their gazetteer slugs."""
+    result = run("Joseph R. Biden greeted Xi Jinping at the gate.")
+    assert people(result) == [("Joseph R. Biden", "joe-biden"), ("Xi Jinping", "xi-jinping")]
+
+
+def test_it_resolves_surnames_after_honorifics_and_titles(run):
+    """'Mr. Sullivan', 'President Xi' and a bare surname resolve to the full names."""
+    result = run("Reporters waited outside. Mr. Sullivan arrived first. President Xi spoke later.")
+    assert people(result) == [("Sullivan", "jake-sullivan"), ("Xi", "xi-jinping")]
+
+
+def test_it_prefers_the_namesake_named_in_the_article(run):
+    """An ambiguous 'Mr. Wang' is the Wang named in full earlier in the article."""
+    result = run("Wang Wentao opened the trade fair. Later Mr. Wang toured the port.")
+    assert people(result)[-1] == ("Wang", "wang-wentao")
+    result = run("Wang Yi chaired the forum. Mr. Wang then left for the airport.")
+    assert people(result)[-1] == ("Wang", "wang-yi")
+
+
+def test_it_uses_a_title_to_choose_between_namesakes(run):
+    """'Commerce Minister Wang' is the commerce minister even after Wang Yi was named."""
+    result = run("Wang Yi spoke first. Then Commerce Minister Wang outlined the rules.")
+    assert people(result)[-1] == ("Wang", "wang-wentao")
+
+
+def test_it_leaves_a_surname_of_someone_else_unresolved(run):
+    """'Wang Xiaoming' is not Wang Yi or Wang Wentao, and 'Mike Sullivan' is not Jake."""
+    result = run("Wang Xiaoming and Mike Sullivan watched the match.")
+    assert people(result) == []
+
+
+def test_it_resolves_a_title_to_the_holder_on_the_articles_date(run):
+    """'China's foreign minister' is Qin Gang in spring 2023 and Wang Yi later that year."""
+    text = "China's foreign minister is expected in Geneva."
+    spring = run(text, date(2023, 4, 1))
+    autumn = run(text, date(2023, 10, 1))
+    assert ("foreign minister", "qin-gang") in people(spring)
+    assert ("foreign minister", "wang-yi") in people(autumn)
+    titles = [m.value for m in spring.mentions if m.kind == "title"]
+    assert titles == ["foreign-minister"]
+
+
+def test_it_needs_a_country_for_a_title_held_in_every_country(run):
+    """A bare 'the foreign minister' names no country, so no holder is guessed."""
+    result = run("The foreign minister is expected in Geneva.", date(2023, 10, 1))
+    assert people(result) == []
+
+
+def test_it_does_not_resolve_a_former_title_to_the_current_holder(run):
+    """'former Chinese foreign minister' is not whoever holds the post now."""
+    result = run("A former Chinese foreign minister spoke in Geneva.", date(2023, 10, 1))
+    assert people(result) == []
+
+
+def test_it_discovers_officials_missing_from_the_gazetteer(run):
+    """A title followed by an unknown name yields a NewPerson that later surnames find."""
+    result = run("Commerce Secretary Jane Roe met Vice Premier Zhang San. Ms. Roe smiled.")
+    found = {(p.slug, p.name, p.country, p.role) for p in result.new_people}
+    assert found == {
+        ("jane-roe", "Jane Roe", "US", "commerce-secretary"),
+        ("zhang-san", "Zhang San", "CN", "vice-premier"),
+    }
+    assert people(result) == [
+        ("Jane Roe", "jane-roe"),
+        ("Zhang San", "zhang-san"),
+        ("Roe", "jane-roe"),
+    ]
+
+
+def test_it_does_not_read_ta_debris_or_weekdays_as_new_names(run):
+    """'Secretary of State Said Monday' and 'Ta.' create no new people."""
+    result = run("The Secretary of State Said Monday that plans changed. Ta. Nothing more.")
+    assert result.new_people == []
+
+
+def test_it_accepts_a_spelling_variant_of_the_given_name(run):
+    """'Lai Ching-de' is Lai Ching-te although only the surname matches exactly."""
+    result = run("Lai Ching-de won the election.")
+    assert ("Lai", "lai-ching-te") in people(result)

@@ -1,0 +1,52 @@
+"""Places: gazetteer names with word boundaries, 'City, Country' pairs, regions, metonyms."""
+
+
+def places(result) -> list[tuple[str, str]]:
+    return [(m.text, m.slug) for m in result.mentions if m.kind == "location"]
+
+
+def test_it_folds_a_city_and_its_country_into_the_city(run):
+    """'Bangkok, Thailand' is one mention of Bangkok."""
+    assert places(run("Delegates gathered in Bangkok, Thailand.")) == [
+        ("Bangkok, Thailand", "bangkok")
+    ]
+
+
+def test_it_matches_whole_words_only(run):
+    """'Maltese' and 'Viennas' are not Malta or Vienna."""
+    assert places(run("A Maltese ferry passed two Viennas of the mind.")) == []
+
+
+def test_it_does_not_treat_demonyms_as_places(run):
+    """'Chinese' and 'American' mention no place."""
+    assert places(run("Chinese and American diplomats spoke.")) == []
+
+
+def test_it_reads_a_regional_phrase_as_the_region(run):
+    """'a Southeast Asian country' is a mention of the Southeast Asia region."""
+    result = run("They will meet in a Southeast Asian country.")
+    assert places(result) == [("Southeast Asian country", "southeast-asia")]
+
+
+def test_it_keeps_the_vague_phrase_as_the_location_note(run):
+    """A meeting at an undisclosed location in a region keeps the phrase as its note."""
+    result = run(
+        "Jake Sullivan will meet Wang Yi at an undisclosed location in Southeast Asia next week."
+    )
+    (meeting,) = result.meetings
+    assert meeting.location == "southeast-asia"
+    assert meeting.location_note == "an undisclosed location in Southeast Asia"
+
+
+def test_it_does_not_take_a_capital_used_for_its_government_as_the_place(run):
+    """In 'Washington urges Beijing' neither capital is where talks happen."""
+    result = run("As Jake Sullivan met Wang Yi on Friday, Washington urged Beijing to act.")
+    (meeting,) = result.meetings
+    assert meeting.location is None
+
+
+def test_it_takes_the_place_next_to_the_meeting_expression(run):
+    """'met ... at the White House' places the meeting there."""
+    result = run("Joe Biden met He Lifeng at the White House on Friday.")
+    (meeting,) = result.meetings
+    assert meeting.location == "white-house"
