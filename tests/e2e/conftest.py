@@ -64,3 +64,19 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def signed_in_page(page, live_server):
+    """A tab signed in (through the sign-in form) as a staff user named "curator"."""
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    UserFactory(username="curator", is_staff=True)
+    page.goto(live_server.url + reverse("login"))
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + reverse("diplomacy:timeline"))
+    return page

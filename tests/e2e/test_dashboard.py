@@ -16,7 +16,6 @@ from tests.factories import (
     ParticipationFactory,
     PersonFactory,
     TopicFactory,
-    UserFactory,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -161,23 +160,21 @@ def test_it_renders_a_hostile_article_as_text(live_server, page, screenshot):
     screenshot(page, "article-hostile")
 
 
-def test_it_takes_screenshots_of_the_other_pages(live_server, page, timeline_data, screenshot):
+def test_it_takes_screenshots_of_the_other_pages(
+    live_server, signed_in_page, timeline_data, screenshot
+):
     """Topics, a topic, a person, search and ingest render without script errors."""
-    UserFactory(username="analyst")
+    page = signed_in_page
     pages = {
         "topics": reverse("diplomacy:topics"),
         "topic": reverse("diplomacy:topic", args=["taiwan"]),
         "person": reverse("diplomacy:person", args=["wang-yi"]),
         "search": reverse("diplomacy:search") + "?q=Taiwan",
-        "login": reverse("login"),
     }
     for name, path in pages.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, name
         screenshot(page, name)
-    page.fill("#id_username", "analyst")
-    page.fill("#id_password", "correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
     page.goto(live_server.url + reverse("ingest"))
     page.get_by_role("button", name="Ingest").click()
     assert "Paste the text" in page.locator(".field-error").first.inner_text()
@@ -186,3 +183,18 @@ def test_it_takes_screenshots_of_the_other_pages(live_server, page, timeline_dat
     page.goto(live_server.url + reverse("diplomacy:timeline"))
     assert not page.locator("details.filters").evaluate("details => details.open")
     screenshot(page, "timeline-mobile")
+
+
+def test_it_polls_the_ingest_status_until_done(live_server, signed_in_page, screenshot):
+    """The status page updates itself when extraction finishes, then links the meetings."""
+    page = signed_in_page
+    article = ArticleFactory(title="Awaiting extraction", status="pending")
+    page.goto(live_server.url + reverse("ingest-status", args=[article.pk]))
+    expect(page.locator("[data-status=pending]")).to_be_visible()
+    screenshot(page, "ingest-status-pending")
+    meeting = MeetingFactory(title="Talks found by the worker", slug="talks-found")
+    EvidenceFactory(article=article, meeting=meeting)
+    type(article).objects.filter(pk=article.pk).update(status="done")
+    expect(page.locator("[data-status=done]")).to_be_visible(timeout=8000)
+    page.get_by_role("link", name="Talks found by the worker").click()
+    page.wait_for_url(f"**/meetings/{meeting.slug}/")
