@@ -49,10 +49,12 @@ def participant_line(row: dict) -> str:
 
 
 def place_line(row: dict) -> str:
-    names = [row["location"]["name"]] if row["location"] else []
-    if row["location_note"]:
-        names.append(row["location_note"])
-    return ", ".join(names)
+    """Return the place and its note, without repeating a name the note already gives."""
+    name = row["location"]["name"] if row["location"] else ""
+    note = row["location_note"]
+    if name and note and name.casefold() in note.casefold():
+        return note
+    return ", ".join(part for part in (name, note) if part)
 
 
 class MeetingAtomFeed(Feed):

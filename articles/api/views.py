@@ -188,5 +188,6 @@ class ArticleViewSet(RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
         return Response(
             data,
             status=status.HTTP_202_ACCEPTED if outcome.created else status.HTTP_200_OK,
-            headers={"Location": data["url"]},
+            # str(): DRF's Hyperlink is a str subclass, and WSGI servers insist on plain str.
+            headers={"Location": str(data["url"])},
         )

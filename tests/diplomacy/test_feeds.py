@@ -224,3 +224,16 @@ def test_it_filters_the_calendar_like_the_list(client):
     events = calendar_events(client, date_from="2024-01-01")
 
     assert [str(event["SUMMARY"]) for event in events] == ["Blinken & Wang meet <in Beijing>"]
+
+
+def test_it_names_the_place_once_when_the_note_repeats_it(client):
+    """A location note that already names the place is used alone."""
+    MeetingFactory(
+        location=LocationFactory(name="Kuala Lumpur"),
+        location_note="Kuala Lumpur, during the ASEAN meetings",
+    )
+    MeetingFactory(location=LocationFactory(name="Lima"), location_note="APEC summit venue")
+
+    places = sorted(str(event["LOCATION"]) for event in calendar_events(client))
+
+    assert places == ["Kuala Lumpur, during the ASEAN meetings", "Lima, APEC summit venue"]
