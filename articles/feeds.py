@@ -39,6 +39,9 @@ def source_poll(source: Source) -> int:
         reason = getattr(parsed, "bozo_exception", None)
         _record(source, f"The feed could not be read: {reason or 'malformed XML'}.")
         return 0
+    if not parsed.get("version") and not parsed.entries:  # a web page, or nothing at all
+        _record(source, "The address did not return an RSS or Atom feed.")
+        return 0
     created = 0
     for entry in parsed.entries:
         try:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from django.conf import settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -53,7 +54,7 @@ def fetch(url: str, accept: tuple[str, ...], headers: dict | None = None) -> Fet
             chunks, size = [], 0
             # The read timeout applies per chunk; a server trickling bytes meets this deadline.
             deadline = time.monotonic() + settings.FETCH_TIMEOUT * 2
-            for chunk in response.iter_content(chunk_size=65536):
+            for chunk in _arriving(response):
                 size += len(chunk)
                 if time.monotonic() > deadline:
                     raise FetchError(f"{url} took too long to send the page.")
@@ -70,7 +71,17 @@ def fetch(url: str, accept: tuple[str, ...], headers: dict | None = None) -> Fet
             )
     except requests.TooManyRedirects:
         raise FetchError(f"More than {MAX_REDIRECTS} redirects from {url}.") from None
-    except requests.Timeout:
+    except (requests.Timeout, urllib3.exceptions.TimeoutError):
         raise FetchError(f"{url} did not answer within {settings.FETCH_TIMEOUT} seconds.") from None
-    except requests.RequestException as error:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
         raise FetchError(f"Could not fetch {url}: {type(error).__name__}.") from None
+
+
+def _arriving(response: requests.Response):
+    """Yield the body in pieces as they arrive.
+
+    iter_content() waits until a whole chunk is in, so a server sending a byte at a time would
+    never reach the deadline check; read1() returns whatever one read brought.
+    """
+    while chunk := response.raw.read1(65536, decode_content=True):
+        yield chunk

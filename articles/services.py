@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -55,6 +56,8 @@ def _clean_body(body: str) -> str:
     cleaned = normalise_body(body)
     if not cleaned:
         raise IngestError("The text is empty.")
+    if not re.search(r"\w", cleaned):  # the hash keeps only words: all such texts would match
+        raise IngestError("The text has no words.")
     if len(cleaned) > settings.ARTICLE_MAX_CHARS:
         raise TextTooLarge(_too_large_message(len(cleaned)))
     return cleaned
@@ -69,12 +72,12 @@ def _too_large_message(length: int) -> str:
 
 def _clean_url(url: str) -> str:
     url = url.strip()
+    if len(url) > 2000:  # checked first: the validator refuses long URLs as malformed
+        raise IngestError("The URL is longer than 2,000 characters.")
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise IngestError(f"{url[:200]!r} is not an http or https URL.") from None
-    if len(url) > 2000:
-        raise IngestError("The URL is longer than 2,000 characters.")
     return url
 
 
@@ -219,7 +222,10 @@ def article_fill_from_page(
     Returns the article, or None when the text duplicates another article (then this one is
     marked failed with a pointer to the original, and nothing else changes).
     """
-    found = page_text(page.decode("utf-8", errors="replace"), final_url)
+    from trafilatura.utils import decode_file
+
+    # UTF-8 when it is; otherwise the encoding is guessed rather than the bytes replaced.
+    found = page_text(decode_file(page), final_url)
     body = _clean_body(found.text)
     digest = content_hash(body)
     duplicate = Article.objects.filter(content_hash=digest).exclude(pk=article_id).first()

@@ -75,7 +75,10 @@ class Command(BaseCommand):
         else:
             raw = path.read_bytes()
             suffix = path.suffix.lower()
-        text = raw.decode("utf-8")
+        try:
+            text = raw.decode("utf-8-sig")  # a byte order mark is not part of the text
+        except UnicodeDecodeError:
+            raise IngestError("The text is not UTF-8 (binary data or another encoding).") from None
         found_title, found_date = "", None
         if suffix in (".html", ".htm"):
             page = page_text(text, url)

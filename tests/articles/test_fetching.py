@@ -1,0 +1,128 @@
+"""Fetching pages and feeds from servers that may be slow, huge, looping or wrongly typed."""
+
+import re
+import socket
+import time
+
+import pytest
+
+from articles.fetching import FEED_TYPES, HTML_TYPES, MAX_REDIRECTS, Fetched, FetchError, fetch
+from tests.articles.conftest import ARTICLE_HTML, FEED_ETAG, FETCH_TIMEOUT, PLAIN_TEXT
+
+
+def test_it_returns_the_page_with_its_type_and_final_address(site):
+    """A normal HTML page comes back whole, with its content type and address."""
+    fetched = fetch(site.url("/article.html"), HTML_TYPES)
+
+    assert isinstance(fetched, Fetched)
+    assert fetched.status == 200
+    assert fetched.content == ARTICLE_HTML
+    assert fetched.content_type == "text/html"
+    assert fetched.url == site.url("/article.html")
+
+
+@pytest.mark.parametrize("path", ["/compressed.html", "/chunked.html"])
+def test_it_reads_compressed_and_chunked_pages(site, path):
+    """A gzip-encoded or chunked page comes back as the page itself."""
+    assert fetch(site.url(path), HTML_TYPES).content == ARTICLE_HTML
+
+
+def test_it_accepts_plain_text_pages(site):
+    """A text/plain page is an accepted article type."""
+    fetched = fetch(site.url("/plain.txt"), HTML_TYPES)
+
+    assert fetched.content.decode() == PLAIN_TEXT
+    assert fetched.content_type == "text/plain"
+
+
+def test_it_identifies_itself_and_passes_extra_headers(site):
+    """Requests carry the Backchannel user agent and the caller's headers."""
+    fetch(site.url("/feed.xml"), FEED_TYPES, {"If-None-Match": FEED_ETAG})
+
+    (request,) = site.requests_to("/feed.xml")
+    assert request.headers["User-Agent"].startswith("Backchannel/")
+    assert request.headers["If-None-Match"] == FEED_ETAG
+    assert request.status == 304
+
+
+def test_it_returns_an_empty_304_for_an_unchanged_resource(site):
+    """A 304 answer is reported as such, with no content, not as an error."""
+    fetched = fetch(site.url("/feed.xml"), FEED_TYPES, {"If-None-Match": FEED_ETAG})
+
+    assert (fetched.status, fetched.content) == (304, b"")
+
+
+def test_it_gives_up_on_a_server_that_does_not_answer(site):
+    """A server silent past FETCH_TIMEOUT fails the fetch, saying how long it waited."""
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=rf"did not answer within {FETCH_TIMEOUT} seconds"):
+        fetch(site.url("/hang"), HTML_TYPES)
+    assert time.monotonic() - started < FETCH_TIMEOUT * 3
+
+
+def test_it_gives_up_on_a_server_that_stops_halfway(site):
+    """A page that starts and then stalls fails with the same timeout message."""
+    with pytest.raises(FetchError, match=rf"did not answer within {FETCH_TIMEOUT} seconds"):
+        fetch(site.url("/stall"), HTML_TYPES)
+
+
+def test_it_gives_up_on_a_server_trickling_bytes(site):
+    """A byte at a time, each within the read timeout, still meets the overall deadline."""
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="took too long to send the page"):
+        fetch(site.url("/trickle"), HTML_TYPES)
+    # The deadline is twice the timeout; the server would trickle for six times as long.
+    assert time.monotonic() - started < FETCH_TIMEOUT * 4
+
+
+def test_it_stops_following_an_endless_redirect_loop(site):
+    """A redirect loop ends after MAX_REDIRECTS with a message saying so."""
+    with pytest.raises(FetchError, match=f"More than {MAX_REDIRECTS} redirects"):
+        fetch(site.url("/loop"), HTML_TYPES)
+    assert len(site.requests_to("/loop")) == MAX_REDIRECTS + 1
+
+
+def test_it_stops_reading_past_the_size_cap(site):
+    """A body streamed past FETCH_MAX_BYTES is cut off with a message naming the limit."""
+    with pytest.raises(FetchError, match="larger than the 50,000-byte limit"):
+        fetch(site.url("/huge"), HTML_TYPES)
+
+
+def test_it_refuses_a_declared_length_over_the_cap_without_reading(site):
+    """A Content-Length over the cap is refused before the body is read."""
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="larger than the 50,000-byte limit"):
+        fetch(site.url("/huge-declared"), HTML_TYPES)
+    assert time.monotonic() - started < FETCH_TIMEOUT
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/report.pdf", "application/pdf"), ("/download", "application/octet-stream")],
+)
+def test_it_refuses_content_types_it_cannot_read(site, path, content_type):
+    """PDFs and binary downloads are refused, naming the type."""
+    with pytest.raises(FetchError, match=f"Unsupported content type '{content_type}'"):
+        fetch(site.url(path), HTML_TYPES)
+
+
+def test_it_refuses_an_html_page_where_a_feed_is_expected(site):
+    """The accepted types are the caller's: a page is not a feed."""
+    with pytest.raises(FetchError, match="Unsupported content type 'text/html'"):
+        fetch(site.url("/article.html"), FEED_TYPES)
+
+
+def test_it_reports_an_error_status(site):
+    """A 4xx answer fails with the status code and the address."""
+    with pytest.raises(FetchError, match=r"The server answered 404 for http://127\.0\.0\.1"):
+        fetch(site.url("/missing"), HTML_TYPES)
+
+
+def test_it_reports_a_server_that_cannot_be_reached():
+    """A refused connection is a FetchError naming the address, not a requests exception."""
+    with socket.socket() as unused:  # a port that was free a moment ago: nobody listens on it
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/article.html"
+
+    with pytest.raises(FetchError, match=f"Could not fetch {re.escape(url)}"):
+        fetch(url, HTML_TYPES)
