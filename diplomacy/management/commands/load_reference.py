@@ -13,8 +13,10 @@ class Command(BaseCommand):
             help="Load people, places and topics but not the curated timeline of meetings.",
         )
 
-    def handle(self, *args, gazetteer_only=False, **options):
+    def handle(self, *args, gazetteer_only=False, verbosity=1, **options):
         report = reference_load(gazetteer_only=gazetteer_only)
+        if verbosity < 1:
+            return
         for line in report.lines():
             self.stdout.write(line)
         if report.changed:
