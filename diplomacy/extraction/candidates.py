@@ -36,7 +36,6 @@ def finalise(
     candidates = []
     for draft in sorted(drafts, key=lambda d: d.first):
         _assume_recent(ctx, draft, main)
-        _apply_duration(draft)
         topics = _topics(ctx, draft, draft is main, topic_hits)
         candidates.append(_candidate(ctx.compiled, draft, topics, names))
     return candidates
@@ -55,15 +54,6 @@ def _assume_recent(ctx: Context, draft: Draft, main: Draft) -> None:
     draft.period_own = False
     first = min(draft.evidence)
     draft.add_evidence(first, {"date"}, 0.3)
-
-
-def _apply_duration(draft: Draft) -> None:
-    period = draft.period
-    if period is None or not draft.duration or period.precision != "day":
-        return
-    end = add_days(period.start, draft.duration - 1)
-    if period.start == period.end and end is not None:
-        draft.period = Period(period.start, end, "day")
 
 
 def _topics(ctx: Context, draft: Draft, is_main: bool, hits: list[Hit]) -> list[str]:

@@ -66,7 +66,8 @@ def compatible(a: Draft, b: Draft, compiled: CompiledGazetteer) -> bool:
         return False
     if not _people_compatible(a, b):
         return False
-    if a.period and b.period and not _overlap(a.period, b.period):
+    slack = 3 if "visit" in (a.kind, b.kind) else 0  # a visit's days are often reported apart
+    if a.period and b.period and not _overlap(a.period, b.period, slack):
         return False
     return _places_compatible(a, b, compiled)
 
@@ -75,10 +76,14 @@ def _people_compatible(a: Draft, b: Draft) -> bool:
     if a.parties_only or b.parties_only:
         return a.parties_only and b.parties_only
     mine, theirs = set(a.people), set(b.people)
+    if "visit" in (a.kind, b.kind):
+        return bool(mine & theirs)  # a visitor meets several hosts during one visit
     return bool(mine and theirs) and (mine <= theirs or theirs <= mine)
 
 
-def _overlap(a: Period, b: Period) -> bool:
+def _overlap(a: Period, b: Period, slack: int = 0) -> bool:
+    if slack:
+        return (a.start - b.end).days <= slack and (b.start - a.end).days <= slack
     return a.start <= b.end and b.start <= a.end
 
 
@@ -102,7 +107,12 @@ def merge(a: Draft, b: Draft, compiled: CompiledGazetteer) -> None:
         a.status, a.status_strong, a.possible = b.status, True, b.possible
     elif b.status == a.status and b.status_strong:
         a.possible = a.possible and b.possible
-    _merge_period(a, b)
+    if "visit" in (a.kind, b.kind) and _same_days(a.period, b.period):
+        a.period = Period(
+            min(a.period.start, b.period.start), max(a.period.end, b.period.end), "day"
+        )
+    else:
+        _merge_period(a, b)
     a.duration = a.duration or b.duration
     _merge_place(a, b, compiled)
     if a.announced is None or b.announced is False:
@@ -121,8 +131,15 @@ def _merge_period(a: Draft, b: Draft) -> None:
     if a.period is None or (b.period_own and not a.period_own):
         a.period, a.period_own = b.period, b.period_own
         return
-    if b.period_own == a.period_own and _length(b.period) < _length(a.period):
+    narrower = _length(b.period) < _length(a.period)
+    inside = a.period.start <= b.period.start and b.period.end <= a.period.end
+    if narrower and (inside or b.period_own == a.period_own):
         a.period = b.period
+
+
+def _same_days(a: Period | None, b: Period | None) -> bool:
+    """Return True for two day-precise periods of one visit, to be joined."""
+    return bool(a and b and a.precision == b.precision == "day" and a != b)
 
 
 def _length(period: Period) -> int:

@@ -17,7 +17,7 @@ from .dates import DateExpr, is_reported, resolve
 from .drafts import PRECISION_RANK, Draft, compatible, kinds_compatible, merge
 from .matcher import CompiledGazetteer
 from .people import PersonRef
-from .periods import Period
+from .periods import Period, add_days
 from .places import PlaceChoice, PlaceRef, places_for
 from .roles import side_of
 from .text import Document
@@ -26,15 +26,16 @@ from .types import ParticipantClaim
 MAX_SENTENCE = 3000  # longer "sentences" are debris; matching them costs more than it finds
 # Words a meeting expression can start with; checked first so ordinary words are skipped fast.
 _TRIGGER_FIRST = (
-    r"phone|telephone|video|virtual|spoke|a|the|their|held|had|hold|calls?|working|counter-?drug"
+    r"phone|telephone|video|virtual|spoke|speak\w*|talk|a|the|their|held|had|hold|calls?|working|counter-?drug"
     r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
     r"|consultations|summits?|state|visit\w*|trips?|travel\w*|tour|met|meet\w*|talks|talked|sat"
-    r"|discussions?|conversation|hosted|negotiations|raised"
+    r"|discussions?|conversation|hosted|hosts|negotiations|raised|receiv\w+|greeted"
 )
 _TRIGGER = re.compile(
     rf"""\b(?=(?:{_TRIGGER_FIRST})\b)(?:
     (?P<call>(?:tele)?phone\s+(?:call|conversation|talks?)|video\s*(?:call|conference|link|talks?
-        |summit|meeting)|virtual\s+(?:meeting|summit|talks?|call)|spoke\s+(?:by|over\s+the|on\s+the)
+        |summit|meeting)|virtual\s+(?:meeting|summit|talks?|call)
+        |(?:spoke|speak|speaks|speaking|talked|talk|talks)\s+(?:by|over\s+the|on\s+the)
         \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
         |calls?\s+with)
     |(?P<working_group>working\s+groups?|(?:counter-?(?:drug|narcotics)|anti-?(?:drug|narcotics)
@@ -43,14 +44,16 @@ _TRIGGER = re.compile(
     |(?P<summit>summits?)
     |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
     |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+with|spoke\s+(?:with|to)
-        |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|negotiations)
+        |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|hosts|negotiations
+        |receiv(?:ed|es|ing)|greeted)
     |(?P<weak>raised\s+(?:[\w'-]+\s+){{0,4}}?with)
     )\b""",
     re.VERBOSE,  # matched against the lowercased text: faster than IGNORECASE
 )
 _REFERENCE = re.compile(
     r"\b(?:prepar(?:e|es|ed|ing|ation)\s+for|pav(?:e|ed|es|ing)\s+the\s+way\s+for|ahead\s+of"
-    r"|in\s+the\s+run-up\s+to|lay(?:ing)?\s+the\s+groundwork\s+for)\s+"
+    r"|in\s+the\s+run-up\s+to|lay(?:ing)?\s+the\s+groundwork\s+for|groundwork\s+for"
+    r"|preparations?\s+for)\s+"
     r"(?:(?:the|a|an|their|its|his|her|first|next|possible|new|further|[\w-]+'s)\s+){0,3}$",
     re.IGNORECASE,
 )
@@ -71,6 +74,19 @@ _PARTIES = re.compile(
     r"|China\s+and\s+the\s+(?:United\s+States|U\.S\.)|Beijing\s+and\s+Washington)\b"
 )
 _LEADER_ROLES = frozenset({"president", "party-general-secretary"})
+_LEADERS = re.compile(
+    r"\b(?:the\s+two\s+(?:leaders|presidents|heads\s+of\s+state)|both\s+leaders|the\s+leaders'"
+    r"|the\s+two\s+men\s+who\s+lead)",
+    re.IGNORECASE,
+)
+_THEIR = re.compile(r"\b(?:their|they)\b", re.IGNORECASE)
+_US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington)\b")
+_CN_WORD = re.compile(r"\b(?:Chinese|China|Beijing|PRC)\b")
+_LEADS = re.compile(
+    r"\b(?:led|headed|chaired|co-chaired|opened)\s+(?:by|the)\b|\bwill\s+(?:lead|head)\b",
+    re.IGNORECASE,
+)
+_AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
 
 
@@ -105,6 +121,9 @@ class _Clause:
     weak: bool
     people: list[PersonRef]
     cues: cl.Cues
+    neighbours: tuple[
+        tuple[int, int], ...
+    ] = ()  # adjacent clauses of the sentence without triggers
 
 
 def detect(ctx: Context) -> list[Draft]:
@@ -124,8 +143,14 @@ def detect(ctx: Context) -> list[Draft]:
 
 def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) -> None:
     sentence = ctx.doc.sentences[index]
-    found = [c for span in ctx.doc.clauses_of(index)
-             if (c := _clause(ctx, index, span, triggers)) is not None]  # fmt: skip
+    spans = ctx.doc.clauses_of(index)
+    quiet = [not any(s <= t[0] < e for t in triggers) for s, e in spans]
+    found = []
+    for i, span in enumerate(spans):
+        neighbours = tuple(spans[j] for j in (i - 1, i + 1) if 0 <= j < len(spans) and quiet[j])
+        clause = _clause(ctx, index, span, triggers, neighbours)
+        if clause is not None:
+            found.append(clause)
     sentence_people = [p for p in ctx.people if sentence.start <= p.start < sentence.end]
     claimed = {
         p.slug for c in found if not c.weak and _qualifies(ctx, c, c.people) for p in c.people
@@ -135,7 +160,7 @@ def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) ->
         _decide(ctx, clause, sentence_people, claimed, made)
 
 
-def _clause(ctx: Context, index: int, span: tuple[int, int], triggers) -> _Clause | None:
+def _clause(ctx: Context, index: int, span, triggers, neighbours) -> _Clause | None:
     norm = ctx.doc.norm
     usable: list[tuple[int, int, str]] = []
     reference_at = -1
@@ -154,14 +179,21 @@ def _clause(ctx: Context, index: int, span: tuple[int, int], triggers) -> _Claus
     kinds = [t[2] for t in strong] or ["meeting"]
     kind = max(
         kinds,
-        key=lambda k: ("meeting", "dialogue", "working_group", "visit", "call", "summit").index(k),
+        key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
     )
     trigger = (strong or usable)[0]
+    people_span = span
+    for start, end in neighbours:
+        # "met the premier, Li Qiang, and Vice Premier He Lifeng": the list runs on after "and"
+        if start == span[1] + 1 and _AND_CONTINUES.match(norm, start, end):
+            people_span = (span[0], end)
     people = [
-        p for p in ctx.people if span[0] <= p.start < span[1] and _participates(norm, p, trigger[0])
+        p
+        for p in ctx.people
+        if people_span[0] <= p.start < people_span[1] and _participates(norm, p, trigger[0])
     ]
     cues = ctx.doc.cues(span)
-    return _Clause(span, index, trigger[:2], kind, not strong, people, cues)
+    return _Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours)
 
 
 def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
@@ -219,12 +251,81 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
         return
     pronoun = _PRONOUN.search(norm, clause.span[0], clause.span[1]) is not None
     pool = [p for p in sentence_people if pronoun or p.slug not in claimed]
+    if clause.people and not _qualifies(ctx, clause, pool):
+        pool = _complement(clause.people, sentence_people)
+    if not _qualifies(ctx, clause, pool):
+        pool = pool + _leaders_meant(ctx, clause, pool)
     if pool and _qualifies(ctx, clause, pool):
         _add_new(ctx, clause, pool, 0.65, made)
-    elif clause.kind in ("working_group", "dialogue") and _PARTIES.search(norm, *clause.span):
-        _add_new(ctx, clause, [], 0.55, made, parties_only=True)
+    elif clause.kind in ("working_group", "dialogue") and _two_parties(ctx, clause):
+        draft = _add_new(ctx, clause, [], 0.55, made, parties_only=True)
+        if draft is not None:
+            _add_delegation_leads(ctx, clause.sentence, draft)
     elif pool:
         _borrow_from_previous(ctx, clause, pool, made)
+
+
+def _two_parties(ctx: Context, clause: _Clause) -> bool:
+    """Return True when the sentence makes the United States and China the two parties."""
+    sentence = ctx.doc.sentences[clause.sentence]
+    if _PARTIES.search(ctx.doc.norm, *clause.span):
+        return True
+    text = ctx.doc.norm[sentence.start : sentence.end]
+    return bool(_US_WORD.search(text) and _CN_WORD.search(text))
+
+
+def _add_delegation_leads(ctx: Context, index: int, draft: Draft) -> None:
+    """Add "The U.S. delegation will be led by ..." from the next two sentences."""
+    for following in ctx.doc.sentences[index + 1 : index + 3]:
+        if not _LEADS.search(ctx.doc.norm, following.start, following.end):
+            continue
+        found = [p for p in ctx.people if following.start <= p.start < following.end]
+        for person in found:
+            draft.people.setdefault(person.slug, _claim(ctx, person))
+        if found:
+            draft.parties_only = False
+            draft.add_evidence((following.start, following.end), {"participants"}, 0.5)
+
+
+def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list[PersonRef]:
+    """Read "the two leaders" (or "their" beside one leader) as both sides' presidents."""
+    if clause.kind not in ("meeting", "summit", "call") or ctx.published is None:
+        return []
+    span = clause.span
+    named = _LEADERS.search(ctx.doc.norm, *span)
+    if named is None:
+        if not _THEIR.search(ctx.doc.norm, *span) or not _leaders_meet_one(ctx, pool):
+            return []
+        named_at = clause.trigger
+    else:
+        named_at = named.span()
+    period, _ = _clause_period(ctx, clause)
+    day = period.start if period else ctx.published
+    found = []
+    for country in ("US", "CN"):
+        holders = ctx.compiled.holders_on("president", country, day)
+        if len(holders) == 1 and holders[0] not in {p.slug for p in pool}:
+            found.append(PersonRef(named_at[0], named_at[1], holders[0], country))
+    return found
+
+
+def _leaders_meet_one(ctx: Context, pool: list[PersonRef]) -> bool:
+    day = ctx.published
+    return any(
+        o.role in _LEADER_ROLES and (day is None or o.held_on(day))
+        for p in pool
+        if (entry := ctx.compiled.people.get(p.slug))
+        for o in entry.offices
+    )
+
+
+def _complement(own: list[PersonRef], sentence_people: list[PersonRef]) -> list[PersonRef]:
+    """Add the missing side from elsewhere in the sentence: "Wang ..., who met Blinken"."""
+    sides = _sides(own)
+    if len(sides) != 1 or not sides <= {"us", "cn"}:
+        return own
+    other = "cn" if "us" in sides else "us"
+    return own + [p for p in sentence_people if side_of(p.country) == other]
 
 
 def _with_people(probe: Draft, like: Draft) -> Draft:
@@ -293,15 +394,24 @@ def _borrow_destination(ctx: Context, clause: _Clause, pool, previous, made) -> 
 def _add_new(ctx, clause: _Clause, people, confidence, made, parties_only=False) -> Draft | None:
     choices = _place_choices(ctx, clause, people)
     kept: list[Draft] = []
-    for choice in choices or [None]:
-        draft = _build(ctx, clause, people, confidence, choice)
-        draft.parties_only = parties_only
-        _inherit_date(ctx, clause, draft)
-        target = _insert(ctx, draft)
-        if target is not None:
-            kept.append(target)
-            made.append(target)
+    for group in _visitor_groups(clause, people):
+        for choice in choices or [None]:
+            draft = _build(ctx, clause, group, confidence, choice)
+            draft.parties_only = parties_only
+            _inherit_date(ctx, clause, draft)
+            target = _insert(ctx, draft)
+            if target is not None:
+                kept.append(target)
+                made.append(target)
     return kept[0] if kept else None
+
+
+def _visitor_groups(clause: _Clause, people: list[PersonRef]) -> list[list[PersonRef]]:
+    """Split "Blinken, Yellen and Kerry visited Beijing" into one visit per visitor."""
+    if clause.kind != "visit" or len(_sides(people)) != 1 or len(people) < 2:
+        return [people]
+    unique = {p.slug: p for p in people}
+    return [[p] for p in unique.values()]
 
 
 def _place_choices(ctx: Context, clause: _Clause, people) -> list[PlaceChoice]:
@@ -329,6 +439,8 @@ def _build(ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None 
     if draft.kind == "meeting" and _leaders_meet(ctx, people, period):
         draft.kind = "summit"
     draft.duration = duration
+    if period is not None and duration:
+        draft.period = _spread(period, duration, draft.status, ctx.published)
     if choice is None and clause.kind != "visit":
         found = ctx.places_near(clause.span, clause.trigger)
         choice = found[0] if len(found) == 1 else None
@@ -342,6 +454,18 @@ def _build(ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None 
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _spread(period: Period, days: int, status: str, published: date | None) -> Period:
+    """Stretch one day to "two days of talks"; a past meeting cannot end after publication."""
+    if period.precision != "day" or period.start != period.end:
+        return period
+    start, end = period.start, add_days(period.start, days - 1)
+    if end is None:
+        return period
+    if status == "held" and published is not None and end > published:
+        start, end = add_days(published, 1 - days) or start, published
+    return Period(start, end, "day")
 
 
 def _leaders_meet(ctx: Context, people: list[PersonRef], period: Period | None) -> bool:
@@ -395,7 +519,12 @@ def _clause_period(ctx: Context, clause: _Clause) -> tuple[Period | None, int | 
         (d.duration for d in ctx.dates if span[0] <= d.start < span[1] and d.form == "du"), None
     )
     resolved = []
-    for expr in _usable_dates(ctx, *span):
+    found = _usable_dates(ctx, *span)
+    if not found:
+        # "agreed on Wednesday ..., after four hours of talks": the date sits in a clause
+        # of the same sentence that reports no other meeting
+        found = [d for near in clause.neighbours for d in _usable_dates(ctx, *near)]
+    for expr in found:
         period = resolve(expr, ctx.published, clause.cues.future)
         if period is not None:
             distance = min(abs(expr.start - trigger[1]), abs(trigger[0] - expr.end))

@@ -26,7 +26,8 @@ _STOPWORDS_WORDS = (
     "met meets visited visits arrived urged added noted called held last next early late monday "
     "tuesday wednesday thursday friday saturday sunday january february march april june july "
     "august september october november december chinese american u.s. us china taiwan beijing "
-    "washington officials official state states united national foreign"
+    "washington officials official state states united national foreign he she it we sun long "
+    "song young"
 )
 STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
 _NEW_NAME = re.compile(
@@ -181,6 +182,8 @@ def _find_new_surnames(doc: Document, result: PeopleResult) -> None:
 
 
 def _pick_surname(doc, compiled, hit: Hit, title, full_mentions, published) -> str | None:
+    if doc.norm[hit.start : hit.end].lower() in STOPWORDS and not _after_honorific(doc, hit):
+        return None  # "He said" is not He Lifeng; "Vice Premier He" is
     candidates = [slug for slug in hit.refs if _fits_name_around(doc, compiled, hit, slug)]
     if title is not None and title.reading.country and title.reading.explicit_country:
         candidates = [
@@ -204,6 +207,11 @@ def _pick_surname(doc, compiled, hit: Hit, title, full_mentions, published) -> s
         if len(serving) == 1:
             return serving[0]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def _after_honorific(doc: Document, hit: Hit) -> bool:
+    word = _previous_token(doc.norm, hit.start)
+    return word is not None and word.rstrip(".").lower() in HONORIFICS
 
 
 def _holds(compiled: CompiledGazetteer, slug: str, role: str | None, day: date | None) -> bool:
