@@ -1,0 +1,573 @@
+"""`make bench`: every benchmark at each scale, a table, and bench/results/latest.json.
+
+    python bench/run.py [--scales 10k,100k,1m] [--runs 3] [--seconds 5] [--only api,ingest]
+
+BENCH_SCALE (default 10k, so a fresh clone finishes in minutes) picks the scales when
+--scales is not given; BENCH_RUNS and BENCH_SECONDS the repetitions and the length of each
+load run. For each scale the corpus is loaded once into its own database (see bench/load.py)
+and reused by later runs. Then:
+
+1. extraction alone (bench/bench_extraction.py's texts, and the corpus's own), articles per
+   CPU-second on one core;
+2. the API, HTML pages and the minimal raw-SQL handler (the limit) under gunicorn with
+   4 sync workers, with wrk on loopback: one client (latency) and 16 connections (throughput);
+3. ingestion end to end: POST /api/v1/articles/ → done, through a Celery worker on Redis;
+4. memory: RSS of the gunicorn and Celery workers after the runs.
+
+Each figure is the median of the runs, with their min and max. Timing is never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+if str(BASE_DIR) not in sys.path:
+    sys.path.insert(0, str(BASE_DIR))
+
+from bench import load as bench_load  # noqa: E402
+
+RESULTS = BASE_DIR / "bench" / "results"
+WORK_DIR = BASE_DIR / ".devdata" / "bench"
+GUNICORN_WORKERS = 4
+CONNECTIONS = 16
+SEED = 1
+
+# Targets from the benchmark issue.
+API_P95_MS = 50
+SEARCH_P95_MS = 150
+TIMELINE_P95_MS = 100
+EXTRACTION_PER_CORE = 200
+LIMIT_RATIO = 0.5
+
+SEARCH_WORDS = (
+    "talks",
+    "officials said",
+    "trade",
+    "relationship",
+    "climate change",
+    "Taiwan Strait",
+    "export controls",
+    "fentanyl",
+    "Blinken",
+    "Wang Yi",
+    "Sunnylands",
+    "precursor chemicals",
+    '"lines of communication"',
+    "sanctions -tariffs",
+    "Raimondo Beijing",
+    "semiconductors",
+    "North Korea",
+    "debt relief",
+    "Kerry climate",
+    "military channels",
+)
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def summarise(values: list[float]) -> dict:
+    return {
+        "median": round(statistics.median(values), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def summarise_runs(runs: list[dict], keys=("rps", "p50_ms", "p95_ms", "p99_ms")) -> dict:
+    summary = {key: summarise([run[key] for run in runs]) for key in keys}
+    summary["errors"] = sum(run["errors"] + run["non_2xx"] for run in runs)
+    summary["requests"] = sum(run["requests"] for run in runs)
+    return summary
+
+
+# Machine -----------------------------------------------------------------------------------
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (output.stdout or output.stderr).strip().splitlines()[0] if output else ""
+
+
+def machine_info(url: str) -> dict:
+    import psycopg
+
+    cpu = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    with psycopg.connect(url) as conn:
+        postgres = conn.execute("SHOW server_version").fetchone()[0]
+    commit = _first_line(["git", "-C", str(BASE_DIR), "rev-parse", "--short", "HEAD"])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_mb": memory,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "redis": _first_line(["redis-server", "--version"]),
+        "wrk": _first_line(["wrk", "--version"]) if shutil.which("wrk") else "absent",
+        "load_generator": "wrk" if shutil.which("wrk") else "python threads",
+        "commit": commit,
+    }
+
+
+# Extraction ---------------------------------------------------------------------------------
+
+
+def bench_extraction(runs: int) -> dict:
+    """Run bench/bench_extraction.py's measurement, and the same on the corpus's texts."""
+    from bench import bench_extraction
+    from bench.corpus import Reference, article_texts
+    from diplomacy.extraction import extract
+    from diplomacy.reference.gazetteer import gazetteer_from_files
+
+    gazetteer = bench_extraction.load_gazetteer()
+    texts = bench_extraction.make_articles(gazetteer, 300, SEED)
+    extract(texts[0][0], texts[0][1], gazetteer)
+    own = [bench_extraction.run_once(gazetteer, texts)[0] for _ in range(runs)]
+
+    reference_gazetteer = gazetteer_from_files()
+    corpus_texts = [
+        (text["body"], datetime.fromisoformat(text["published_at"]).date())
+        for text in article_texts(300, SEED, Reference(reference_gazetteer))
+    ]
+    extract(corpus_texts[0][0], corpus_texts[0][1], reference_gazetteer)
+    corpus = [bench_extraction.run_once(reference_gazetteer, corpus_texts)[0] for _ in range(runs)]
+    return {
+        "bench_extraction_texts": {
+            "articles": len(texts),
+            "mean_words": round(statistics.mean(len(t.split()) for t, _ in texts)),
+            "articles_per_cpu_second": summarise(own),
+        },
+        "corpus_texts": {
+            "articles": len(corpus_texts),
+            "mean_words": round(statistics.mean(len(t.split()) for t, _ in corpus_texts)),
+            "articles_per_cpu_second": summarise(corpus),
+        },
+        "target": EXTRACTION_PER_CORE,
+    }
+
+
+# API ---------------------------------------------------------------------------------------
+
+
+def server_env(url: str, broker: str) -> dict:
+    """Production settings for the servers: DEBUG off, throttles out of the way."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "k" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "STATIC_ROOT": str(WORK_DIR / "static"),
+        "THROTTLE_ANON": "1000000/second",
+        "THROTTLE_USER": "1000000/second",
+        "THROTTLE_INGEST": "1000000/second",
+        "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "WARNING",
+        "PUBLIC_READ": "true",
+    }
+
+
+def collect_static(env: dict) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
+
+
+def query_sets(url: str) -> dict[str, dict]:
+    """Return, per endpoint, the paths a load run cycles through (drawn from the data)."""
+    import psycopg
+
+    rng = random.Random(SEED)
+    with psycopg.connect(url) as conn:
+        topics = [row[0] for row in conn.execute("SELECT slug FROM diplomacy_topic ORDER BY slug")]
+        people = [
+            row[0]
+            for row in conn.execute(
+                "SELECT p.slug FROM diplomacy_person p JOIN diplomacy_participation pa "
+                "ON pa.person_id = p.id GROUP BY p.slug ORDER BY count(*) DESC, p.slug LIMIT 24"
+            )
+        ]
+        samples = conn.execute(
+            "SELECT m.id, m.start_date, "
+            "(SELECT t.slug FROM diplomacy_meetingtopic mt JOIN diplomacy_topic t "
+            " ON t.id = mt.topic_id WHERE mt.meeting_id = m.id ORDER BY t.slug LIMIT 1), "
+            "(SELECT p.slug FROM diplomacy_participation pa JOIN diplomacy_person p "
+            " ON p.id = pa.person_id WHERE pa.meeting_id = m.id ORDER BY pa.id LIMIT 1) "
+            "FROM diplomacy_meeting m WHERE m.review_state <> 'rejected' "
+            "AND m.start_date IS NOT NULL ORDER BY m.id"
+        ).fetchall()
+    picked = rng.sample(samples, min(200, len(samples)))
+    ranges = []
+    for _ in range(40):
+        start = datetime(rng.randint(2017, 2025), rng.randint(1, 12), 1).date()
+        months = rng.choice((1, 3, 6, 12))
+        end_month = start.month - 1 + months
+        end = start.replace(year=start.year + end_month // 12, month=end_month % 12 + 1)
+        ranges.append((start, end))
+    combined = []
+    for _, day, topic, person in picked[:40]:
+        window_start = day.replace(month=1, day=1)
+        window_end = day.replace(month=12, day=31)
+        combined.append(
+            f"/api/v1/meetings/?topic={topic}&participant={person}"
+            f"&date_from={window_start}&date_to={window_end}"
+        )
+    search = [text.replace(" ", "+").replace('"', "%22") for text in SEARCH_WORDS]
+    meeting_lists = {
+        "meetings?topic": [f"/api/v1/meetings/?topic={slug}" for slug in topics],
+        "meetings?participant": [f"/api/v1/meetings/?participant={slug}" for slug in people],
+        "meetings?date range": [
+            f"/api/v1/meetings/?date_from={start}&date_to={end}" for start, end in ranges
+        ],
+        "meetings?combined": combined,
+    }
+    endpoints = {name: {"paths": paths, "limit": True} for name, paths in meeting_lists.items()}
+    endpoints.update(
+        {
+            "meetings?q (full text)": {"paths": [f"/api/v1/meetings/?q={q}" for q in search]},
+            "search page": {
+                "paths": [f"/search/?q={q}" for q in search],
+                "accept": "text/html",
+            },
+            "meeting detail": {"paths": [f"/api/v1/meetings/{row[0]}/" for row in picked]},
+            "topic activity": {
+                "paths": [f"/api/v1/topics/{slug}/activity/?interval=month" for slug in topics]
+            },
+            "timeline page": {"paths": ["/"], "accept": "text/html"},
+        }
+    )
+    return endpoints
+
+
+def target_for(name: str) -> float:
+    if name == "search page" or name.startswith("meetings?q"):
+        return SEARCH_P95_MS
+    if name == "timeline page":
+        return TIMELINE_P95_MS
+    return API_P95_MS
+
+
+def bench_api(api, limit, endpoints: dict, runs: int, seconds: float) -> dict:
+    """Measure every endpoint: one client, then CONNECTIONS; the limit beside the list."""
+    from bench.http_load import run_load
+
+    results: dict = {}
+    for spec in endpoints.values():  # warm caches and connections once
+        accept = spec.get("accept", "application/json")
+        run_load(api.base, spec["paths"], 4, 1, accept)
+        if spec.get("limit"):
+            run_load(limit.base, spec["paths"], 4, 1, accept)
+    raw: dict = {name: {"single": [], "loaded": [], "limit": []} for name in endpoints}
+    for run in range(runs):
+        say(f"API run {run + 1}/{runs}")
+        for name, spec in endpoints.items():
+            accept = spec.get("accept", "application/json")
+            raw[name]["single"].append(
+                run_load(api.base, spec["paths"], 1, seconds, accept).as_dict()
+            )
+            raw[name]["loaded"].append(
+                run_load(api.base, spec["paths"], CONNECTIONS, seconds, accept).as_dict()
+            )
+            if spec.get("limit"):
+                raw[name]["limit"].append(
+                    run_load(limit.base, spec["paths"], CONNECTIONS, seconds, accept).as_dict()
+                )
+    for name, spec in endpoints.items():
+        single = summarise_runs(raw[name]["single"])
+        loaded = summarise_runs(raw[name]["loaded"])
+        entry = {
+            "paths": len(spec["paths"]),
+            "single_client": single,
+            f"connections_{CONNECTIONS}": loaded,
+            "p95_target_ms": target_for(name),
+            "p95_met": single["p95_ms"]["median"] <= target_for(name),
+        }
+        if raw[name]["limit"]:
+            limit_summary = summarise_runs(raw[name]["limit"])
+            ratios = [
+                api_run["rps"] / limit_run["rps"]
+                for api_run, limit_run in zip(raw[name]["loaded"], raw[name]["limit"], strict=True)
+                if limit_run["rps"]
+            ]
+            entry["limit"] = limit_summary
+            entry["ratio_to_limit"] = summarise(ratios) if ratios else None
+            entry["ratio_met"] = bool(ratios) and statistics.median(ratios) >= LIMIT_RATIO
+        results[name] = entry
+    return results
+
+
+# Ingestion ---------------------------------------------------------------------------------
+
+
+def bench_ingest(url, marker, api, env, worker, runs: int, articles: int) -> dict:
+    from bench import bench_ingest as ingest
+    from bench.corpus import Corpus, Reference
+    from diplomacy.reference.gazetteer import gazetteer_from_files
+
+    token = ingest.api_token(env)
+    corpus = Corpus(
+        seed=SEED,
+        articles=marker["articles"],
+        reference=Reference(gazetteer_from_files()),
+    )
+    nonce = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    results = []
+    try:
+        warmup = corpus.extra_articles(ingest.WARMUP_ARTICLES, f"{nonce}-warmup")
+        ingest.run_ingest(url, api.base, token, warmup, 4, worker.concurrency)
+        for run in range(runs):
+            texts = corpus.extra_articles(articles, f"{nonce}-{run}")
+            result = ingest.run_ingest(url, api.base, token, texts, 8, worker.concurrency)
+            say(
+                f"ingest run {run + 1}/{runs}: {result.articles_per_second} articles/s, "
+                f"p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, failed {result.failed}"
+            )
+            results.append(result.as_dict())
+    finally:
+        ingest.cleanup(url, marker["max_article_id"], marker["max_meeting_id"])
+    return {
+        "runs": results,
+        "articles_per_run": articles,
+        "articles_per_second": summarise([r["articles_per_second"] for r in results]),
+        "p50_ms": summarise([r["p50_ms"] for r in results]),
+        "p95_ms": summarise([r["p95_ms"] for r in results]),
+        "post_p50_ms": summarise([r["post_p50_ms"] for r in results]),
+        "failed": sum(r["failed"] for r in results),
+        "worker_concurrency": worker.concurrency,
+        "target_articles_per_second": ingest.TARGET_ARTICLES_PER_SECOND,
+        "met": statistics.median(r["articles_per_second"] for r in results)
+        >= ingest.TARGET_ARTICLES_PER_SECOND,
+    }
+
+
+# One scale ---------------------------------------------------------------------------------
+
+
+def bench_scale(articles: int, options) -> dict:
+    from bench import bench_ingest as ingest
+    from bench import memory
+    from bench.http_load import Server
+
+    label = bench_load.scale_label(articles)
+    url, marker = bench_load.ensure_loaded(articles, SEED, reload=options.reload, say=say)
+    result: dict = {"scale": label, "load": marker, "started_at": datetime.now(UTC).isoformat()}
+    broker = ingest.broker_url()
+    env = server_env(url, broker)
+    collect_static(env)
+    ingest.purge_queue(broker)
+    logs = WORK_DIR / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    endpoints = query_sets(url)
+    with (
+        Server("config.wsgi:application", env, GUNICORN_WORKERS, logs / "api.log") as api,
+        Server(
+            "bench.minimal_handler:application", env, GUNICORN_WORKERS, logs / "limit.log"
+        ) as limit,
+    ):
+        say(
+            f"{label}: gunicorn ({GUNICORN_WORKERS} sync workers) at {api.base}, "
+            f"the limit at {limit.base}"
+        )
+        if "api" in options.only:
+            result["api"] = bench_api(api, limit, endpoints, options.runs, options.seconds)
+        if "ingest" in options.only:
+            cores = os.cpu_count() or 1
+            with ingest.Worker(env, cores, logs / "worker.log") as worker:
+                result["ingest"] = bench_ingest(
+                    url, marker, api, env, worker, options.runs, options.ingest_articles
+                )
+                result.setdefault("memory", {})["celery_worker"] = memory.summarise(
+                    worker.child_pids(), memory.CELERY_WORKER_TARGET_MB
+                )
+        result.setdefault("memory", {})["web_worker"] = memory.summarise(
+            api.worker_pids(), memory.WEB_WORKER_TARGET_MB
+        )
+    result["finished_at"] = datetime.now(UTC).isoformat()
+    return result
+
+
+# Report ------------------------------------------------------------------------------------
+
+
+def _range(summary: dict, digits: int = 1) -> str:
+    return (
+        f"{summary['median']:.{digits}f} ({summary['min']:.{digits}f}–{summary['max']:.{digits}f})"
+    )
+
+
+def print_table(results: dict) -> None:
+    extraction = results.get("extraction")
+    if extraction:
+        print("\nExtraction alone (articles per CPU-second, one core; median (min–max))")
+        for name, figures in extraction.items():
+            if isinstance(figures, dict):
+                print(
+                    f"  {name:<24} {_range(figures['articles_per_cpu_second'])}"
+                    f"  ({figures['mean_words']} words)  target >= {extraction['target']}"
+                )
+    for label, scale in results.get("scales", {}).items():
+        counts = (scale.get("load") or {}).get("counts", {})
+        print(
+            f"\nScale {label}: {counts.get('articles', '?'):,} articles, "
+            f"{counts.get('meetings', '?'):,} meetings, {counts.get('evidence', '?'):,} evidence"
+        )
+        api = scale.get("api")
+        if api:
+            header = (
+                f"  {'endpoint':<24} {'1 client p50/p95/p99 ms':>26} "
+                f"{'req/s @16':>18} {'p95 @16':>8} {'limit req/s':>18} {'ratio':>6}  target"
+            )
+            print(header)
+            for name, entry in api.items():
+                single = entry["single_client"]
+                loaded = entry[f"connections_{CONNECTIONS}"]
+                latency = (
+                    f"{single['p50_ms']['median']:.1f}/{single['p95_ms']['median']:.1f}/"
+                    f"{single['p99_ms']['median']:.1f}"
+                )
+                limit = _range(entry["limit"]["rps"], 0) if entry.get("limit") else "-"
+                ratio = (
+                    f"{entry['ratio_to_limit']['median']:.2f}"
+                    if entry.get("ratio_to_limit")
+                    else "-"
+                )
+                verdict = "met" if entry["p95_met"] else "MISSED"
+                if "ratio_met" in entry:
+                    verdict += ", ratio " + ("met" if entry["ratio_met"] else "MISSED")
+                print(
+                    f"  {name:<24} {latency:>26} {_range(loaded['rps'], 0):>18} "
+                    f"{loaded['p95_ms']['median']:>8.1f} {limit:>18} {ratio:>6}  "
+                    f"p95<={entry['p95_target_ms']}: {verdict}"
+                    + (
+                        f"  [{single['errors'] + loaded['errors']} errors]"
+                        if single["errors"] or loaded["errors"]
+                        else ""
+                    )
+                )
+        ingest = scale.get("ingest")
+        if ingest:
+            print(
+                f"  ingest end to end: {_range(ingest['articles_per_second'])} articles/s, "
+                f"p50 {_range(ingest['p50_ms'], 0)} ms, p95 {_range(ingest['p95_ms'], 0)} ms "
+                f"per article (target >= {ingest['target_articles_per_second']}/s: "
+                f"{'met' if ingest['met'] else 'MISSED'})"
+            )
+        for name, figures in (scale.get("memory") or {}).items():
+            if figures.get("max_rss_mb") is not None:
+                print(
+                    f"  memory {name}: max RSS {figures['max_rss_mb']} MB, PSS "
+                    f"{figures['max_pss_mb']} MB (target <= {figures['target_mb']} MB: "
+                    f"{'met' if figures['met'] else 'MISSED'})"
+                )
+
+
+def write_results(results: dict) -> Path:
+    """Write latest.json, keeping other scales' figures from earlier runs on this machine."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    latest = RESULTS / "latest.json"
+    merged = results
+    if latest.exists():
+        try:
+            previous = json.loads(latest.read_text())
+        except ValueError:
+            previous = {}
+        if previous.get("machine", {}).get("cpu") == results["machine"]["cpu"]:
+            scales = {**previous.get("scales", {}), **results.get("scales", {})}
+            merged = {**previous, **results, "scales": scales}
+            if "extraction" not in results and "extraction" in previous:
+                merged["extraction"] = previous["extraction"]
+    latest.write_text(json.dumps(merged, indent=2, default=str) + "\n")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"run-{stamp}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return latest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default=os.environ.get("BENCH_SCALE", "10k"))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument(
+        "--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "5"))
+    )
+    parser.add_argument(
+        "--ingest-articles", type=int, default=int(os.environ.get("BENCH_INGEST_ARTICLES", "200"))
+    )
+    parser.add_argument(
+        "--only",
+        default="extraction,api,ingest",
+        help="comma-separated: extraction, api, ingest",
+    )
+    parser.add_argument("--reload", action="store_true", help="reload the corpus databases")
+    options = parser.parse_args(argv)
+    options.only = {part.strip() for part in options.only.split(",") if part.strip()}
+    scales = [bench_load.parse_scale(part) for part in options.scales.split(",") if part.strip()]
+
+    server = bench_load.server_url()
+    bench_load.setup_django(server)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results: dict = {
+        "generated_at": datetime.now(UTC).isoformat(),
+        "machine": machine_info(server),
+        "settings": {
+            "runs": options.runs,
+            "seconds_per_load_run": options.seconds,
+            "gunicorn": f"{GUNICORN_WORKERS} sync workers",
+            "connections": CONNECTIONS,
+            "seed": SEED,
+        },
+        "scales": {},
+    }
+    say(f"machine: {results['machine']}")
+    if "extraction" in options.only:
+        say("extraction alone")
+        results["extraction"] = bench_extraction(max(options.runs, 3))
+    for articles in scales:
+        label = bench_load.scale_label(articles)
+        say(f"scale {label}")
+        results["scales"][label] = bench_scale(articles, options)
+    results["seconds"] = round(time.monotonic() - started)
+    path = write_results(results)
+    print_table(results)
+    say(f"wrote {path.relative_to(BASE_DIR)} in {results['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

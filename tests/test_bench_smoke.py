@@ -1,0 +1,68 @@
+"""A tiny run of the benchmark harness: generate 20 articles, COPY them in, query them.
+
+No timing is asserted here: the benchmarks measure, the tests only check that the harness
+produces rows the application accepts.
+"""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from articles.models import Article
+from articles.text import content_hash, normalise_body
+from bench import load
+from bench.minimal_handler import Lookups, meeting_page
+from diplomacy.models import Evidence, Meeting, Mention
+from diplomacy.reference.loader import reference_load
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded():
+    """Copy a 20-article corpus into the test database, as the benchmarks do at scale."""
+    reference_load(gazetteer_only=True)
+    connection.ensure_connection()
+    conn = connection.connection
+    corpus = load.build_corpus(conn, articles=20, seed=3)
+    report = load.LoadReport()
+    load.copy_meetings(conn, corpus, report)
+    load.copy_article_chunk(conn, corpus, 0, 20)
+    load.finish(conn, corpus)
+    return corpus
+
+
+def test_it_loads_articles_meetings_and_evidence_with_copy(loaded):
+    """Every generated row lands, and the meetings' counters agree with their evidence."""
+    assert Article.objects.count() == 20
+    assert Meeting.objects.count() == len(loaded.meetings)
+    assert Evidence.objects.exists()
+    assert Mention.objects.exists()
+    for meeting in Meeting.objects.all():
+        evidence = Evidence.objects.filter(meeting=meeting)
+        assert meeting.evidence_count == evidence.count()
+        assert meeting.article_count == evidence.values("article").distinct().count()
+
+
+def test_it_writes_bodies_as_the_application_stores_them(loaded):
+    """Bodies are normalised, hashed like ingested text, and quoted exactly by evidence."""
+    for article in Article.objects.all():
+        assert normalise_body(article.body) == article.body
+        assert article.content_hash == content_hash(article.body)
+        assert 300 <= len(article.body.split()) <= 1600
+    for evidence in Evidence.objects.select_related("article")[:50]:
+        assert evidence.article.body[evidence.start : evidence.end] == evidence.quote
+    for mention in Mention.objects.select_related("article")[:50]:
+        assert mention.article.body[mention.start : mention.end] == mention.text
+
+
+def test_the_api_and_the_minimal_handler_agree_on_a_topic_query(loaded, client):
+    """One meeting-list query: the API and the raw-SQL limit return the same page."""
+    topic = loaded.meetings[0].topics[0]
+    response = client.get(reverse("api:meeting-list"), {"topic": topic})
+    assert response.status_code == 200
+    api = response.json()
+    conn = connection.connection
+    count, rows, _, _ = meeting_page(conn, Lookups(conn), {"topic": [topic]})
+    assert api["count"] == count >= 1
+    assert [item["id"] for item in api["results"]] == [row[0] for row in rows]
