@@ -1,7 +1,7 @@
 """API viewsets: declarations over the FilterSets, serializers and list queries."""
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import F, Prefetch
 from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, set_response_etag
 from drf_spectacular.openapi import AutoSchema
@@ -34,7 +34,6 @@ from diplomacy.api.serializers import (
     TopicActivitySerializer,
     TopicSerializer,
 )
-from diplomacy.choices import ReviewState
 from diplomacy.filtersets import (
     ArticleFilterSet,
     LocationFilterSet,
@@ -251,7 +250,7 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
             return super().list(request, *args, **kwargs)
-        rows = queries.meeting_list_values(self.filter_queryset(self.get_queryset()))
+        rows = queries.MeetingListRows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
         shape = queries.MeetingRowShaper(request)
         return self.get_paginated_response([shape(row) for row in page])
@@ -314,10 +313,7 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
 class PersonViewSet(CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Person.objects.annotate(
-            meeting_count=Count(
-                "participations",
-                filter=~Q(participations__meeting__review_state=ReviewState.REJECTED),
-            )
+            meeting_count=queries.visible_meeting_count(Participation, "person")
         )
         .prefetch_related("offices")
         .order_by("name", "pk")
@@ -342,12 +338,7 @@ class PersonViewSet(CSVExportMixin, ReadOnlyViewSet):
 class TopicViewSet(CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Topic.objects.select_related("parent")
-        .annotate(
-            meeting_count=Count(
-                "meeting_topics",
-                filter=~Q(meeting_topics__meeting__review_state=ReviewState.REJECTED),
-            )
-        )
+        .annotate(meeting_count=queries.visible_meeting_count(MeetingTopic, "topic"))
         .order_by("name", "pk")
     )
     serializer_class = TopicSerializer
