@@ -79,10 +79,7 @@ def meeting_topics() -> ArraySubquery:
 
 
 def meeting_location() -> Subquery:
-    """The outer meeting's place as {slug, name, kind, country}, or null.
-
-    A subquery rather than a join keeps the page's count(*) free of joins.
-    """
+    """The outer meeting's place as {slug, name, kind, country}, or null when it has none."""
     return Subquery(
         Location.objects.filter(pk=OuterRef("location_id")).values(
             json=JSONObject(slug="slug", name="name", kind="kind", country="country")

@@ -78,7 +78,7 @@ def list_schema(item, summary: str, description: str = "", examples=()):
 
 
 def detail_schema(item, summary: str):
-    return extend_schema(summary=summary, responses={200: item, **ERROR_RESPONSES}, parameters=[])
+    return extend_schema(summary=summary, responses={200: item, **ERROR_RESPONSES})
 
 
 class PublicReadAutoSchema(AutoSchema):
@@ -249,7 +249,7 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
-            return super().list(request, *args, **kwargs)
+            return super().list(request, *args, **kwargs)  # CSVExportMixin streams it
         rows = queries.MeetingListRows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
         shape = queries.MeetingRowShaper(request)
@@ -268,7 +268,8 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     list=list_schema(
         ArticleSerializer,
         "List articles",
-        "Articles newest first. Filter by `status`, `source`, publication dates, `meeting` "
+        "Articles newest first (undated ones, such as addresses still being fetched, first "
+        "of all). Filter by `status`, `source`, publication dates, `meeting` "
         "(articles reporting it), `topic` (articles mentioning it) and full text `q`.",
     ),
     retrieve=detail_schema(
