@@ -43,7 +43,7 @@ _TRIGGER = re.compile(
     |(?P<dialogue>dialogues?|consultations)
     |(?P<summit>summits?)
     |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
-    |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+with|spoke\s+(?:with|to)
+    |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+(?:with|together)|spoke\s+(?:with|to)
         |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|hosts|negotiations
         |receiv(?:ed|es|ing)|greeted)
     |(?P<weak>raised\s+(?:[\w'-]+\s+){{0,4}}?with)
@@ -79,6 +79,8 @@ _LEADERS = re.compile(
     r"|the\s+two\s+men\s+who\s+lead)",
     re.IGNORECASE,
 )
+_THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
+_BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
 _THEIR = re.compile(r"\b(?:their|they)\b", re.IGNORECASE)
 _US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington)\b")
 _CN_WORD = re.compile(r"\b(?:Chinese|China|Beijing|PRC)\b")
@@ -232,6 +234,8 @@ def _visit_place(ctx: Context, clause: _Clause, people: list[PersonRef]) -> Plac
 
 
 def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[Draft]) -> None:
+    if _refers_back(ctx, clause) and _attach(ctx, clause, _build(ctx, clause, [], 0.5, weak=True)):
+        return  # "after the talks, Mr. Biden said ...": the talks already reported
     if _qualifies(ctx, clause, clause.people):
         _add_new(ctx, clause, clause.people, 0.75, made)
         return
@@ -243,6 +247,8 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
             draft, _with_people(probe, draft), ctx.compiled
         ):
             merge(draft, _with_people(probe, draft), ctx.compiled)
+            if draft.kind == "visit":  # "..., where she will meet Premier Li Qiang"
+                _add_people(ctx, draft, clause)
             return
     norm = ctx.doc.norm
     before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
@@ -261,8 +267,17 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
         draft = _add_new(ctx, clause, [], 0.55, made, parties_only=True)
         if draft is not None:
             _add_delegation_leads(ctx, clause.sentence, draft)
-    elif pool:
+    elif pool and (clause.people or pronoun):
         _borrow_from_previous(ctx, clause, pool, made)
+
+
+def _refers_back(ctx: Context, clause: _Clause) -> bool:
+    """Return True for "the talks", "the summit" standing alone, without "between X and Y"."""
+    norm = ctx.doc.norm
+    start, end = clause.trigger
+    if not _THE_BEFORE.search(norm, max(clause.span[0], start - 12), start):
+        return False
+    return _BETWEEN_AFTER.match(norm, end) is None and bool(ctx.drafts)
 
 
 def _two_parties(ctx: Context, clause: _Clause) -> bool:
@@ -294,7 +309,9 @@ def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list
     span = clause.span
     named = _LEADERS.search(ctx.doc.norm, *span)
     if named is None:
-        if not _THEIR.search(ctx.doc.norm, *span) or not _leaders_meet_one(ctx, pool):
+        if not _THEIR.search(ctx.doc.norm, *span):
+            return []
+        if not (_leaders_meet_one(ctx, pool) or _recent_leaders(ctx, clause)):
             return []
         named_at = clause.trigger
     else:
@@ -307,6 +324,12 @@ def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list
         if len(holders) == 1 and holders[0] not in {p.slug for p in pool}:
             found.append(PersonRef(named_at[0], named_at[1], holders[0], country))
     return found
+
+
+def _recent_leaders(ctx: Context, clause: _Clause) -> bool:
+    """Return True when the last meeting reported just before is a leaders' summit."""
+    earlier = [d for d in ctx.drafts if d.first < ctx.doc.sentences[clause.sentence].start]
+    return bool(earlier) and max(earlier, key=lambda d: d.first).kind == "summit"
 
 
 def _leaders_meet_one(ctx: Context, pool: list[PersonRef]) -> bool:
@@ -326,6 +349,14 @@ def _complement(own: list[PersonRef], sentence_people: list[PersonRef]) -> list[
         return own
     other = "cn" if "us" in sides else "us"
     return own + [p for p in sentence_people if side_of(p.country) == other]
+
+
+def _add_people(ctx: Context, draft: Draft, clause: _Clause) -> None:
+    for person in clause.people:
+        draft.people.setdefault(person.slug, _claim(ctx, person))
+    if clause.people:
+        sentence = ctx.doc.sentences[clause.sentence]
+        draft.add_evidence((sentence.start, sentence.end), {"participants"}, draft.confidence)
 
 
 def _with_people(probe: Draft, like: Draft) -> Draft:
@@ -421,11 +452,14 @@ def _place_choices(ctx: Context, clause: _Clause, people) -> list[PlaceChoice]:
     return ctx.places_near(clause.span, clause.trigger)
 
 
-def _build(ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None = None) -> Draft:
+def _build(
+    ctx, clause: _Clause, people, confidence, choice: PlaceChoice | None = None, weak=False
+) -> Draft:
     sentence = ctx.doc.sentences[clause.sentence]
     cues = clause.cues
-    draft = Draft(clause.kind, cues.status, cues.strong, clause.sentence, cues.possible)
-    fields = {"kind", "status"}
+    strong = cues.strong and not weak
+    draft = Draft(clause.kind, cues.status, strong, clause.sentence, cues.possible)
+    fields = {"kind", "status"} if strong or not weak else {"kind"}
     for person in people:
         if person.slug not in draft.people:
             draft.people[person.slug] = _claim(ctx, person)

@@ -245,7 +245,9 @@ def _fits_name_around(doc: Document, compiled: CompiledGazetteer, hit: Hit, slug
 def _previous_token(norm: str, start: int) -> str | None:
     if start < 2 or norm[start - 1] != " ":
         return None
-    begin = norm.rfind(" ", max(0, start - 40), start - 1) + 1
+    begin = start - 1
+    while begin > 0 and start - begin < 40 and not norm[begin - 1].isspace():
+        begin -= 1
     word = norm[begin : start - 1]
     return word or None
 
