@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import ahocorasick
+
 from . import periods as p
 from .periods import Period
+from .text import lower_same_length
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -76,6 +79,16 @@ DATE_PATTERN = re.compile(
     """,
     re.VERBOSE,
 )
+# Every date expression contains one of these words or a digit, within _REACH characters of
+# its ends.
+_ANCHOR_WORDS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
+    "saturday sunday spring summer fall autumn winter today yesterday tomorrow tonight week "
+    "weeks weekend month months year years day days recently"
+)
+_REACH = 40
+_DIGITS = re.compile(r"\d+")
 _FORMS = ("iso", "mdy", "dmy", "my", "bm", "se", "yr", "rel", "wd", "du")
 _PREPOSITION = re.compile(
     r"(?:in|on|since|until|till|by|from|through|before|after|during|of|over|within|for)\s+",
@@ -106,14 +119,48 @@ class DateExpr:
 
 
 def find_dates(norm: str, pos: int = 0, endpos: int | None = None) -> list[DateExpr]:
-    """Return every date expression in norm[pos:endpos], in order."""
+    """Return every date expression in norm[pos:endpos], in order.
+
+    The full pattern runs only in windows around anchor words (months, weekdays, "week",
+    digits...), found in one pass; most of an article holds no date at all.
+    """
     found: list[DateExpr] = []
-    end = len(norm) if endpos is None else endpos
-    for match in DATE_PATTERN.finditer(norm, pos, end):
-        expr = _expression(match)
-        if expr is not None:
-            found.append(expr)
+    end = len(norm) if endpos is None else min(endpos, len(norm))
+    for start, stop in _windows(norm, pos, end):
+        for match in DATE_PATTERN.finditer(norm, start, stop):
+            expr = _expression(match)
+            if expr is not None:
+                found.append(expr)
     return found
+
+
+def _windows(norm: str, pos: int, end: int) -> list[tuple[int, int]]:
+    lower = lower_same_length(norm[pos:end])
+    anchors = [(m.start() + pos, m.end() + pos) for m in _DIGITS.finditer(lower)]
+    size = len(lower)
+    for last, length in _ANCHORS.iter(lower) if lower else ():
+        first = last - length + 1
+        if (first == 0 or not lower[first - 1].isalpha()) and (
+            last + 1 >= size or not lower[last + 1].isalpha()
+        ):
+            anchors.append((first + pos, last + 1 + pos))
+    anchors.sort()
+    windows: list[tuple[int, int]] = []
+    for first, last in anchors:
+        start, stop = max(pos, first - _REACH), min(end, last + _REACH)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
+        else:
+            windows.append((start, stop))
+    return windows
+
+
+def _anchor_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for word in _ANCHOR_WORDS.split():
+        automaton.add_word(word, len(word))
+    automaton.make_automaton()
+    return automaton
 
 
 def _expression(match: re.Match[str]) -> DateExpr | None:
@@ -309,3 +356,5 @@ _RESOLVERS = {
     "rel": _relative,
     "wd": _weekday,
 }
+
+_ANCHORS = _anchor_automaton()
