@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from config import auth
 from diplomacy.urls import ingest_urlpatterns
 
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("config.api_urls")),
+    path("login/", auth.login, name="login"),
     path("", include("django.contrib.auth.urls")),
     path("", include(ingest_urlpatterns)),
     path("", include("diplomacy.urls")),
