@@ -72,10 +72,11 @@ DATE_PATTERN = re.compile(
         |(?P<rel_n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d{{1,3}})
             \s+(?P<rel_ago_unit>day|week|month|year)s?\s+ago)\b)
     |(?P<wd>(?P<wd_pre>\b(?:[Oo]n|[Ll]ast|[Nn]ext|[Tt]his|[Ss]ince|[Bb]y|[Uu]ntil)\s+)?
-        \b(?P<wd_1>{_WEEKDAY})(?:\s+(?:and|or|to|through|-)\s+(?P<wd_2>{_WEEKDAY}))?\b)
+        \b(?P<wd_1>{_WEEKDAY})(?:(?:,\s*{_WEEKDAY})*,?\s+(?:and|or|to|through|-)\s+
+        (?P<wd_2>{_WEEKDAY}))?\b)
     |(?P<du>\b(?P<du_n>two|three|four|five|six|seven|several|[2-9])[\s-]+days?(?:[\s-]+long)?
-        \s+(?:of\s+)?(?:talks|meetings?|discussions|consultations|visit|trip|negotiations
-        |dialogue|summit)\b))
+        \s+(?:of\s+)?(?:[A-Za-z-]+\s+){{0,2}}?(?:talks|meetings?|discussions|consultations|visit|trip
+        |negotiations|dialogue|summit)\b))
     """,
     re.VERBOSE,
 )

@@ -131,6 +131,11 @@ def _merge_period(a: Draft, b: Draft) -> None:
     if a.period is None or (b.period_own and not a.period_own):
         a.period, a.period_own = b.period, b.period_own
         return
+    if a.period.precision == b.period.precision == "day":
+        # two reports of a multi-day event: "on Monday to Wednesday", "on Tuesday"
+        start, end = min(a.period.start, b.period.start), max(a.period.end, b.period.end)
+        a.period = Period(start, end, "day")
+        return
     narrower = _length(b.period) < _length(a.period)
     inside = a.period.start <= b.period.start and b.period.end <= a.period.end
     if narrower and (inside or b.period_own == a.period_own):

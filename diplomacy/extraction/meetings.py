@@ -79,6 +79,10 @@ _LEADERS = re.compile(
     r"|the\s+two\s+men\s+who\s+lead)",
     re.IGNORECASE,
 )
+_PAIR = re.compile(
+    r"\b(?:the\s+two\s+(?:men|women|officials|ministers|envoys|diplomats)|both\s+men)\b",
+    re.IGNORECASE,
+)
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
 _THEIR = re.compile(r"\b(?:their|they)\b", re.IGNORECASE)
@@ -260,7 +264,9 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
     if clause.people and not _qualifies(ctx, clause, pool):
         pool = _complement(clause.people, sentence_people)
     if not _qualifies(ctx, clause, pool):
-        pool = pool + _leaders_meant(ctx, clause, pool)
+        pool = pool + _leaders_meant(ctx, clause, pool) + _pair_meant(ctx, clause)
+    if clause.people and not _qualifies(ctx, clause, pool) and _join_visit(ctx, clause):
+        return
     if pool and _qualifies(ctx, clause, pool):
         _add_new(ctx, clause, pool, 0.65, made)
     elif clause.kind in ("working_group", "dialogue") and _two_parties(ctx, clause):
@@ -306,7 +312,8 @@ def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list
     """Read "the two leaders" (or "their" beside one leader) as both sides' presidents."""
     if clause.kind not in ("meeting", "summit", "call") or ctx.published is None:
         return []
-    span = clause.span
+    # the leaders come first: "the two leaders met", "the two leaders, who ..., met"
+    span = (ctx.doc.sentences[clause.sentence].start, clause.trigger[0])
     named = _LEADERS.search(ctx.doc.norm, *span)
     if named is None:
         if not _THEIR.search(ctx.doc.norm, *span):
@@ -324,6 +331,43 @@ def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list
         if len(holders) == 1 and holders[0] not in {p.slug for p in pool}:
             found.append(PersonRef(named_at[0], named_at[1], holders[0], country))
     return found
+
+
+def _pair_meant(ctx: Context, clause: _Clause) -> list[PersonRef]:
+    """Read "the two men" as the two sides' people of the meeting reported just before."""
+    sentence = ctx.doc.sentences[clause.sentence]
+    match = _PAIR.search(ctx.doc.norm, sentence.start, clause.trigger[0])
+    if match is None:
+        return []
+    start = ctx.doc.sentences[clause.sentence].start
+    earlier = [d for d in ctx.drafts if d.first < start and len(d.people) == 2]
+    if not earlier:
+        return []
+    draft = max(earlier, key=lambda d: d.first)
+    if {claim.side for claim in draft.people.values()} != {"us", "cn"}:
+        return []
+    country = {"us": "US", "cn": "CN"}
+    return [
+        PersonRef(match.start(), match.end(), claim.slug, country[claim.side])
+        for claim in draft.people.values()
+    ]
+
+
+def _join_visit(ctx: Context, clause: _Clause) -> bool:
+    """Add hosts met during a visit: "The envoy also met Premier Li Qiang on Tuesday"."""
+    sides = _sides(clause.people)
+    if len(sides) != 1 or not sides <= {"us", "cn"} or clause.cues.status == "cancelled":
+        return False
+    probe = _build(ctx, clause, [], 0.5, weak=True)
+    for draft in sorted(ctx.drafts, key=lambda d: d.weight, reverse=True):
+        host = side_of(ctx.compiled.location_country.get(draft.location or "", ""))
+        if draft.kind != "visit" or host not in sides:
+            continue
+        if compatible(draft, _with_people(probe, draft), ctx.compiled):
+            merge(draft, probe, ctx.compiled)
+            _add_people(ctx, draft, clause)
+            return True
+    return False
 
 
 def _recent_leaders(ctx: Context, clause: _Clause) -> bool:
