@@ -254,6 +254,8 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
             if draft.kind == "visit":  # "..., where she will meet Premier Li Qiang"
                 _add_people(ctx, draft, clause)
             return
+    if clause.people and _join_visit(ctx, clause):
+        return
     norm = ctx.doc.norm
     before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
     anaphoric = not sentence_people or _DEFINITE.search(norm, *before)
@@ -265,8 +267,6 @@ def _decide(ctx: Context, clause: _Clause, sentence_people, claimed, made: list[
         pool = _complement(clause.people, sentence_people)
     if not _qualifies(ctx, clause, pool):
         pool = pool + _leaders_meant(ctx, clause, pool) + _pair_meant(ctx, clause)
-    if clause.people and not _qualifies(ctx, clause, pool) and _join_visit(ctx, clause):
-        return
     if pool and _qualifies(ctx, clause, pool):
         _add_new(ctx, clause, pool, 0.65, made)
     elif clause.kind in ("working_group", "dialogue") and _two_parties(ctx, clause):
@@ -354,15 +354,18 @@ def _pair_meant(ctx: Context, clause: _Clause) -> list[PersonRef]:
 
 
 def _join_visit(ctx: Context, clause: _Clause) -> bool:
-    """Add hosts met during a visit: "The envoy also met Premier Li Qiang on Tuesday"."""
+    """Add hosts met during a visit or a meeting on their soil: "The envoy also met Li Qiang"."""
     sides = _sides(clause.people)
     if len(sides) != 1 or not sides <= {"us", "cn"} or clause.cues.status == "cancelled":
         return False
     probe = _build(ctx, clause, [], 0.5, weak=True)
     for draft in sorted(ctx.drafts, key=lambda d: d.weight, reverse=True):
         host = side_of(ctx.compiled.location_country.get(draft.location or "", ""))
-        if draft.kind != "visit" or host not in sides:
+        visitors = {claim.side for claim in draft.people.values()} - sides
+        if draft.kind == "call" or host not in sides or not visitors & {"us", "cn"}:
             continue
+        if draft.kind != "visit" and (clause.kind == "visit" or probe.period is None):
+            continue  # a meeting on the hosts' soil takes them only on the same day
         if compatible(draft, _with_people(probe, draft), ctx.compiled):
             merge(draft, probe, ctx.compiled)
             _add_people(ctx, draft, clause)

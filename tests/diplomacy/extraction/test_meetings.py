@@ -199,3 +199,45 @@ def test_it_supports_every_meeting_field_with_evidence(run):
 def test_it_skips_meetings_of_unnamed_officials(run):
     """'a meeting between U.S. and Chinese officials' names no participants."""
     assert run("There was a meeting between U.S. and Chinese officials in Geneva.").meetings == []
+
+
+def test_it_gathers_the_hosts_of_a_visit(run):
+    """Officials met during a visit join it instead of making separate meetings."""
+    text = (
+        "Treasury Secretary Janet Yellen arrived in Beijing on Thursday for a three-day visit.\n"
+        "She met Vice Premier He Lifeng on Friday and Xi Jinping on Saturday.\n"
+        "He said the talks had been useful."
+    )
+    result = run(text, date(2024, 1, 28))
+    (visit,) = result.meetings
+    assert summary(visit) == (
+        "visit",
+        "held",
+        ("he-lifeng", "janet-yellen", "xi-jinping"),
+        "beijing",
+    )
+    assert (visit.start_date, visit.end_date) == (date(2024, 1, 25), date(2024, 1, 27))
+
+
+def test_it_reads_the_two_leaders_as_both_presidents(run):
+    """'the two leaders met' names the US and Chinese presidents in office at the time."""
+    (meeting,) = run("The two leaders met in Woodside last November.").meetings
+    assert summary(meeting) == ("summit", "held", ("joe-biden", "xi-jinping"), "woodside")
+
+
+def test_it_does_not_read_the_pronoun_he_as_a_surname(run):
+    """'He said' is not He Lifeng, while 'Vice Premier He' is."""
+    result = run("He said Joe Biden would travel. Vice Premier He agreed.")
+    people = [(m.text, m.slug) for m in result.mentions if m.kind == "person"]
+    assert people == [("Joe Biden", "joe-biden"), ("He", "he-lifeng")]
+
+
+def test_it_refers_the_talks_back_to_the_meeting_already_reported(run):
+    """'after the talks, Biden said ...' adds evidence to the summit, not a second meeting."""
+    text = (
+        "Joe Biden met Xi Jinping in Woodside on Wednesday.\n"
+        "After the talks, Mr. Biden said he and Mr. Xi could pick up the phone at any time."
+    )
+    (meeting,) = run(text, date(2023, 11, 16)).meetings
+    assert meeting.kind == "summit"
+    assert len(meeting.evidence) == 2
