@@ -1,13 +1,44 @@
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from articles.choices import ArticleStatus, SourceKind
 from articles.models import Article, Source
 
 MAX_URL_CHARS = 2000
 MAX_SOURCE_CHARS = 200
 MAX_TITLE_CHARS = 500
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A read-only ChoiceField documented as an enum named after its choices class.
+
+    Several models call a field `kind` or `status`, each with its own choices; naming every
+    set after its TextChoices class (MeetingKind, ArticleStatus, …) keeps them apart in the
+    schema instead of leaving the generator to invent colliding names.
+    """
+
+    def __init__(self, choices_class, **kwargs):
+        self.choices_class = choices_class
+        kwargs.setdefault("read_only", True)
+        super().__init__(choices=choices_class.choices, **kwargs)
+
+
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = NamedChoiceField
+
+    def get_name(self):
+        return self.target.choices_class.__name__
+
+    def map_serializer_field(self, auto_schema, direction):
+        choices = self.target.choices_class
+        return {
+            "type": "string",
+            "enum": list(choices.values),
+            "description": "\n".join(f"* `{value}` - {label}" for value, label in choices.choices),
+        }
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -22,6 +53,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class SourceSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(SourceKind)
+
     class Meta:
         model = Source
         fields = ["slug", "name", "kind"]
@@ -35,6 +68,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         source="url", read_only=True, allow_null=True, help_text="Where the text was published."
     )
     source = SourceSerializer(read_only=True, allow_null=True)
+    status = NamedChoiceField(ArticleStatus)
 
     class Meta:
         model = Article

@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.api.serializers import ArticleDetailSerializer
+from articles.api.serializers import ArticleDetailSerializer, NamedChoiceField
 from articles.models import Article
 from diplomacy.api import queries
-from diplomacy.choices import MentionKind
+from diplomacy.choices import LocationKind, MeetingKind, MeetingStatus, MentionKind
 from diplomacy.models import (
     Evidence,
     Location,
@@ -26,6 +26,8 @@ def absolute_page_url(serializer, instance) -> str:
 
 
 class LocationBriefSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(LocationKind)
+
     class Meta:
         model = Location
         fields = ["slug", "name", "kind", "country"]
@@ -64,6 +66,8 @@ class MeetingListItemSerializer(serializers.ModelSerializer):
     orjson; this serializer documents that shape in the OpenAPI schema and in tests.
     """
 
+    kind = NamedChoiceField(MeetingKind)
+    status = NamedChoiceField(MeetingStatus)
     location = LocationBriefSerializer(allow_null=True)
     participants = ParticipantSerializer(many=True)
     topics = TopicBriefSerializer(many=True)
@@ -226,12 +230,15 @@ class TopicSerializer(serializers.ModelSerializer):
 
 
 class LocationParentSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(LocationKind)
+
     class Meta:
         model = Location
         fields = ["slug", "name", "kind"]
 
 
 class LocationSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(LocationKind)
     parent = LocationParentSerializer(read_only=True, allow_null=True)
 
     class Meta:
