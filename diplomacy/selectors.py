@@ -11,7 +11,13 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Left, TruncMonth, TruncWeek, TruncYear
 
 from articles.models import Article
-from diplomacy.choices import DatePrecision, EvidenceField, MeetingStatus, ReviewState
+from diplomacy.choices import (
+    DatePrecision,
+    EvidenceField,
+    MeetingKind,
+    MeetingStatus,
+    ReviewState,
+)
 from diplomacy.models import (
     Evidence,
     Location,
@@ -22,7 +28,7 @@ from diplomacy.models import (
     Person,
     Topic,
 )
-from diplomacy.templatetags.diplomacy_tags import HIGHLIGHT_START, HIGHLIGHT_STOP
+from diplomacy.templatetags.diplomacy_tags import HIGHLIGHT_START, HIGHLIGHT_STOP, date_range
 
 INTERVALS = {"week": TruncWeek, "month": TruncMonth, "year": TruncYear}
 
@@ -206,9 +212,6 @@ def _claim_names(rows: list[Evidence]) -> dict[str, dict[str, str]]:
 
 def describe_claim(name: str, value, names: dict[str, dict[str, str]]) -> str:
     """Return a claimed value in words ("15 Nov 2023", "Held", "Woodside, near San Francisco")."""
-    from diplomacy.choices import MeetingKind
-    from diplomacy.templatetags.diplomacy_tags import date_range
-
     if value in (None, "", [], {}):
         return ""
     if name == "date":

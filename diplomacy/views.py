@@ -31,6 +31,7 @@ from diplomacy.forms import IngestForm, SearchForm
 from diplomacy.models import Meeting, Person, Topic
 from diplomacy.templatetags.diplomacy_tags import (
     Span,
+    format_date_range,
     highlight_article,
     mention_span,
     period_label,
@@ -182,7 +183,7 @@ def _filter_chips(path: str, params: QueryDict, cleaned: dict) -> list[dict]:
             chips.append(
                 {
                     "label": FILTER_LABELS[name],
-                    "value": cleaned[name].strftime("%-d %b %Y"),
+                    "value": format_date_range(cleaned[name], cleaned[name], "day"),
                     "url": query_url(path, params, **{name: None}),
                 }
             )
