@@ -29,7 +29,7 @@ _TRIGGER_FIRST = (
     r"phone|telephone|video|virtual|spoke|speak\w*|talk|a|the|their|held|had|hold|calls?|working|counter-?drug"
     r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
     r"|consultations|summits?|state|visit\w*|trips?|travel\w*|tour|met|meet\w*|talks|talked|sat"
-    r"|discussions?|conversation|hosted|hosts|negotiations|raised|receiv\w+|greeted"
+    r"|discussions?|conversation|hosted|hosts|negotiations|raised|receiv\w+|greeted|strategic"
 )
 _TRIGGER = re.compile(
     rf"""\b(?=(?:{_TRIGGER_FIRST})\b)(?:
@@ -45,7 +45,7 @@ _TRIGGER = re.compile(
     |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
     |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+(?:with|together)|spoke\s+(?:with|to)
         |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|hosts|negotiations
-        |receiv(?:ed|es|ing)|greeted)
+        |receiv(?:ed|es|ing)|greeted|strategic\s+communication)
     |(?P<weak>raised\s+(?:[\w'-]+\s+){{0,4}}?with)
     )\b""",
     re.VERBOSE,  # matched against the lowercased text: faster than IGNORECASE
@@ -86,12 +86,13 @@ _PAIR = re.compile(
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
 _THEIR = re.compile(r"\b(?:their|they)\b", re.IGNORECASE)
-_US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington)\b")
+_US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington|White House)\b")
 _CN_WORD = re.compile(r"\b(?:Chinese|China|Beijing|PRC)\b")
 _LEADS = re.compile(
     r"\b(?:led|headed|chaired|co-chaired|opened)\s+(?:by|the)\b|\bwill\s+(?:lead|head)\b",
     re.IGNORECASE,
 )
+_RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
 
@@ -153,7 +154,11 @@ def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) ->
     quiet = [not any(s <= t[0] < e for t in triggers) for s, e in spans]
     found = []
     for i, span in enumerate(spans):
-        neighbours = tuple(spans[j] for j in (i - 1, i + 1) if 0 <= j < len(spans) and quiet[j])
+        neighbours = tuple(
+            spans[j]
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(spans) and quiet[j] and not _RELATIVE.match(ctx.doc.norm, *spans[j])
+        )
         clause = _clause(ctx, index, span, triggers, neighbours)
         if clause is not None:
             found.append(clause)

@@ -34,6 +34,9 @@ _UNDISCLOSED = re.compile(
 _ARTICLE = re.compile(r"\b(?:an?|the)\s+$", re.IGNORECASE)
 _AND_JOIN = re.compile(r",?\s+and\s+(?:in\s+|at\s+)?(?:the\s+)?")
 _MAX_DISTANCE = 100
+_EVENT_NOUN = re.compile(
+    r"(?:summits?|talks|meetings?|dialogues?|visits?|trips?|calls?|negotiations|consultations)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +123,12 @@ def _is_cued(
         return True
     if _UNDISCLOSED.search(doc.norm, before_start, place.start):
         return True
-    # "the Woodside summit", "the Bangkok talks"
-    return place.end <= trigger[0] and doc.norm[place.end : trigger[0]].isspace()
+    # "the Woodside summit", "the Bangkok talks"; not "China met ..."
+    return (
+        place.end <= trigger[0]
+        and doc.norm[place.end : trigger[0]].isspace()
+        and _EVENT_NOUN.match(doc.lower, trigger[0]) is not None
+    )
 
 
 def _distance(place: PlaceRef, trigger: tuple[int, int]) -> int:
