@@ -35,10 +35,26 @@ def finalise(
     names = {person.slug: person.name for person in new_people}
     candidates = []
     for draft in sorted(drafts, key=lambda d: d.first):
+        _place_at_dateline(ctx, draft, main)
         _assume_recent(ctx, draft, main)
         topics = _topics(ctx, draft, draft is main, topic_hits)
         candidates.append(_candidate(ctx.compiled, draft, topics, names))
     return candidates
+
+
+def _place_at_dateline(ctx: Context, draft: Draft, main: Draft) -> None:
+    """Place the main meeting where the story was filed when the text names no place for it."""
+    place = ctx.dateline
+    if place is None or draft is not main or draft.location or draft.kind == "call":
+        return
+    period, published = draft.period, ctx.published
+    if published and period and abs((period.end - published).days) > _RECENT_DAYS:
+        return
+    draft.location = place.slug
+    index = ctx.doc.sentence_index(place.start)
+    if index >= 0:
+        sentence = ctx.doc.sentences[index]
+        draft.add_evidence((sentence.start, sentence.end), {"location"}, 0.4)
 
 
 def _assume_recent(ctx: Context, draft: Draft, main: Draft) -> None:

@@ -92,6 +92,10 @@ _LEADS = re.compile(
     r"\b(?:led|headed|chaired|co-chaired|opened)\s+(?:by|the)\b|\bwill\s+(?:lead|head)\b",
     re.IGNORECASE,
 )
+_DATELINE_REST = re.compile(
+    r"(?:,\s*[A-Z][A-Za-z.]*)?,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}"
+    r"|\d{4}-\d\d-\d\d)\b"
+)
 _RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
@@ -107,6 +111,7 @@ class Context:
     dates: list[DateExpr]
     drafts: list[Draft] = field(default_factory=list)
     trigger_sentences: set[int] = field(default_factory=set)
+    dateline: PlaceRef | None = None  # "BEIJING, Aug. 29 -": where the story was filed
     _places: dict[tuple[tuple[int, int], tuple[int, int]], list[PlaceChoice]] = field(
         default_factory=dict
     )
@@ -135,6 +140,7 @@ class _Clause:
 
 def detect(ctx: Context) -> list[Draft]:
     """Return merged meeting drafts for the document."""
+    ctx.dateline = _dateline_place(ctx)
     by_sentence: dict[int, list[tuple[int, int, str]]] = {}
     for match in _TRIGGER.finditer(ctx.doc.lower):
         index = ctx.doc.sentence_index(match.start())
@@ -146,6 +152,16 @@ def detect(ctx: Context) -> list[Draft]:
             ctx.trigger_sentences.add(index)
             _sentence(ctx, index, by_sentence[index])
     return ctx.drafts
+
+
+def _dateline_place(ctx: Context) -> PlaceRef | None:
+    """Return the place of a leading dateline: "WOODSIDE, Calif., Nov. 15 -"."""
+    starts = {p.start: p for p in ctx.places}
+    for paragraph in ctx.doc.paragraphs[:3]:
+        place = starts.get(paragraph.start)
+        if place is not None and _DATELINE_REST.match(ctx.doc.norm, place.end, paragraph.end):
+            return place
+    return None
 
 
 def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) -> None:
@@ -318,12 +334,15 @@ def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list
     if clause.kind not in ("meeting", "summit", "call") or ctx.published is None:
         return []
     # the leaders come first: "the two leaders met", "the two leaders, who ..., met"
-    span = (ctx.doc.sentences[clause.sentence].start, clause.trigger[0])
+    span = (_subject_start(ctx, clause), clause.trigger[0])
     named = _LEADERS.search(ctx.doc.norm, *span)
     if named is None:
         if not _THEIR.search(ctx.doc.norm, *span):
             return []
-        if not (_leaders_meet_one(ctx, pool) or _recent_leaders(ctx, clause)):
+        sentence_start = ctx.doc.sentences[clause.sentence].start
+        # "the plans the two leaders had laid when they met in Bali"
+        earlier = _LEADERS.search(ctx.doc.norm, sentence_start, span[0])
+        if not (earlier or _leaders_meet_one(ctx, pool) or _recent_leaders(ctx, clause)):
             return []
         named_at = clause.trigger
     else:
@@ -340,8 +359,7 @@ def _leaders_meant(ctx: Context, clause: _Clause, pool: list[PersonRef]) -> list
 
 def _pair_meant(ctx: Context, clause: _Clause) -> list[PersonRef]:
     """Read "the two men" as the two sides' people of the meeting reported just before."""
-    sentence = ctx.doc.sentences[clause.sentence]
-    match = _PAIR.search(ctx.doc.norm, sentence.start, clause.trigger[0])
+    match = _PAIR.search(ctx.doc.norm, _subject_start(ctx, clause), clause.trigger[0])
     if match is None:
         return []
     start = ctx.doc.sentences[clause.sentence].start
@@ -365,7 +383,8 @@ def _join_visit(ctx: Context, clause: _Clause) -> bool:
         return False
     probe = _build(ctx, clause, [], 0.5, weak=True)
     for draft in sorted(ctx.drafts, key=lambda d: d.weight, reverse=True):
-        host = side_of(ctx.compiled.location_country.get(draft.location or "", ""))
+        where = draft.location or (ctx.dateline.slug if ctx.dateline else "")
+        host = side_of(ctx.compiled.location_country.get(where, ""))
         visitors = {claim.side for claim in draft.people.values()} - sides
         if draft.kind == "call" or host not in sides or not visitors & {"us", "cn"}:
             continue
@@ -376,6 +395,15 @@ def _join_visit(ctx: Context, clause: _Clause) -> bool:
             _add_people(ctx, draft, clause)
             return True
     return False
+
+
+def _subject_start(ctx: Context, clause: _Clause) -> int:
+    """Return where the clause's subject may start: before "who" when it is a relative clause."""
+    spans = ctx.doc.clauses_of(clause.sentence)
+    index = spans.index(clause.span) if clause.span in spans else 0
+    if index > 0 and _RELATIVE.match(ctx.doc.norm, *clause.span):
+        return spans[index - 1][0]
+    return clause.span[0]
 
 
 def _recent_leaders(ctx: Context, clause: _Clause) -> bool:
