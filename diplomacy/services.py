@@ -289,14 +289,13 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
         ).filter(shared__gte=needed)
     else:
         queryset = queryset.filter(participations__isnull=True)
-    best, best_distance = None, None
+    compatible = []
     for meeting in queryset.order_by("id")[:200]:
         existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
+        place_id = location.pk if location else None
         if not (
             merging.kinds_compatible(candidate.kind, meeting.kind)
-            and merging.places_compatible(
-                location.pk if location else None, meeting.location_id, lookups.parents
-            )
+            and merging.places_compatible(place_id, meeting.location_id, lookups.parents)
             and merging.status_fits(candidate.status, existing, published)
         ):
             continue
@@ -305,10 +304,16 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
                 continue
         elif not merging.near_publication(existing, published):
             continue
-        distance = _date_distance(claim, existing, published)
-        if best is None or distance < best_distance:
-            best, best_distance = meeting, distance
-    return best
+        # A place both name ("at Woodside" and Filoli) is the strongest sign after the people.
+        place_agrees = place_id is not None and meeting.location_id is not None
+        compatible.append((not place_agrees, _date_distance(claim, existing, published), meeting))
+    if not compatible:
+        return None
+    compatible.sort(key=lambda item: item[:2])
+    undated = claim.start is None and published is None
+    if undated and compatible[0][0] and len(compatible) > 1:
+        return None  # nothing tells these meetings apart: do not guess
+    return compatible[0][2]
 
 
 def _date_distance(claim, existing, published) -> int:

@@ -273,3 +273,29 @@ def test_it_leaves_an_article_pending_when_the_database_drops(world, monkeypatch
         services.article_process(report.pk)
     report.refresh_from_db()
     assert report.status == "pending"
+
+
+def test_it_matches_an_undated_passing_mention_by_its_place(world):
+    """"When Biden and Xi met at Woodside" finds the Woodside summit, not an earlier one."""
+    woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
+    filoli = LocationFactory(name="Filoli", slug="filoli", kind="venue", parent=woodside)
+    biden = PersonFactory(name="Joe Biden", slug="joe-biden", country="US")
+    xi = PersonFactory(name="Xi Jinping", slug="xi-jinping", country="CN")
+    virtual = MeetingFactory(title="Virtual summit", kind="summit", start_date=date(2021, 11, 15))
+    in_person = MeetingFactory(
+        title="Filoli summit", kind="summit", start_date=date(2023, 11, 15), location=filoli
+    )
+    for meeting in (virtual, in_person):
+        ParticipationFactory(meeting=meeting, person=biden, side="us")
+        ParticipationFactory(meeting=meeting, person=xi, side="cn")
+    undated = ArticleFactory(body="They met at Woodside.", published_at=None, status="processing")
+    mention = candidate(
+        kind="summit",
+        location="woodside",
+        participants=[
+            ParticipantClaim("joe-biden", "President", "us"),
+            ParticipantClaim("xi-jinping", "President", "cn"),
+        ],
+    )
+    services.article_apply_extraction(undated, extraction(mention))
+    assert Evidence.objects.get().meeting == in_person
