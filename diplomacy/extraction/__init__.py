@@ -10,10 +10,11 @@ import logging
 from datetime import date, datetime
 
 from .candidates import finalise
+from .context import Context
 from .dateline import infer_published
 from .dates import DateExpr, find_dates, resolve
 from .matcher import compile_gazetteer, find_hits
-from .meetings import Context, detect
+from .meetings import detect
 from .people import resolve_people
 from .places import find_places, place_mentions
 from .text import Document, build_document

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from .context import Context
 from .drafts import Draft
 from .matcher import CompiledGazetteer, Hit
-from .meetings import Context
 from .periods import Period, add_days
 from .types import EvidenceSpan, MeetingCandidate, NewPerson, Span
 

@@ -1,0 +1,189 @@
+"""Build a meeting draft from one clause: kind, status, people, place, dates, secrecy."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from . import clauses as cl
+from .context import Clause, Context, both_sides, sides_of
+from .dates import DateExpr, is_reported, resolve
+from .drafts import PRECISION_RANK, Draft
+from .people import PersonRef
+from .periods import Period, add_days
+from .places import PlaceChoice
+from .roles import side_of
+from .types import ParticipantClaim
+
+LEADER_ROLES = frozenset({"president", "party-general-secretary"})
+_UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
+
+
+def qualifies(ctx: Context, clause: Clause, people: list[PersonRef]) -> bool:
+    """Return True when people make a meeting: both sides, or a visitor and a destination."""
+    if both_sides(people):
+        return True
+    return clause.kind == "visit" and _visit_place(ctx, clause, people) is not None
+
+
+def _visit_place(ctx: Context, clause: Clause, people: list[PersonRef]) -> PlaceChoice | None:
+    """Return the destination when one side's official visits the other side's country."""
+    sides = sides_of(people)
+    if len(sides) != 1 or not sides <= {"us", "cn"}:
+        return None
+    other = "cn" if "us" in sides else "us"
+    for choice in ctx.places_near(clause.span, clause.trigger):
+        if side_of(ctx.compiled.location_country.get(choice.slug, "")) == other:
+            return choice
+    return None
+
+
+def visitor_groups(clause: Clause, people: list[PersonRef]) -> list[list[PersonRef]]:
+    """Split "Blinken, Yellen and Kerry visited Beijing" into one visit per visitor."""
+    if clause.kind != "visit" or len(sides_of(people)) != 1 or len(people) < 2:
+        return [people]
+    unique = {p.slug: p for p in people}
+    return [[p] for p in unique.values()]
+
+
+def place_choices(ctx: Context, clause: Clause, people) -> list[PlaceChoice]:
+    """Return where the clause's meeting happened; one draft is made per place."""
+    if clause.kind == "visit" and len(sides_of(people)) == 1:
+        found = _visit_place(ctx, clause, people)
+        return [found] if found else []
+    return ctx.places_near(clause.span, clause.trigger)
+
+
+def build(
+    ctx, clause: Clause, people, confidence, choice: PlaceChoice | None = None, weak=False
+) -> Draft:
+    """Build a draft from the clause, with the given people, and record its evidence."""
+    sentence = ctx.doc.sentences[clause.sentence]
+    cues = clause.cues
+    strong = cues.strong and not weak
+    draft = Draft(clause.kind, cues.status, strong, clause.sentence, cues.possible)
+    fields = {"kind", "status"} if strong or not weak else {"kind"}
+    for person in people:
+        if person.slug not in draft.people:
+            draft.people[person.slug] = claim(ctx, person)
+    if people:
+        fields.add("participants")
+    period, duration = clause_period(ctx, clause)
+    if period is not None:
+        draft.period = period
+        fields.add("date")
+        _status_from_period(draft, period, ctx.published)
+    if draft.kind == "meeting" and _leaders_meet(ctx, people, period):
+        draft.kind = "summit"
+    draft.duration = duration
+    if period is not None and duration:
+        draft.period = _spread(period, duration, draft.status, ctx.published)
+    if choice is None and clause.kind != "visit":
+        found = ctx.places_near(clause.span, clause.trigger)
+        choice = found[0] if len(found) == 1 else None
+    if choice is not None:
+        draft.location, draft.location_note = choice.slug, choice.note
+        fields.add("location")
+    planned = draft.status == "planned"
+    draft.announced = cl.read_announced(ctx.doc.norm, *clause.span, clause.trigger[0], planned)
+    if cues.possible:
+        confidence = min(confidence, 0.4)
+    draft.confidence = confidence
+    draft.add_evidence((sentence.start, sentence.end), fields, confidence)
+    return draft
+
+
+def _spread(period: Period, days: int, status: str, published: date | None) -> Period:
+    """Stretch one day to "two days of talks"; a past meeting cannot end after publication."""
+    if period.precision != "day" or period.start != period.end:
+        return period
+    start, end = period.start, add_days(period.start, days - 1)
+    if end is None:
+        return period
+    if status == "held" and published is not None and end > published:
+        start, end = add_days(published, 1 - days) or start, published
+    return Period(start, end, "day")
+
+
+def _leaders_meet(ctx: Context, people: list[PersonRef], period: Period | None) -> bool:
+    """Return True when heads of state or party leaders of two sides meet in person."""
+    day = period.start if period else ctx.published
+    sides = set()
+    for person in people:
+        entry = ctx.compiled.people.get(person.slug)
+        offices = entry.offices if entry else ()
+        if any(o.role in LEADER_ROLES and (day is None or o.held_on(day)) for o in offices):
+            sides.add(side_of(person.country))
+    return len(sides) >= 2
+
+
+def _status_from_period(draft: Draft, period: Period, published: date | None) -> None:
+    if published is None or draft.status == "cancelled":
+        return
+    if period.end < published and not draft.status_strong:
+        draft.status, draft.status_strong = "held", True
+    elif period.start > published and not draft.status_strong:
+        draft.status, draft.status_strong = "planned", True
+
+
+def claim(ctx: Context, person: PersonRef) -> ParticipantClaim:
+    """Describe a participant with the title held on the publication date when known."""
+    role = person.role_text
+    entry = ctx.compiled.people.get(person.slug)
+    if entry is not None:
+        day = ctx.published
+        offices = [o for o in entry.offices if day is None or o.held_on(day)]
+        preferred = [o for o in offices if o.role == person.role] or offices
+        if preferred and (day is not None or len(preferred) == 1):
+            role = preferred[0].title or role
+    return ParticipantClaim(person.slug, role, side_of(person.country))
+
+
+def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
+    return [
+        d
+        for d in ctx.dates
+        if start <= d.start < end
+        and d.form != "du"
+        and not d.vague
+        and d.preposition not in _UNUSED_PREPOSITIONS
+        and not is_reported(ctx.doc.norm, d)
+    ]
+
+
+def clause_period(ctx: Context, clause: Clause) -> tuple[Period | None, int | None]:
+    """Return the clause's date (finest, then nearest the meeting words) and duration."""
+    span, trigger = clause.span, clause.trigger
+    duration = next(
+        (d.duration for d in ctx.dates if span[0] <= d.start < span[1] and d.form == "du"), None
+    )
+    resolved = []
+    found = _usable_dates(ctx, *span)
+    if not found:
+        # "agreed on Wednesday ..., after four hours of talks": the date sits in a clause
+        # of the same sentence that reports no other meeting
+        found = [d for near in clause.neighbours for d in _usable_dates(ctx, *near)]
+    for expr in found:
+        period = resolve(expr, ctx.published, clause.cues.future)
+        if period is not None:
+            distance = min(abs(expr.start - trigger[1]), abs(trigger[0] - expr.end))
+            resolved.append((-PRECISION_RANK[period.precision], distance, period))
+    if not resolved:
+        return None, duration
+    return min(resolved, key=lambda item: item[:2])[2], duration
+
+
+def inherit_date(ctx: Context, clause: Clause, draft: Draft) -> None:
+    """Carry "last year" from the previous sentence about talks to a past meeting without a date."""
+    if draft.period is not None or draft.status != "held" or clause.sentence == 0:
+        return
+    index = clause.sentence - 1
+    if index not in ctx.trigger_sentences:
+        return
+    previous = ctx.doc.sentences[index]
+    found = _usable_dates(ctx, previous.start, previous.end)
+    periods = [resolve(d, ctx.published, False) for d in found]
+    if len(periods) != 1 or periods[0] is None or periods[0].precision not in ("year", "month"):
+        return
+    if ctx.published is None or periods[0].end < ctx.published:
+        draft.period, draft.period_own = periods[0], False
+        draft.add_evidence((previous.start, previous.end), {"date"}, 0.4)

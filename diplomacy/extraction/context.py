@@ -1,0 +1,73 @@
+"""Shared state of meeting detection: the document, its people, places and dates, and drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import clauses as cl
+from .dates import DateExpr
+from .drafts import Draft
+from .matcher import CompiledGazetteer
+from .people import PersonRef
+from .places import PlaceChoice, PlaceRef, places_for
+from .roles import side_of
+from .text import Document
+
+
+@dataclass(slots=True)
+class Context:
+    """What meeting detection knows about one document, and the drafts found so far."""
+
+    doc: Document
+    compiled: CompiledGazetteer
+    published: date | None
+    people: list[PersonRef]
+    places: list[PlaceRef]
+    dates: list[DateExpr]
+    drafts: list[Draft] = field(default_factory=list)
+    trigger_sentences: set[int] = field(default_factory=set)
+    dateline: PlaceRef | None = None  # "BEIJING, Aug. 29 -": where the story was filed
+    _places: dict[tuple[tuple[int, int], tuple[int, int]], list[PlaceChoice]] = field(
+        default_factory=dict
+    )
+
+    def places_near(self, clause: tuple[int, int], trigger: tuple[int, int]) -> list[PlaceChoice]:
+        """Return the places of the meeting at trigger, computed once per clause."""
+        key = (clause, trigger)
+        if key not in self._places:
+            self._places[key] = places_for(self.doc, self.places, self.compiled, clause, trigger)
+        return self._places[key]
+
+
+@dataclass(slots=True)
+class Clause:
+    """A clause holding meeting words, with the people named in it and its tense."""
+
+    span: tuple[int, int]
+    sentence: int
+    trigger: tuple[int, int]
+    kind: str
+    weak: bool
+    people: list[PersonRef]
+    cues: cl.Cues
+    # adjacent clauses of the sentence without meeting words, for dates reported beside one
+    neighbours: tuple[tuple[int, int], ...] = ()
+
+
+def sides_of(people: list[PersonRef]) -> set[str]:
+    """Return the sides ("us", "cn", ...) the people belong to."""
+    return {side_of(p.country) for p in people}
+
+
+def both_sides(people: list[PersonRef]) -> bool:
+    """Return True for people of the US and China, or of two different countries."""
+    sides = sides_of(people)
+    countries = {p.country for p in people if p.country}
+    return {"us", "cn"} <= sides or len(countries) >= 2
+
+
+def with_people(probe: Draft, like: Draft) -> Draft:
+    """Give a participant-less probe the people of the draft it is compared with."""
+    probe.people, probe.parties_only = dict(like.people), like.parties_only
+    return probe

@@ -1,0 +1,102 @@
+"""Meeting expressions ("met", "talks", "phone call", "visit") and the clauses holding them."""
+
+from __future__ import annotations
+
+import re
+
+from .context import Clause, Context
+from .people import PersonRef
+
+_TRIGGER_FIRST = (
+    r"phone|telephone|video|virtual|spoke|speak\w*|talk|a|the|their|held|had|hold|calls?|working|counter-?drug"
+    r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
+    r"|consultations|summits?|state|visit\w*|trips?|travel\w*|tour|met|meet\w*|talks|talked|sat"
+    r"|discussions?|conversation|hosted|hosts|negotiations|raised|receiv\w+|greeted|strategic"
+)
+TRIGGER = re.compile(
+    rf"""\b(?=(?:{_TRIGGER_FIRST})\b)(?:
+    (?P<call>(?:tele)?phone\s+(?:call|conversation|talks?)|video\s*(?:call|conference|link|talks?
+        |summit|meeting)|virtual\s+(?:meeting|summit|talks?|call)
+        |(?:spoke|speak|speaks|speaking|talked|talk|talks)\s+(?:by|over\s+the|on\s+the)
+        \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
+        |calls?\s+with)
+    |(?P<working_group>working\s+groups?|(?:counter-?(?:drug|narcotics)|anti-?(?:drug|narcotics)
+        |counternarcotics|drug-control)\s+(?:talks|dialogue|meetings?|consultations))
+    |(?P<dialogue>dialogues?|consultations)
+    |(?P<summit>summits?)
+    |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
+    |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+(?:with|together)|spoke\s+(?:with|to)
+        |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|hosts|negotiations
+        |receiv(?:ed|es|ing)|greeted|strategic\s+communication)
+    |(?P<weak>raised\s+(?:[\w'-]+\s+){{0,4}}?with)
+    )\b""",
+    re.VERBOSE,  # matched against the lowercased text: faster than IGNORECASE
+)
+_REFERENCE = re.compile(
+    r"\b(?:prepar(?:e|es|ed|ing|ation)\s+for|pav(?:e|ed|es|ing)\s+the\s+way\s+for|ahead\s+of"
+    r"|in\s+the\s+run-up\s+to|lay(?:ing)?\s+the\s+groundwork\s+for|groundwork\s+for"
+    r"|preparations?\s+for)\s+"
+    r"(?:(?:the|a|an|their|its|his|her|first|next|possible|new|further|[\w-]+'s)\s+){0,3}$",
+    re.IGNORECASE,
+)
+_GENERIC = re.compile(
+    r"\s+(?:between|among|with|of)\s+(?:the\s+)?(?:(?:senior|top|high-level|military|defense)\s+)?"
+    r"(?:U\.S\.|US|American|Chinese|China|Beijing|Washington)(?:'s)?(?:\s+and\s+(?:the\s+)?"
+    r"(?:U\.S\.|US|American|Chinese|China)(?:'s)?)?\s+(?:officials|ministers|delegations|diplomats"
+    r"|counterparts|militaries|negotiators|generals|teams|governments)\b"
+)
+RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
+_AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
+
+
+def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause | None:
+    """Return the clause at span with its usable meeting words, or None when it has none."""
+    norm = ctx.doc.norm
+    usable: list[tuple[int, int, str]] = []
+    reference_at = -1
+    for start, end, kind in triggers:
+        if not (span[0] <= start < span[1]):
+            continue
+        if _REFERENCE.search(norm, max(span[0], start - 80), start) or _GENERIC.match(norm, end):
+            reference_at = start
+            continue
+        if reference_at >= 0 and start - reference_at < 30:
+            continue  # "the first meeting of a working group" after "prepare for"
+        usable.append((start, end, kind))
+    if not usable:
+        return None
+    strong = [t for t in usable if t[2] != "weak"]
+    kinds = [t[2] for t in strong] or ["meeting"]
+    kind = max(
+        kinds,
+        key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
+    )
+    trigger = (strong or usable)[0]
+    people_span = span
+    for start, end in neighbours:
+        # "met the premier, Li Qiang, and Vice Premier He Lifeng": the list runs on after "and"
+        if start == span[1] + 1 and _AND_CONTINUES.match(norm, start, end):
+            people_span = (span[0], end)
+    people = [
+        p
+        for p in ctx.people
+        if people_span[0] <= p.start < people_span[1] and _participates(norm, p, trigger[0])
+    ]
+    cues = ctx.doc.cues(span)
+    return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours)
+
+
+def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
+    """Reject possessives of other things ("Mr. Wang's successor"), not "Biden's summit"."""
+    if not norm.startswith("'s", person.end):
+        return True
+    return 0 <= trigger - person.end <= 25
+
+
+def subject_start(ctx: Context, clause: Clause) -> int:
+    """Return where the clause's subject may start: before "who" when it is a relative clause."""
+    spans = ctx.doc.clauses_of(clause.sentence)
+    index = spans.index(clause.span) if clause.span in spans else 0
+    if index > 0 and RELATIVE.match(ctx.doc.norm, *clause.span):
+        return spans[index - 1][0]
+    return clause.span[0]
