@@ -545,6 +545,26 @@ def test_it_accepts_csv_through_the_accept_header(api_client):
     assert len(rows) == 1
 
 
+@pytest.mark.parametrize(
+    "route",
+    [
+        "api:meeting-list",
+        "api:article-list",
+        "api:person-list",
+        "api:topic-list",
+        "api:location-list",
+    ],
+)
+def test_it_renders_the_browsable_api(api_client, route):
+    """`?format=api` shows the HTML browsable API for every list."""
+    full_meeting()
+
+    response = api_client.get(reverse(route), {"format": "api"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
 # People, topics, places --------------------------------------------------------------------
 
 
