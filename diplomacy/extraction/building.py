@@ -141,7 +141,7 @@ def claim(ctx: Context, person: PersonRef) -> ParticipantClaim:
 def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
     return [
         d
-        for d in ctx.dates
+        for d in ctx.dates_in(start, end)
         if start <= d.start < end
         and d.form != "du"
         and not d.vague
@@ -153,9 +153,7 @@ def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
 def clause_period(ctx: Context, clause: Clause) -> tuple[Period | None, int | None]:
     """Return the clause's date (finest, then nearest the meeting words) and duration."""
     span, trigger = clause.span, clause.trigger
-    duration = next(
-        (d.duration for d in ctx.dates if span[0] <= d.start < span[1] and d.form == "du"), None
-    )
+    duration = next((d.duration for d in ctx.dates_in(*span) if d.form == "du"), None)
     resolved = []
     found = _usable_dates(ctx, *span)
     if not found:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left
 
 from .context import Context
 from .drafts import Draft
@@ -74,15 +74,14 @@ def _assume_recent(ctx: Context, draft: Draft, main: Draft) -> None:
 
 def _topics(ctx: Context, draft: Draft, is_main: bool, hits: list[Hit]) -> list[str]:
     """Collect topic slugs from the meeting's sentences, paragraphs, or the whole main article."""
-    ranges = sorted(_topic_ranges(ctx, draft, is_main))
-    starts = [start for start, _ in ranges]
+    starts = [hit.start for hit in hits]
+    inside: set[int] = set()
+    for start, end in _topic_ranges(ctx, draft, is_main):
+        inside.update(range(bisect_left(starts, start), bisect_left(starts, end)))
     found: dict[str, Hit] = {}
-    for hit in hits:
-        index = bisect_right(starts, hit.start) - 1
-        # ranges may nest, so look back over every range starting at or before the hit
-        if any(ranges[i][1] > hit.start for i in range(index, -1, -1)):
-            for slug in hit.refs:
-                found.setdefault(slug, hit)
+    for index in sorted(inside):
+        for slug in hits[index].refs:
+            found.setdefault(slug, hits[index])
     for hit in found.values():
         index = ctx.doc.sentence_index(hit.start)
         if index >= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,11 +33,38 @@ class Context:
         default_factory=dict
     )
 
+    _starts: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # positional indexes keep long documents linear: every lookup below is a bisection
+        self._starts = {
+            "people": [p.start for p in self.people],
+            "places": [p.start for p in self.places],
+            "dates": [d.start for d in self.dates],
+        }
+
+    def _slice(self, name: str, items: list, start: int, end: int) -> list:
+        starts = self._starts[name]
+        return items[bisect_left(starts, start) : bisect_left(starts, end)]
+
+    def people_in(self, start: int, end: int) -> list[PersonRef]:
+        """Return the person references starting within [start, end)."""
+        return self._slice("people", self.people, start, end)
+
+    def dates_in(self, start: int, end: int) -> list[DateExpr]:
+        """Return the date expressions starting within [start, end)."""
+        return self._slice("dates", self.dates, start, end)
+
+    def focus(self) -> Draft | None:
+        """Return the meeting reported most so far, the earliest on a tie."""
+        return max(self.drafts, key=lambda d: (d.weight, -d.first), default=None)
+
     def places_near(self, clause: tuple[int, int], trigger: tuple[int, int]) -> list[PlaceChoice]:
         """Return the places of the meeting at trigger, computed once per clause."""
         key = (clause, trigger)
         if key not in self._places:
-            self._places[key] = places_for(self.doc, self.places, self.compiled, clause, trigger)
+            inside = self._slice("places", self.places, *clause)
+            self._places[key] = places_for(self.doc, inside, self.compiled, clause, trigger)
         return self._places[key]
 
 

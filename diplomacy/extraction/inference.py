@@ -49,7 +49,7 @@ def add_delegation_leads(ctx: Context, index: int, draft: Draft) -> None:
     for following in ctx.doc.sentences[index + 1 : index + 3]:
         if not _LEADS.search(ctx.doc.norm, following.start, following.end):
             continue
-        found = [p for p in ctx.people if following.start <= p.start < following.end]
+        found = ctx.people_in(following.start, following.end)
         for person in found:
             draft.people.setdefault(person.slug, claim(ctx, person))
         if found:
@@ -155,7 +155,7 @@ def borrow_from_previous(ctx: Context, clause: Clause, pool, made: list[Draft]) 
     if clause.sentence == 0:
         return
     previous = ctx.doc.sentences[clause.sentence - 1]
-    earlier = [p for p in ctx.people if previous.start <= p.start < previous.end]
+    earlier = ctx.people_in(previous.start, previous.end)
     if clause.kind == "visit" and sides_of(pool) <= {"us", "cn"} and len(sides_of(pool)) == 1:
         _borrow_destination(ctx, clause, pool, previous, made)
         return

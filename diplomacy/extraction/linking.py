@@ -30,7 +30,7 @@ def insert(ctx: Context, draft: Draft) -> Draft | None:
         ctx.drafts.append(draft)
         return draft
     if len(matches) > 1:
-        focus = max(ctx.drafts, key=lambda d: (d.weight, -d.first))
+        focus = ctx.focus()
         if not draft.specified:
             if focus not in matches:
                 return None  # says nothing that tells the candidates apart
@@ -51,7 +51,7 @@ def _closeness(a: Draft, b: Draft) -> int:
 
 def attach(ctx: Context, clause: Clause, probe: Draft) -> bool:
     """Attach an anaphoric clause to the focus meeting or to meetings of the previous sentence."""
-    focus = max(ctx.drafts, key=lambda d: (d.weight, -d.first), default=None)
+    focus = ctx.focus()
     previous = ctx.doc.sentences[clause.sentence - 1] if clause.sentence > 0 else None
     recent = [d for d in ctx.drafts if previous and (previous.start, previous.end) in d.evidence]
     probe.period_own = False  # a date near "the talks" may be another event's: never override

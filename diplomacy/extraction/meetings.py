@@ -26,6 +26,9 @@ from .linking import add_new, add_people, attach
 from .places import PlaceRef
 from .triggers import RELATIVE, TRIGGER, read_clause
 
+# Work caps for pathological input; a news article stays far below them.
+MAX_MEETING_SENTENCES = 1000
+MAX_DRAFTS = 100
 MAX_SENTENCE = 3000  # longer "sentences" are debris; matching them costs more than it finds
 # Words a meeting expression can start with; checked first so ordinary words are skipped fast.
 _DEFINITE = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
@@ -50,11 +53,13 @@ def detect(ctx: Context) -> list[Draft]:
         index = ctx.doc.sentence_index(match.start())
         if index >= 0:
             by_sentence.setdefault(index, []).append((match.start(), match.end(), match.lastgroup))
-    for index in sorted(by_sentence):
+    for index in sorted(by_sentence)[:MAX_MEETING_SENTENCES]:
         sentence = ctx.doc.sentences[index]
         if sentence.end - sentence.start <= MAX_SENTENCE:
             ctx.trigger_sentences.add(index)
             _sentence(ctx, index, by_sentence[index])
+        if len(ctx.drafts) >= MAX_DRAFTS:
+            break
     return ctx.drafts
 
 
@@ -83,7 +88,7 @@ def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) ->
         clause = read_clause(ctx, index, span, triggers, neighbours)
         if clause is not None:
             found.append(clause)
-    sentence_people = [p for p in ctx.people if sentence.start <= p.start < sentence.end]
+    sentence_people = ctx.people_in(sentence.start, sentence.end)
     claimed = {
         p.slug for c in found if not c.weak and qualifies(ctx, c, c.people) for p in c.people
     }

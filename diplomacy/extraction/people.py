@@ -8,6 +8,7 @@ the one namesake in office on the publication date, the only namesake at all.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,6 +35,7 @@ _NEW_NAME = re.compile(
     r"[ ]+((?:[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2})\b"
 )
 _APPOSITIVE_GAP = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:\S+\s+){0,3}$")
+_MAX_NEW_PEOPLE = 50  # a cap for pathological input
 _LINK_GAP = re.compile(r"[ ]+")
 _TOKEN = re.compile(r"[A-Za-z][\w'.-]*")
 
@@ -75,7 +77,9 @@ def resolve_people(
     hints = _link_titles(doc, hits, titles, compiled)
     places = {h.start for h in hits if h.kind in ("location", "region")}
     _discover_new(doc, titles, places, result)
-    full_mentions = [(ref.start, ref.slug) for ref in result.refs]
+    full_mentions: dict[str, list[int]] = {}
+    for ref in sorted(result.refs, key=lambda r: r.start):
+        full_mentions.setdefault(ref.slug, []).append(ref.start)
     for hit in (h for h in hits if h.kind == "surname"):
         title = hints.get(hit.start)
         slug = _pick_surname(doc, compiled, hit, title, full_mentions, published)
@@ -131,6 +135,7 @@ def _link_titles(
         or (h.kind == "surname" and any(_fits_name_around(doc, compiled, h, s) for s in h.refs))
     ]
     by_start = {h.start: h for h in people}
+    ends = [h.end for h in people]  # hits do not overlap, so ends are sorted too
     hints: dict[int, _Title] = {}
     for title in titles:
         gap = _LINK_GAP.match(doc.norm, title.hit.end)
@@ -139,7 +144,8 @@ def _link_titles(
             hints[after.start] = title
             title.linked = True
             continue
-        before = next((h for h in reversed(people) if h.end <= title.hit.start), None)
+        i = bisect_right(ends, title.hit.start)
+        before = people[i - 1] if i else None
         if before is not None and _APPOSITIVE_GAP.fullmatch(doc.norm, before.end, title.hit.start):
             hints.setdefault(before.start, title)
             title.linked = True
@@ -151,6 +157,8 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
     for title in titles:
         if title.linked or not doc.norm[title.hit.start].isupper():
             continue
+        if len(result.new_people) >= _MAX_NEW_PEOPLE:
+            break
         match = _NEW_NAME.match(doc.norm, title.hit.end)
         if match is None or doc.in_noise(match.start(1), match.end(1)):
             continue
@@ -170,18 +178,24 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
 
 def _find_new_surnames(doc: Document, result: PeopleResult) -> None:
     """Find "Ms. Roe" after "Commerce Secretary Jane Roe" introduced her."""
-    taken = {(r.start, r.end) for r in result.refs}
-    for person in result.new_people:
+    taken = sorted((r.start, r.end) for r in result.refs)
+    starts = [start for start, _ in taken]
+    first_seen: dict[str, int] = {}
+    for ref in result.refs:
+        first_seen.setdefault(ref.slug, ref.start)
+    for person in result.new_people[:_MAX_NEW_PEOPLE]:
         surname = person.name.split()[-1]
-        first = min((r.start for r in result.refs if r.slug == person.slug), default=0)
         pattern = re.compile(rf"\b{re.escape(surname)}\b")
-        for match in pattern.finditer(doc.norm, first):
-            span = (match.start(), match.end())
-            if not any(s <= span[0] < e for s, e in taken):
-                result.refs.append(PersonRef(span[0], span[1], person.slug, person.country))
+        for match in pattern.finditer(doc.norm, first_seen.get(person.slug, 0)):
+            i = bisect_right(starts, match.start()) - 1
+            if i >= 0 and match.start() < taken[i][1]:
+                continue  # inside the full name or another mention
+            result.refs.append(PersonRef(match.start(), match.end(), person.slug, person.country))
 
 
-def _pick_surname(doc, compiled, hit: Hit, title, full_mentions, published) -> str | None:
+def _pick_surname(
+    doc, compiled, hit: Hit, title, full_mentions: dict[str, list[int]], published
+) -> str | None:
     if doc.norm[hit.start : hit.end].lower() in STOPWORDS and not _after_honorific(doc, hit):
         return None  # "He said" is not He Lifeng; "Vice Premier He" is
     candidates = [slug for slug in hit.refs if _fits_name_around(doc, compiled, hit, slug)]
@@ -196,12 +210,16 @@ def _pick_surname(doc, compiled, hit: Hit, title, full_mentions, published) -> s
         holders = [s for s in candidates if _holds(compiled, s, title.reading.role, day)]
         if len(holders) == 1:
             return holders[0]
-    earlier = [slug for pos, slug in full_mentions if pos < hit.start and slug in candidates]
+    named = {slug: full_mentions[slug] for slug in candidates if slug in full_mentions}
+    earlier = {
+        slug: positions[i - 1]
+        for slug, positions in named.items()
+        if (i := bisect_left(positions, hit.start)) > 0
+    }
     if earlier:
-        return earlier[-1]
-    anywhere = [slug for _, slug in full_mentions if slug in candidates]
-    if anywhere:
-        return anywhere[0]
+        return max(earlier, key=earlier.__getitem__)  # the latest full mention before
+    if named:
+        return min(named, key=lambda slug: named[slug][0])
     if published is not None:
         serving = [s for s in candidates if _holds(compiled, s, None, published)]
         if len(serving) == 1:

@@ -106,7 +106,7 @@ def places_for(
     if _distance(best, trigger) > _MAX_DISTANCE:
         return []
     chosen = [best]
-    by_start = {p.start: p for p in cued + places}
+    by_start = {p.start: p for p in places}
     while (join := _AND_JOIN.match(doc.norm, chosen[-1].end)) and join.end() in by_start:
         following = by_start[join.end()]
         if following.end > clause[1] or following.slug in {c.slug for c in chosen}:

@@ -76,6 +76,7 @@ class Document:
     noise: list[Span] = field(default_factory=list)
     _starts: list[int] = field(default_factory=list)
     _para_starts: list[int] = field(default_factory=list)
+    _noise_starts: list[int] = field(default_factory=list)
     _clauses: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     _cues: dict[tuple[int, int], Cues] = field(default_factory=dict)
 
@@ -110,7 +111,12 @@ class Document:
 
     def in_noise(self, start: int, end: int) -> bool:
         """Return True when the span overlaps translation debris such as a stray 'Ta.'."""
-        return any(n.start < end and start < n.end for n in self.noise)
+        i = bisect_right(self._noise_starts, start) - 1
+        return any(
+            self.noise[k].start < end and start < self.noise[k].end
+            for k in (i, i + 1)
+            if 0 <= k < len(self.noise)
+        )
 
 
 def build_document(text: str) -> Document:
@@ -118,6 +124,7 @@ def build_document(text: str) -> Document:
     norm = normalise(text)
     doc = Document(text=text, norm=norm, lower=lower_same_length(norm))
     doc.noise = [Span(m.start(), m.end()) for m in _NOISE.finditer(norm)]
+    doc._noise_starts = [n.start for n in doc.noise]
     doc.paragraphs = [Span(m.start(), m.end()) for m in _PARAGRAPH.finditer(norm)]
     doc.paragraphs = [p for p in doc.paragraphs if not norm[p.start : p.end].isspace()]
     doc.sentences = split_sentences(norm, doc.paragraphs)

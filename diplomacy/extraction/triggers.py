@@ -77,11 +77,7 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         # "met the premier, Li Qiang, and Vice Premier He Lifeng": the list runs on after "and"
         if start == span[1] + 1 and _AND_CONTINUES.match(norm, start, end):
             people_span = (span[0], end)
-    people = [
-        p
-        for p in ctx.people
-        if people_span[0] <= p.start < people_span[1] and _participates(norm, p, trigger[0])
-    ]
+    people = [p for p in ctx.people_in(*people_span) if _participates(norm, p, trigger[0])]
     cues = ctx.doc.cues(span)
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours)
 
