@@ -50,6 +50,8 @@ SEARCH_P95_MS = 150
 TIMELINE_P95_MS = 100
 EXTRACTION_PER_CORE = 200
 LIMIT_RATIO = 0.5
+# Requests per endpoint in the in-process profile (--explain).
+PROFILE_REQUESTS = 10
 
 SEARCH_WORDS = (
     "talks",
@@ -223,6 +225,10 @@ def query_sets(url: str) -> dict[str, dict]:
                 "ON pa.person_id = p.id GROUP BY p.slug ORDER BY count(*) DESC, p.slug LIMIT 24"
             )
         ]
+        busiest = conn.execute(
+            "SELECT id FROM diplomacy_meeting WHERE review_state <> 'rejected' "
+            "ORDER BY evidence_count DESC LIMIT 1"
+        ).fetchone()[0]
         samples = conn.execute(
             "SELECT m.id, m.start_date, "
             "(SELECT t.slug FROM diplomacy_meetingtopic mt JOIN diplomacy_topic t "
@@ -265,7 +271,10 @@ def query_sets(url: str) -> dict[str, dict]:
                 "paths": [f"/search/?q={q}" for q in search],
                 "accept": "text/html",
             },
-            "meeting detail": {"paths": [f"/api/v1/meetings/{row[0]}/" for row in picked]},
+            "meeting detail": {
+                "paths": [f"/api/v1/meetings/{row[0]}/" for row in picked],
+                "explain": f"/api/v1/meetings/{busiest}/",
+            },
             "topic activity": {
                 "paths": [f"/api/v1/topics/{slug}/activity/?interval=month" for slug in topics]
             },
@@ -332,6 +341,61 @@ def bench_api(api, limit, endpoints: dict, runs: int, seconds: float) -> dict:
     return results
 
 
+def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path]:
+    """Split each endpoint's cost into Python CPU and SQL time, and EXPLAIN its slow queries.
+
+    Requests go through Django's test client in this process, pointed at the scale's database
+    (same server, another name), so the SQL is exactly what the views run. CPU time is this
+    process's only, so it holds even when other work shares the machine. The two slowest
+    queries of one request per endpoint are run again under EXPLAIN (ANALYZE, BUFFERS).
+    """
+    from urllib.parse import urlsplit
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    connection.close()
+    connection.settings_dict["NAME"] = urlsplit(url).path.lstrip("/")
+    client = Client(HTTP_HOST="127.0.0.1")
+    figures: dict = {}
+    lines = []
+    for name, spec in endpoints.items():
+        paths = spec["paths"][:PROFILE_REQUESTS]
+        accept = spec.get("accept", "application/json")
+        for path in paths:  # warm the process and PostgreSQL's cache
+            client.get(path, HTTP_ACCEPT=accept)
+        wall, cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as queries:
+            for path in paths:
+                client.get(path, HTTP_ACCEPT=accept)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        sql = sum(float(query["time"]) for query in queries.captured_queries)
+        figures[name] = {
+            "requests": len(paths),
+            "wall_ms": round(wall / len(paths) * 1000, 1),
+            "python_cpu_ms": round(cpu / len(paths) * 1000, 1),
+            "sql_ms": round(sql / len(paths) * 1000, 1),
+            "queries": round(len(queries.captured_queries) / len(paths), 1),
+        }
+        path = spec.get("explain", paths[0])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, HTTP_ACCEPT=accept)
+        lines.append(f"=== {name}: GET {path} -> {response.status_code}; {figures[name]}")
+        slowest = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))
+        for query in slowest[:2]:
+            lines.append(f"--- {float(query['time']) * 1000:.1f} ms: {query['sql']}")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                lines.extend("    " + row[0] for row in cursor.fetchall())
+        lines.append("")
+    connection.close()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    output = RESULTS / f"explain-{label}.txt"
+    output.write_text("\n".join(lines) + "\n")
+    return figures, output
+
+
 # Ingestion ---------------------------------------------------------------------------------
 
 
@@ -394,6 +458,10 @@ def bench_scale(articles: int, options) -> dict:
     logs = WORK_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     endpoints = query_sets(url)
+    result["loadavg_before"] = os.getloadavg()
+    if options.explain:
+        result["profile"], plans = profile_endpoints(url, endpoints, label)
+        result["explain"] = str(plans.relative_to(BASE_DIR))
     with (
         Server("config.wsgi:application", env, GUNICORN_WORKERS, logs / "api.log") as api,
         Server(
@@ -407,8 +475,8 @@ def bench_scale(articles: int, options) -> dict:
         if "api" in options.only:
             result["api"] = bench_api(api, limit, endpoints, options.runs, options.seconds)
         if "ingest" in options.only:
-            cores = os.cpu_count() or 1
-            with ingest.Worker(env, cores, logs / "worker.log") as worker:
+            concurrency = int(os.environ.get("BENCH_WORKER_CONCURRENCY", os.cpu_count() or 1))
+            with ingest.Worker(env, concurrency, logs / "worker.log") as worker:
                 result["ingest"] = bench_ingest(
                     url, marker, api, env, worker, options.runs, options.ingest_articles
                 )
@@ -418,6 +486,7 @@ def bench_scale(articles: int, options) -> dict:
         result.setdefault("memory", {})["web_worker"] = memory.summarise(
             api.worker_pids(), memory.WEB_WORKER_TARGET_MB
         )
+    result["loadavg_after"] = os.getloadavg()
     result["finished_at"] = datetime.now(UTC).isoformat()
     return result
 
@@ -447,6 +516,10 @@ def print_table(results: dict) -> None:
             f"\nScale {label}: {counts.get('articles', '?'):,} articles, "
             f"{counts.get('meetings', '?'):,} meetings, {counts.get('evidence', '?'):,} evidence"
         )
+        if scale.get("loadavg_before"):
+            before = ", ".join(f"{value:.1f}" for value in scale["loadavg_before"])
+            after = ", ".join(f"{value:.1f}" for value in scale.get("loadavg_after") or ())
+            print(f"  machine load average before: {before}; after: {after}")
         api = scale.get("api")
         if api:
             header = (
@@ -480,6 +553,14 @@ def print_table(results: dict) -> None:
                         else ""
                     )
                 )
+        profile = scale.get("profile")
+        if profile:
+            print("  in-process cost per request (ms): Python CPU / SQL / queries")
+            for name, figures in profile.items():
+                print(
+                    f"    {name:<24} {figures['python_cpu_ms']:>7.1f} {figures['sql_ms']:>7.1f} "
+                    f"{figures['queries']:>5.1f}"
+                )
         ingest = scale.get("ingest")
         if ingest:
             print(
@@ -508,7 +589,10 @@ def write_results(results: dict) -> Path:
         except ValueError:
             previous = {}
         if previous.get("machine", {}).get("cpu") == results["machine"]["cpu"]:
-            scales = {**previous.get("scales", {}), **results.get("scales", {})}
+            scales = dict(previous.get("scales", {}))
+            for label, figures in results.get("scales", {}).items():
+                # A partial run (--only) replaces only the figures it measured.
+                scales[label] = {**scales.get(label, {}), **figures}
             merged = {**previous, **results, "scales": scales}
             if "extraction" not in results and "extraction" in previous:
                 merged["extraction"] = previous["extraction"]
@@ -534,11 +618,24 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated: extraction, api, ingest",
     )
     parser.add_argument("--reload", action="store_true", help="reload the corpus databases")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="write EXPLAIN ANALYZE of each endpoint's slowest queries to bench/results/",
+    )
     options = parser.parse_args(argv)
     options.only = {part.strip() for part in options.only.split(",") if part.strip()}
     scales = [bench_load.parse_scale(part) for part in options.scales.split(",") if part.strip()]
 
     server = bench_load.server_url()
+    # The in-process profile (--explain) runs with the servers' settings.
+    os.environ.update(
+        {
+            key: value
+            for key, value in server_env(server, "redis://127.0.0.1:6379/0").items()
+            if key not in ("DATABASE_URL", "CELERY_BROKER_URL")
+        }
+    )
     bench_load.setup_django(server)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
