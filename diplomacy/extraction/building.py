@@ -84,7 +84,10 @@ def build(
         draft.location, draft.location_note = choice.slug, choice.note
         fields.add("location")
     planned = draft.status == "planned"
-    draft.announced = cl.read_announced(ctx.doc.norm, *clause.span, clause.trigger[0], planned)
+    if planned not in clause.announced:
+        norm, trigger = ctx.doc.norm, clause.trigger[0]
+        clause.announced[planned] = cl.read_announced(norm, *clause.span, trigger, planned)
+    draft.announced = clause.announced[planned]
     if cues.possible:
         confidence = min(confidence, 0.4)
     draft.confidence = confidence
@@ -152,6 +155,12 @@ def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
 
 def clause_period(ctx: Context, clause: Clause) -> tuple[Period | None, int | None]:
     """Return the clause's date (finest, then nearest the meeting words) and duration."""
+    if clause.period is None:
+        clause.period = _clause_period(ctx, clause)
+    return clause.period
+
+
+def _clause_period(ctx: Context, clause: Clause) -> tuple[Period | None, int | None]:
     span, trigger = clause.span, clause.trigger
     duration = next((d.duration for d in ctx.dates_in(*span) if d.form == "du"), None)
     resolved = []

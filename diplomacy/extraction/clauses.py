@@ -48,6 +48,11 @@ _PREANNOUNCED = re.compile(
     re.IGNORECASE,
 )
 _ANNOUNCED = re.compile(r"\b(?:announced|announces|announcement)\b", re.IGNORECASE)
+# one scan for all three; the earlier alternatives win where they overlap
+_ANNOUNCEMENT = re.compile(
+    rf"(?P<pre>{_PREANNOUNCED.pattern})|(?P<secret>{_SECRET.pattern})|(?P<plain>{_ANNOUNCED.pattern})",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +91,17 @@ def read_cues(norm: str, start: int, end: int) -> Cues:
 def read_announced(norm: str, start: int, end: int, trigger: int, planned: bool) -> bool | None:
     """Return False for secret meetings, True for pre-announced ones, else None."""
     found: list[tuple[int, bool]] = []
-    for match in _SECRET.finditer(norm, start, end):
-        found.append((abs(match.start() - trigger), False))
-    for match in _PREANNOUNCED.finditer(norm, start, end):
-        found.append((abs(match.start() - trigger), True))
+    plain: list[tuple[int, bool]] = []
+    for match in _ANNOUNCEMENT.finditer(norm, start, end):
+        distance = abs(match.start() - trigger)
+        if match.lastgroup == "secret":
+            found.append((distance, False))
+        elif match.lastgroup == "pre":
+            found.append((distance, True))
+        else:
+            plain.append((distance, True))
     if planned and not found:
-        found.extend(
-            (abs(m.start() - trigger), True) for m in _ANNOUNCED.finditer(norm, start, end)
-        )
+        found = plain
     if not found:
         return None
     return min(found, key=lambda item: (item[0], item[1]))[1]

@@ -11,6 +11,7 @@ from .dates import DateExpr
 from .drafts import Draft
 from .matcher import CompiledGazetteer
 from .people import PersonRef
+from .periods import Period
 from .places import PlaceChoice, PlaceRef, places_for
 from .roles import side_of
 from .text import Document
@@ -81,6 +82,9 @@ class Clause:
     cues: cl.Cues
     # adjacent clauses of the sentence without meeting words, for dates reported beside one
     neighbours: tuple[tuple[int, int], ...] = ()
+    # computed once on first use
+    period: tuple[Period | None, int | None] | None = None
+    announced: dict[bool, bool | None] = field(default_factory=dict)
 
 
 def sides_of(people: list[PersonRef]) -> set[str]:

@@ -106,11 +106,11 @@ def _decide(ctx: Context, clause: Clause, sentence_people, claimed, made: list[D
         return
     if clause.weak:
         return
-    probe = build(ctx, clause, [], 0.5)
     for draft in made:
-        if kinds_compatible(draft.kind, probe.kind) and compatible(
-            draft, with_people(probe, draft), ctx.compiled
-        ):
+        if not kinds_compatible(draft.kind, clause.kind):
+            continue
+        probe = build(ctx, clause, [], 0.5)
+        if compatible(draft, with_people(probe, draft), ctx.compiled):
             merge(draft, with_people(probe, draft), ctx.compiled)
             if draft.kind == "visit":  # "..., where she will meet Premier Li Qiang"
                 add_people(ctx, draft, clause)
@@ -119,8 +119,12 @@ def _decide(ctx: Context, clause: Clause, sentence_people, claimed, made: list[D
         return
     norm = ctx.doc.norm
     before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
-    anaphoric = not sentence_people or _DEFINITE.search(norm, *before)
-    if anaphoric and not _NEW_EVENT.search(norm, *before) and attach(ctx, clause, probe):
+    anaphoric = bool(ctx.drafts) and (not sentence_people or _DEFINITE.search(norm, *before))
+    if (
+        anaphoric
+        and not _NEW_EVENT.search(norm, *before)
+        and attach(ctx, clause, build(ctx, clause, [], 0.5))
+    ):
         return
     pronoun = _PRONOUN.search(norm, clause.span[0], clause.span[1]) is not None
     pool = [p for p in sentence_people if pronoun or p.slug not in claimed]

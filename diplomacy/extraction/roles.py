@@ -153,6 +153,9 @@ def _country_near(before: str, after: str) -> str | None:
     return next(name for name, value in match.groupdict().items() if value)
 
 
+_SIDES = {"US": "us", "CN": "cn", "TW": "tw", "us": "us", "cn": "cn", "tw": "tw"}
+
+
 def side_of(country: str) -> str:
     """Map an ISO country code to one of SIDES."""
-    return {"US": "us", "CN": "cn", "TW": "tw"}.get(country.upper(), "other")
+    return _SIDES.get(country) or _SIDES.get(country.upper(), "other")
