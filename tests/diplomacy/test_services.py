@@ -276,7 +276,7 @@ def test_it_leaves_an_article_pending_when_the_database_drops(world, monkeypatch
 
 
 def test_it_matches_an_undated_passing_mention_by_its_place(world):
-    """"When Biden and Xi met at Woodside" finds the Woodside summit, not an earlier one."""
+    """A passing "they met at Woodside" finds the Woodside summit, not an earlier one."""
     woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
     filoli = LocationFactory(name="Filoli", slug="filoli", kind="venue", parent=woodside)
     biden = PersonFactory(name="Joe Biden", slug="joe-biden", country="US")
