@@ -32,25 +32,11 @@ class Hit:
     refs: tuple[str, ...]  # slugs; a title's lowercase phrase
 
 
-@dataclass(frozen=True, slots=True)
-class _Payload:
-    kind: str
-    ref: str
-    spelled: str  # the gazetteer's spelling, for the case check
-    upper: str
-    strict: bool  # an acronym ("US", "PRC") matches only as spelled
-
-
-def _payload(kind: str, ref: str, spelled: str) -> _Payload:
-    capitals = sum(ch.isupper() for ch in spelled)
-    strict = capitals > len(spelled.split()) or (capitals > 0 and spelled.isupper())
-    return _Payload(kind, ref, spelled, spelled.upper(), strict)
-
-
 @dataclass(slots=True)
 class CompiledGazetteer:
     gazetteer: Gazetteer
-    automaton: ahocorasick.Automaton | None
+    automaton: ahocorasick.Automaton | None  # proper names, matched with their case
+    phrases: ahocorasick.Automaton | None = None  # titles and topic keywords, lowercase
     people: dict[str, PersonEntry] = field(default_factory=dict)
     surnames: dict[str, str] = field(default_factory=dict)  # slug -> surname
     given: dict[str, str] = field(default_factory=dict)  # slug -> given names
@@ -108,13 +94,21 @@ def _clean(phrase: str) -> str:
 
 
 def _compile(gazetteer: Gazetteer) -> CompiledGazetteer:
-    table: dict[str, list[tuple[str, str, str]]] = {}
+    names: dict[str, list[tuple[str, str]]] = {}
+    phrases: dict[str, list[tuple[str, str]]] = {}
 
     def add(phrase: str, kind: str, ref: str) -> None:
         spelled = _clean(phrase)
         if len(spelled) < 2:
             return
-        table.setdefault(lower_same_length(spelled), []).append((kind, ref, spelled))
+        if kind in ("topic", "title"):
+            phrases.setdefault(lower_same_length(spelled), []).append((kind, ref))
+            return
+        # proper names match as spelled, capitalised or in capitals ("BEIJING, Jan. 30"), so
+        # "he" in "the" never reaches Python; acronyms ("US") match only as spelled
+        for form in _case_forms(spelled):
+            if (kind, ref) not in names.setdefault(form, []):
+                names[form].append((kind, ref))
 
     compiled = CompiledGazetteer(gazetteer=gazetteer, automaton=None)
     _add_people(compiled, gazetteer, add)
@@ -124,15 +118,36 @@ def _compile(gazetteer: Gazetteer) -> CompiledGazetteer:
             add(keyword, "topic", topic.slug)
     for phrase in TITLES:
         add(phrase, "title", phrase)
+    compiled.automaton = _automaton(names)
+    compiled.phrases = _automaton(phrases)
+    return compiled
+
+
+def _case_forms(spelled: str) -> set[str]:
+    capitals = sum(ch.isupper() for ch in spelled)
+    if capitals > len(spelled.split()) or (capitals > 0 and spelled.isupper()):
+        return {spelled}
+    return {spelled, spelled.upper(), spelled[:1].upper() + spelled[1:]}
+
+
+def _automaton(table: dict[str, list[tuple[str, str]]]) -> ahocorasick.Automaton | None:
+    """Build an automaton whose values are (length, topic slugs, (kind, refs) of entities)."""
+    if not table:
+        return None
     automaton = ahocorasick.Automaton()
     for key, payloads in table.items():
-        topics = tuple(dict.fromkeys(ref for kind, ref, _ in payloads if kind == "topic"))
-        entities = tuple(_payload(k, ref, spelled) for k, ref, spelled in payloads if k != "topic")
-        automaton.add_word(key, (len(key), topics, entities))
-    if table:
-        automaton.make_automaton()
-        compiled.automaton = automaton
-    return compiled
+        topics = tuple(dict.fromkeys(ref for kind, ref in payloads if kind == "topic"))
+        automaton.add_word(key, (len(key), topics, _entity_payload(payloads)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _entity_payload(payloads: list[tuple[str, str]]) -> tuple[str, tuple[str, ...]] | None:
+    for kind in _PRIORITY:
+        refs = tuple(dict.fromkeys(ref for k, ref in payloads if k == kind))
+        if refs:
+            return kind, refs
+    return None
 
 
 def _add_people(compiled: CompiledGazetteer, gazetteer: Gazetteer, add) -> None:
@@ -202,12 +217,22 @@ def _region_adjective(name: str) -> str:
 
 def find_hits(compiled: CompiledGazetteer, norm: str, lower: str) -> tuple[list[Hit], list[Hit]]:
     """Return (entity hits without overlaps, topic hits) found in the document."""
-    if compiled.automaton is None or not lower:
-        return [], []
     entities: list[Hit] = []
     topics: list[Hit] = []
+    if not lower:
+        return entities, topics
+    if compiled.automaton is not None:
+        _scan(compiled.automaton, norm, lower, entities, topics)
+    if compiled.phrases is not None:
+        _scan(compiled.phrases, lower, lower, entities, topics)
+    entities = _leftmost_longest(entities)
+    topics = _drop_nested(topics)
+    return _drop_inside_topics(entities, topics, norm), topics
+
+
+def _scan(automaton, text: str, lower: str, entities: list[Hit], topics: list[Hit]) -> None:
     size = len(lower)
-    for end_index, (length, topic_refs, payloads) in compiled.automaton.iter(lower):
+    for end_index, (length, topic_refs, entity) in automaton.iter(text):
         start, end = end_index - length + 1, end_index + 1
         if start > 0 and lower[start - 1].isalnum():
             continue
@@ -218,13 +243,8 @@ def find_hits(compiled: CompiledGazetteer, norm: str, lower: str) -> tuple[list[
             continue
         if topic_refs:
             topics.append(Hit(start, end, "topic", topic_refs))
-        if payloads:
-            hit = _entity_hit(payloads, norm[start:end], start, end)
-            if hit is not None:
-                entities.append(hit)
-    entities = _leftmost_longest(entities)
-    topics = _drop_nested(topics)
-    return _drop_inside_topics(entities, topics, norm), topics
+        if entity is not None:
+            entities.append(Hit(start, end, entity[0], entity[1]))
 
 
 def _plural_end(lower: str, end: int, size: int) -> int:
@@ -235,30 +255,8 @@ def _plural_end(lower: str, end: int, size: int) -> int:
     return 0
 
 
-def _entity_hit(payloads: tuple[_Payload, ...], found: str, start: int, end: int) -> Hit | None:
-    by_kind: dict[str, list[str]] = {}
-    capitalised = found[:1].isupper()
-    for payload in payloads:
-        if payload.kind != "title" and not _case_ok(found, capitalised, payload):
-            continue
-        refs = by_kind.setdefault(payload.kind, [])
-        if payload.ref not in refs:
-            refs.append(payload.ref)
-    for kind in _PRIORITY:
-        if kind in by_kind:
-            return Hit(start, end, kind, tuple(by_kind[kind]))
-    return None
-
-
-def _case_ok(found: str, capitalised: bool, payload: _Payload) -> bool:
-    """Accept proper names when capitalised; acronyms ("US") only as spelled."""
-    if found == payload.spelled or found == payload.upper:
-        return True
-    return capitalised and not payload.strict
-
-
 def _leftmost_longest(hits: list[Hit]) -> list[Hit]:
-    hits.sort(key=lambda h: (h.start, h.start - h.end))
+    hits.sort(key=lambda h: (h.start, h.start - h.end, _PRIORITY.index(h.kind)))
     kept: list[Hit] = []
     last_end = -1
     for hit in hits:
