@@ -27,6 +27,7 @@ _PAIR = re.compile(
     re.IGNORECASE,
 )
 _THEIR = re.compile(r"\b(?:their|they)\b", re.IGNORECASE)
+_THEY = re.compile(r"\b(?:they|their)\s+(?:[a-z]+\s+){0,2}$", re.IGNORECASE)
 _US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington|White House)\b")
 _CN_WORD = re.compile(r"\b(?:Chinese|China|Beijing|PRC)\b")
 _LEADS = re.compile(
@@ -123,6 +124,24 @@ def join_visit(ctx: Context, clause: Clause) -> bool:
             add_people(ctx, draft, clause)
             return True
     return False
+
+
+def they_meant(ctx: Context, clause: Clause) -> list[PersonRef]:
+    """Read "they met", "their last meeting" as the people of the article's main meeting."""
+    match = _THEY.search(
+        ctx.doc.norm, max(clause.span[0], clause.trigger[0] - 40), clause.trigger[0]
+    )
+    focus = ctx.focus()
+    if match is None or focus is None or len(focus.people) > 4:
+        return []
+    if not {"us", "cn"} <= {claim.side for claim in focus.people.values()}:
+        return []
+    country = {"us": "US", "cn": "CN"}
+    return [
+        PersonRef(match.start(), match.end(), claim.slug, country[claim.side])
+        for claim in focus.people.values()
+        if claim.side in country
+    ]
 
 
 def _recent_leaders(ctx: Context, clause: Clause) -> bool:

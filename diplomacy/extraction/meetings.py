@@ -20,6 +20,7 @@ from .inference import (
     join_visit,
     leaders_meant,
     pair_meant,
+    they_meant,
     two_parties,
 )
 from .linking import add_new, add_people, attach
@@ -132,6 +133,8 @@ def _decide(ctx: Context, clause: Clause, sentence_people, claimed, made: list[D
         pool = complement(clause.people, sentence_people)
     if not qualifies(ctx, clause, pool):
         pool = pool + leaders_meant(ctx, clause, pool) + pair_meant(ctx, clause)
+    if not pool:
+        pool = they_meant(ctx, clause)
     if pool and qualifies(ctx, clause, pool):
         add_new(ctx, clause, pool, 0.65, made)
     elif clause.kind in ("working_group", "dialogue") and two_parties(ctx, clause):
