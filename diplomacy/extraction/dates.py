@@ -55,7 +55,8 @@ DATE_PATTERN = re.compile(
     |(?P<bm>(?P<bm_pre>\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Tt]ill|[Bb]y|[Ff]rom|[Tt]hrough|[Bb]efore
         |[Aa]fter|[Dd]uring|[Oo]f)\s+)?(?P<bm_mod>\b(?:[Ll]ast|[Nn]ext|[Tt]his|[Ee]arly|[Ll]ate
         |[Mm]id)[\s-]+(?:(?:early|late|mid)[\s-]+)?)?
-        \b(?P<bm_m>{_MONTH_FULL})\b{_NOT_FOLLOWED_BY_DAY_OR_YEAR}(?P<bm_adj>{_EVENT_NOUN})?)
+        \b(?P<bm_m>{_MONTH_FULL})\b{_NOT_FOLLOWED_BY_DAY_OR_YEAR}(?P<bm_adj>{_EVENT_NOUN})?
+        (?:\s+(?P<bm_year>last|this|next)\s+year\b)?)
     |(?P<se>(?P<se_pre>\b(?:[Ii]n|[Tt]his|[Ll]ast|[Nn]ext|[Bb]y|[Dd]uring|[Ff]or)\s+)
         (?:the\s+)?(?:(?:early|late|mid-?)\s*)?(?P<se_name>spring|summer|fall|autumn|winter)
         (?:\s+(?:of\s+)?(?P<se_y>{_YEAR}))?\b)
@@ -239,6 +240,10 @@ def _bare_month(m: re.Match[str], published: date | None, future: bool | None):
     modifier = (m.group("bm_mod") or "").strip(" -").lower().split()
     which = modifier[0] if modifier else ""
     pre = (m.group("bm_pre") or "").strip().lower()
+    relative_year = m.group("bm_year")
+    if relative_year:  # "in August last year"
+        step = {"last": -1, "this": 0, "next": 1}[relative_year]
+        return p.month_period(published.year + step, month)
     if which == "this":
         return p.month_period(published.year, month)
     if which in ("last", "next"):

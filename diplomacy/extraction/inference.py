@@ -28,10 +28,11 @@ _PAIR = re.compile(
 )
 _THEIR = re.compile(r"\b(?:their|they)\b", re.IGNORECASE)
 _THEY = re.compile(r"\b(?:they|their)\s+(?:[a-z]+\s+){0,2}$", re.IGNORECASE)
-_US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington|White House)\b")
-_CN_WORD = re.compile(r"\b(?:Chinese|China|Beijing|PRC)\b")
+_US_WORD = re.compile(r"\b(?:U\.S\.|US|American|United States|Washington|White House)(?!\w)")
+_CN_WORD = re.compile(r"\b(?:Chinese|China|Beijing|PRC)(?!\w)")
 _LEADS = re.compile(
-    r"\b(?:led|headed|chaired|co-chaired|opened)\s+(?:by|the)\b|\bwill\s+(?:lead|head)\b",
+    r"\b(?:led|headed|chaired|co-chaired|opened)\s+(?:on\s+the\s+\S+\s+side\s+)?(?:by|the)\b"
+    r"|\bwill\s+(?:lead|head)\b",
     re.IGNORECASE,
 )
 
@@ -46,11 +47,14 @@ def two_parties(ctx: Context, clause: Clause) -> bool:
 
 
 def add_delegation_leads(ctx: Context, index: int, draft: Draft) -> None:
-    """Add "The U.S. delegation will be led by ..." from the next two sentences."""
-    for following in ctx.doc.sentences[index + 1 : index + 3]:
-        if not _LEADS.search(ctx.doc.norm, following.start, following.end):
+    """Add "The U.S. delegation will be led by ..." from this sentence and the next two."""
+    for offset, following in enumerate(ctx.doc.sentences[index : index + 3]):
+        lead = _LEADS.search(ctx.doc.norm, following.start, following.end)
+        if lead is None:
             continue
-        found = ctx.people_in(following.start, following.end)
+        # in the meeting's own sentence only the people named after "led by" lead it
+        start = lead.start() if offset == 0 else following.start
+        found = ctx.people_in(start, following.end)
         for person in found:
             draft.people.setdefault(person.slug, claim(ctx, person))
         if found:

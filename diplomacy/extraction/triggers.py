@@ -35,8 +35,10 @@ TRIGGER = re.compile(
 _REFERENCE = re.compile(
     r"\b(?:prepar(?:e|es|ed|ing|ation)\s+for|pav(?:e|ed|es|ing)\s+the\s+way\s+for|ahead\s+of"
     r"|in\s+the\s+run-up\s+to|lay(?:ing)?\s+the\s+groundwork\s+for|groundwork\s+for"
-    r"|preparations?\s+for)\s+"
-    r"(?:(?:the|a|an|their|its|his|her|first|next|possible|new|further|[\w-]+'s)\s+){0,3}$",
+    r"|preparations?\s+for|(?:set|sets|setting)\s+up|establish(?:es|ed|ing)?|creat(?:e|es|ed|ing)"
+    r"|launch(?:es|ed|ing)?|form(?:s|ed|ing)?)\s+"
+    r"(?:(?:the|a|an|their|its|his|her|first|next|possible|new|further|joint|[\w-]+'s)\s+|"
+    r"[\w-]+\s+(?=working\s+group)){0,3}$",
     re.IGNORECASE,
 )
 _GENERIC = re.compile(
