@@ -15,7 +15,7 @@ from .triggers import subject_start
 
 _PARTIES = re.compile(
     r"\b(?:(?:the\s+)?(?:United\s+States|U\.S\.|US|Washington|America)\s+and\s+(?:China|Beijing)"
-    r"|China\s+and\s+the\s+(?:United\s+States|U\.S\.)|Beijing\s+and\s+Washington)\b"
+    r"|China\s+and\s+the\s+(?:United\s+States|U\.S\.)|Beijing\s+and\s+Washington)(?!\w)"
 )
 _LEADERS = re.compile(
     r"\b(?:the\s+two\s+(?:leaders|presidents|heads\s+of\s+state)|both\s+leaders|the\s+leaders'"

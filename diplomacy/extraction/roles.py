@@ -115,7 +115,7 @@ _COUNTRY_BEFORE = re.compile(
 )
 _COUNTRY_AFTER = re.compile(
     r"\s+of\s+(?:the\s+)?(?:(?P<US>United States|U\.S\.|US)"
-    r"|(?P<CN>China|People's Republic of China|PRC)|(?P<TW>Taiwan))\b"
+    r"|(?P<CN>China|People's Republic of China|PRC)|(?P<TW>Taiwan))(?!\w)"
 )
 _PAST_HOLDER = re.compile(r"(?:\bthen-?|\bformer|\bex-|\blate)\s*(?:\S+\s+){0,2}$", re.IGNORECASE)
 _LEADING_ARTICLE = re.compile(r"(?:\bthe\s+)?(?:\S+\s+)?$", re.IGNORECASE)

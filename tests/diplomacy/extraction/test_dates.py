@@ -32,6 +32,7 @@ def resolved(text: str, published: date | None = PUBLISHED, future: bool | None 
         ("in November", (date(2023, 11, 1), date(2023, 11, 30), "month")),
         ("last November", (date(2023, 11, 1), date(2023, 11, 30), "month")),
         ("since July", (date(2023, 7, 1), date(2023, 7, 31), "month")),
+        ("in August last year", (date(2023, 8, 1), date(2023, 8, 31), "month")),
         ("this month", (date(2024, 1, 1), date(2024, 1, 31), "month")),
         ("last month", (date(2023, 12, 1), date(2023, 12, 31), "month")),
         ("last year", (date(2023, 1, 1), date(2023, 12, 31), "year")),

@@ -241,3 +241,36 @@ def test_it_refers_the_talks_back_to_the_meeting_already_reported(run):
     (meeting,) = run(text, date(2023, 11, 16)).meetings
     assert meeting.kind == "summit"
     assert len(meeting.evidence) == 2
+
+
+def test_it_reads_they_as_the_main_meetings_participants(run):
+    """'They last met in Vienna in May' is an earlier meeting of the same two people."""
+    text = (
+        "Jake Sullivan met Wang Yi in Bangkok on Friday.\n"
+        "They last met in Vienna in May, officials said."
+    )
+    meetings = {m.location: m for m in run(text).meetings}
+    assert summary(meetings["vienna"]) == (
+        "meeting",
+        "held",
+        ("jake-sullivan", "wang-yi"),
+        "vienna",
+    )
+    assert meetings["vienna"].start_date == date(2023, 5, 1)
+
+
+def test_it_does_not_count_setting_up_a_working_group_as_a_meeting(run):
+    """'will set up a working group' plans a body, not a meeting."""
+    text = "Officials said the United States and China will set up a working group on fentanyl."
+    assert run(text).meetings == []
+
+
+def test_it_names_who_leads_a_delegation_to_a_working_group(run):
+    """'The U.S. delegation will be led by ...' adds that official to a two-country meeting."""
+    text = (
+        "The United States and China will hold counternarcotics talks in Beijing on Tuesday.\n"
+        "The U.S. delegation will be led by Commerce Secretary Jane Roe."
+    )
+    (meeting,) = run(text).meetings
+    assert [p.slug for p in meeting.participants] == ["jane-roe"]
+    assert meeting.title == "Roe working group meeting in Beijing"
