@@ -92,11 +92,19 @@ def _places_compatible(a: Draft, b: Draft, compiled: CompiledGazetteer) -> bool:
         return True
     if compiled.is_within(a.location, b.location) or compiled.is_within(b.location, a.location):
         return True
+    if "visit" in (a.kind, b.kind) and _shared_parent(a.location, b.location, compiled):
+        return True  # two venues of one city during one visit
     # A leaders' summit is rare enough that two towns of one country name the same event.
     same_country = compiled.location_country.get(a.location) == compiled.location_country.get(
         b.location, "?"
     )
     return same_country and a.kind == b.kind == "summit" and set(a.people) == set(b.people)
+
+
+def _shared_parent(a: str, b: str, compiled: CompiledGazetteer) -> str | None:
+    parent_a = (compiled.ancestors.get(a) or (None,))[0]
+    parent_b = (compiled.ancestors.get(b) or (None,))[0]
+    return parent_a if parent_a is not None and parent_a == parent_b else None
 
 
 def merge(a: Draft, b: Draft, compiled: CompiledGazetteer) -> None:
@@ -160,3 +168,13 @@ def _merge_place(a: Draft, b: Draft, compiled: CompiledGazetteer) -> None:
         a.location, a.location_note = b.location, b.location_note
     elif not a.location_note and b.location == a.location:
         a.location_note = b.location_note
+    elif _venue(a.location, compiled) and _venue(b.location, compiled):
+        # two venues in one city (the Great Hall, a guesthouse) make the city the place
+        parent = _shared_parent(a.location, b.location, compiled)
+        if parent is not None:
+            a.location, a.location_note = parent, ""
+
+
+def _venue(slug: str, compiled: CompiledGazetteer) -> bool:
+    entry = compiled.locations.get(slug)
+    return entry is not None and entry.kind == "venue"

@@ -182,6 +182,8 @@ def borrow_from_previous(ctx: Context, clause: Clause, pool, made: list[Draft]) 
     if clause.kind == "visit" and sides_of(pool) <= {"us", "cn"} and len(sides_of(pool)) == 1:
         _borrow_destination(ctx, clause, pool, previous, made)
         return
+    missing = {"us", "cn"} - sides_of(pool)
+    earlier = [p for p in earlier if side_of(p.country) in missing]  # only the side lacking
     if earlier and both_sides(pool + earlier):
         draft = add_new(ctx, clause, pool + earlier, 0.5, made)
         if draft is not None:
