@@ -82,6 +82,7 @@ class Clause:
     cues: cl.Cues
     # adjacent clauses of the sentence without meeting words, for dates reported beside one
     neighbours: tuple[tuple[int, int], ...] = ()
+    later: tuple[tuple[int, int, str], ...] = ()  # further meeting words after the first
     # computed once on first use
     period: tuple[Period | None, int | None] | None = None
     announced: dict[bool, bool | None] = field(default_factory=dict)

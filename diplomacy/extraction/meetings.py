@@ -100,8 +100,12 @@ def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) ->
 
 def _decide(ctx: Context, clause: Clause, sentence_people, claimed, made: list[Draft]) -> None:
     """Turn a clause into a new meeting, evidence for a known one, or nothing."""
-    if _refers_back(ctx, clause) and attach(ctx, clause, build(ctx, clause, [], 0.5, weak=True)):
-        return  # "after the talks, Mr. Biden said ...": the talks already reported
+    if _refers_back(ctx, clause):
+        if clause.later:  # "The trip followed a visit earlier this month by Yellen"
+            start, end, kind = clause.later[0]
+            clause.trigger, clause.kind, clause.period = (start, end), kind, None
+        elif attach(ctx, clause, build(ctx, clause, [], 0.5, weak=True)):
+            return  # "after the talks, Mr. Biden said ...": the talks already reported
     if qualifies(ctx, clause, clause.people):
         add_new(ctx, clause, clause.people, 0.75, made)
         return

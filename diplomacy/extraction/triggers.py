@@ -81,7 +81,8 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
             people_span = (span[0], end)
     people = [p for p in ctx.people_in(*people_span) if _participates(norm, p, trigger[0])]
     cues = ctx.doc.cues(span)
-    return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours)
+    later = tuple(t for t in strong if t[0] > trigger[0])
+    return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
 
 
 def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
