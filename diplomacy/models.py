@@ -175,9 +175,14 @@ class Meeting(models.Model):
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-start_date", "-id"]
+        ordering = [models.F("start_date").desc(nulls_last=True), "-id"]
         indexes = [
-            models.Index(fields=["-start_date", "-id"], name="meeting_start_idx"),
+            # Serves the timeline's order (undated meetings last) without a sort.
+            models.Index(
+                models.F("start_date").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="meeting_start_idx",
+            ),
             models.Index(fields=["end_date"], name="meeting_end_idx"),
             GinIndex(fields=["search_vector"], name="meeting_search_gin"),
         ]
