@@ -1,5 +1,8 @@
-"""Participants a clause implies: "the two leaders", "the two men", hosts met on a visit,
-and delegations "led by" someone; the other side borrowed from nearby text."""
+"""Participants a clause implies without naming them.
+
+"The two leaders", "the two men", "they", hosts met during a visit, a delegation "led by"
+someone, and the other side borrowed from the rest of the sentence or the one before.
+"""
 
 from __future__ import annotations
 

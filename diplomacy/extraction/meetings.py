@@ -31,7 +31,6 @@ from .triggers import RELATIVE, TRIGGER, read_clause
 MAX_MEETING_SENTENCES = 1000
 MAX_DRAFTS = 100
 MAX_SENTENCE = 3000  # longer "sentences" are debris; matching them costs more than it finds
-# Words a meeting expression can start with; checked first so ordinary words are skipped fast.
 _DEFINITE = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 # "further talks", "another meeting": a new event, not the one already reported
 _NEW_EVENT = re.compile(

@@ -118,7 +118,6 @@ _COUNTRY_AFTER = re.compile(
     r"|(?P<CN>China|People's Republic of China|PRC)|(?P<TW>Taiwan))(?!\w)"
 )
 _PAST_HOLDER = re.compile(r"(?:\bthen-?|\bformer|\bex-|\blate)\s*(?:\S+\s+){0,2}$", re.IGNORECASE)
-_LEADING_ARTICLE = re.compile(r"(?:\bthe\s+)?(?:\S+\s+)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

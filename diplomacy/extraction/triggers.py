@@ -7,6 +7,7 @@ import re
 from .context import Clause, Context
 from .people import PersonRef
 
+# Words a meeting expression can start with; checked first so ordinary words are skipped fast.
 _TRIGGER_FIRST = (
     r"phone|telephone|video|virtual|spoke|speak\w*|talk|a|the|their|held|had|hold|calls?|working|counter-?drug"
     r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
