@@ -12,7 +12,7 @@ _TRIGGER_FIRST = (
     r"phone|telephone|video|virtual|spoke|speak\w*|talk|a|the|their|held|had|hold|calls?|working|counter-?drug"
     r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
     r"|consultations|summits?|state|visit\w*|trips?|travel\w*|tour|met|meet\w*|talks|talked|sat"
-    r"|discussions?|conversation|hosted|hosts|negotiations|raised|receiv\w+|greeted|strategic"
+    r"|discussions?|conversation|hosted|hosts|negotiations|raised|spent|receiv\w+|greeted|strategic"
 )
 TRIGGER = re.compile(
     rf"""\b(?=(?:{_TRIGGER_FIRST})\b)(?:
@@ -29,7 +29,7 @@ TRIGGER = re.compile(
     |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+(?:with|together)|spoke\s+(?:with|to)
         |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|hosts|negotiations
         |receiv(?:ed|es|ing)|greeted|strategic\s+communication)
-    |(?P<weak>raised\s+(?:[\w'-]+\s+){{0,4}}?with)
+    |(?P<weak>(?:raised|spent)\s+(?:[\w'-]+\s+){{0,4}}?with)
     )\b""",
     re.VERBOSE,  # matched against the lowercased text: faster than IGNORECASE
 )
