@@ -11,48 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from diplomacy.extraction import types
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "diplomacy" / "reference" / "data"
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 
-ROLE_KEYS = {
-    "president",
-    "vice-president",
-    "premier",
-    "vice-premier",
-    "party-general-secretary",
-    "secretary-of-state",
-    "deputy-secretary-of-state",
-    "foreign-minister",
-    "vice-foreign-minister",
-    "national-security-adviser",
-    "foreign-affairs-commission-director",
-    "international-department-head",
-    "defense-secretary",
-    "defense-minister",
-    "treasury-secretary",
-    "finance-minister",
-    "commerce-secretary",
-    "commerce-minister",
-    "trade-representative",
-    "trade-negotiator",
-    "central-bank-governor",
-    "ambassador",
-    "chairman-joint-chiefs",
-    "indo-pacific-commander",
-    "cmc-vice-chairman",
-    "climate-envoy",
-    "homeland-security-secretary",
-    "attorney-general",
-    "public-security-minister",
-    "cia-director",
-    "state-security-minister",
-    "speaker",
-    "senate-majority-leader",
-    "npc-chairman",
-    "cppcc-chairman",
-}
+ROLE_KEYS = set(types.ROLE_KEYS)
 
 TOPIC_SLUGS = {
     "taiwan",

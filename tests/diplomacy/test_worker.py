@@ -8,38 +8,23 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
 from django.core.management import call_command
-from django.db import connection
 
 from articles.models import Article
 from diplomacy.models import Evidence, Meeting
+from tests.workers import BASE_DIR, process_env, start_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 READOUT = (
     "Secretary of State Antony Blinken met Chinese Foreign Minister Qin Gang in Beijing on "
     "Sunday, the two sides said, in talks that covered fentanyl and Taiwan.\n"
     "The meeting was the first visit to China by a secretary of state in five years."
 )
-
-
-def process_env(**extra) -> dict:
-    """Return an environment pointing child processes at the test database."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    env.update(extra)
-    return env
 
 
 def run_pipeline(tmp_path, env) -> Article:
@@ -65,27 +50,7 @@ def run_pipeline(tmp_path, env) -> Article:
     )
     article = Article.objects.get()
     assert article.status == "pending"  # queued, not processed in the command
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(env)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -1,17 +1,16 @@
 """The ingest form end to end: a browser submits a readout, a real worker extracts it."""
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
+
+from tests.workers import process_env, start_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,7 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 READOUT = (
     "Treasury Secretary Janet Yellen met Vice Premier He Lifeng in Guangzhou on Friday for two "
     "days of talks on trade and the economy, the Treasury said.\n"
@@ -33,34 +31,7 @@ def worker():
     queue = Path(settings.CELERY_FILESYSTEM_DIR)
     shutil.rmtree(queue / "queue", ignore_errors=True)  # messages left by earlier tests
     (queue / "queue").mkdir(parents=True, exist_ok=True)
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_FILESYSTEM_DIR": str(queue),
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_worker(process_env(CELERY_FILESYSTEM_DIR=str(queue)), output=subprocess.DEVNULL)
     yield process
     process.terminate()
     process.wait(timeout=30)
