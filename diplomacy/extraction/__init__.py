@@ -2,6 +2,16 @@
 
 A pure function of (text, publication date, gazetteer): no database, network or files. Every
 span indexes the exact input string, so callers can highlight text[start:end].
+
+    result = extract(text, date(2024, 1, 27), gazetteer)
+    result.meetings        # MeetingCandidate, each field backed by EvidenceSpans
+    result.mentions        # person / title / location / date / topic mentions
+    result.new_people      # officials named after a title but missing from the gazetteer
+
+Dates: start_date and end_date bound the period the text supports; date_precision is the
+finest calendar unit certain to contain it ("next week" crossing two months is "year").
+Vague windows ("in the coming days") keep their bounds with precision "unknown". Without a
+publication date (given, or a dated dateline), relative expressions stay unresolved.
 """
 
 from __future__ import annotations

@@ -71,3 +71,19 @@ def test_it_returns_no_sentences_for_blank_text():
     """Empty and whitespace-only input gives no sentences."""
     assert sentences_of("") == []
     assert sentences_of(" \n\t \n") == []
+
+
+def test_it_keeps_mention_spans_on_the_original_characters(run):
+    """Mentions found through normalisation still slice the untouched input exactly."""
+    text = (
+        "China’s foreign minister\u00a0Wang\u00a0Yi — in “Geneva” — met Jake Sullivan "
+        "on\u202fFriday; İstanbul\x00 was not mentioned."
+    )
+    result = run(text)
+    assert result.mentions
+    for mention in result.mentions:
+        assert text[mention.start : mention.end] == mention.text
+    kinds = {(m.kind, m.slug or m.value) for m in result.mentions}
+    assert ("person", "wang-yi") in kinds
+    assert ("location", "geneva") in kinds
+    assert ("date", "2024-01-26") in kinds
