@@ -54,6 +54,12 @@ def check(gazetteer: Gazetteer, text: str, published: date | None) -> None:
         assert meeting.evidence
         for span in meeting.evidence:
             assert 0 <= span.start < span.end <= size
+        supported = {field for span in meeting.evidence for field in span.fields}
+        assert {"kind", "status"} <= supported
+        assert not meeting.participants or "participants" in supported
+        assert meeting.start_date is None or "date" in supported
+        assert meeting.location is None or "location" in supported
+        assert not meeting.topics or "topics" in supported
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
