@@ -6,7 +6,7 @@ from datetime import date
 
 from . import clauses as cl
 from .context import Clause, Context, both_sides, sides_of
-from .dates import DateExpr, is_reported, resolve
+from .dates import DateExpr, resolve
 from .drafts import PRECISION_RANK, Draft
 from .people import PersonRef
 from .periods import Period, add_days
@@ -149,7 +149,7 @@ def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
         and d.form != "du"
         and not d.vague
         and d.preposition not in _UNUSED_PREPOSITIONS
-        and not is_reported(ctx.doc.norm, d)
+        and not d.reported
     ]
 
 

@@ -112,6 +112,7 @@ class DateExpr:
     match: re.Match[str]
     vague: bool = False  # "in recent months": describes a stretch, not an event's date
     duration: int | None = None  # "two days of talks"
+    reported: bool = False  # "said last week that": the date of a report, not of an event
 
     @property
     def explicit_year(self) -> bool:
@@ -178,12 +179,9 @@ def _expression(match: re.Match[str]) -> DateExpr | None:
         start = leading.end()
     vague = bool(match.group("rel_recent"))
     duration = p.number(match.group("du_n")) if form == "du" else None
-    return DateExpr(start, match.end(), form, preposition, match, vague, duration)
-
-
-def is_reported(norm: str, expr: DateExpr) -> bool:
-    """Return True for the date of a report ("said last week that"), not of an event."""
-    return _REPORTED.search(norm, max(0, expr.match.start() - 30), expr.match.start()) is not None
+    text, begin = match.string, match.start()
+    reported = _REPORTED.search(text, max(0, begin - 30), begin) is not None
+    return DateExpr(start, match.end(), form, preposition, match, vague, duration, reported)
 
 
 def resolve(expr: DateExpr, published: date | None, future: bool | None) -> Period | None:
