@@ -48,13 +48,15 @@ class Period:
 
     @classmethod
     def window(cls, start: date, end: date) -> Period:
-        """Return a window whose precision is the finest calendar unit containing it whole."""
+        """Return a window: a day, a month when it fits in one, else bounds without a unit.
+
+        "Next week" across a month's end keeps its bounds with precision "unknown" rather than
+        widening to the whole year.
+        """
         if start == end:
             return cls(start, end, "day")
         if (start.year, start.month) == (end.year, end.month):
             return cls(start, end, "month")
-        if start.year == end.year:
-            return cls(start, end, "year")
         return cls(start, end, "unknown")
 
 

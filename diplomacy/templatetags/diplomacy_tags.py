@@ -41,9 +41,14 @@ HIGHLIGHT_STOP = "\ue001"
 
 
 def format_date_range(start: date | None, end: date | None, precision: str) -> str:
-    """Return a date range written at its precision: "26–27 Jan 2024", "Nov 2023", "2023"."""
-    if start is None or precision == "unknown":
+    """Return a date range written at its precision: "26–27 Jan 2024", "Nov 2023", "2023".
+
+    A window without a calendar unit ("next week", "in the coming days") reads "between … and …".
+    """
+    if start is None or (precision == "unknown" and end is None):
         return "date unknown"
+    if precision == "unknown":
+        return f"between {_day_month_year(start)} and {_day_month_year(end)}"
     if end is None or end < start:
         end = start
     if precision == "year":

@@ -94,6 +94,7 @@ def user_client(client):
         (date(2023, 1, 1), date(2023, 12, 31), "year", "2023"),
         (None, None, "unknown", "date unknown"),
         (date(2023, 1, 1), None, "unknown", "date unknown"),
+        (date(2024, 1, 29), date(2024, 2, 4), "unknown", "between 29 Jan 2024 and 4 Feb 2024"),
     ],
 )
 def test_it_formats_dates_at_their_precision(start, end, precision, expected):
