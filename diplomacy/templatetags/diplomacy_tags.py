@@ -118,7 +118,7 @@ def date_range(claim) -> str:
     try:
         end = date.fromisoformat(claim.get("end") or "")
     except (TypeError, ValueError):
-        end = start
+        end = None  # an open window, or a single day (format_date_range decides)
     return format_date_range(start, end, str(claim.get("precision") or "day"))
 
 
