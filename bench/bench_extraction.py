@@ -2,8 +2,7 @@
 
     python bench/bench_extraction.py [--articles N] [--runs R] [--seed S] [--json PATH]
 
-The gazetteer comes from diplomacy/reference/data/*.json when those files exist (people,
-locations, topics), otherwise a generated one of 100 people, 100 places and 22 topics. Texts are
+The gazetteer is the bundled reference data (people, places, topics). Texts are
 deterministic ~700-word news stories from random.Random(seed). The compiled gazetteer is built
 once before timing, as in a worker that extracts many articles with one gazetteer. Rates are
 articles per second of this process's CPU time (one core, single-threaded), so other load on
@@ -25,15 +24,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from diplomacy.extraction import extract  # noqa: E402
-from diplomacy.extraction.types import (  # noqa: E402
-    Gazetteer,
-    LocationEntry,
-    OfficeEntry,
-    PersonEntry,
-    TopicEntry,
-)
+from diplomacy.extraction.types import Gazetteer, PersonEntry  # noqa: E402
+from diplomacy.reference.gazetteer import gazetteer_from_files  # noqa: E402
 
-DATA = BASE_DIR / "diplomacy" / "reference" / "data"
 WORDS_PER_ARTICLE = 700
 FILLER = (
     "Analysts said the relationship remained fragile despite recent efforts to stabilise it.",
@@ -80,94 +73,8 @@ WHEN = (
 
 
 def load_gazetteer() -> Gazetteer:
-    """Read the bundled reference data, or generate a gazetteer of the same size."""
-    if all((DATA / f"{name}.json").exists() for name in ("people", "locations", "topics")):
-        return _from_files()
-    return _generated()
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _read(name: str) -> list[dict]:
-    return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def _from_files() -> Gazetteer:
-    people = tuple(
-        PersonEntry(
-            slug=item["slug"],
-            name=item["name"],
-            country=item.get("country", ""),
-            aliases=tuple(item.get("aliases", [])),
-            offices=tuple(
-                OfficeEntry(
-                    role=o["role"],
-                    title=o["title"],
-                    organisation=o.get("organisation", ""),
-                    country=o.get("country") or item.get("country", ""),
-                    start=_day(o.get("start")),
-                    end=_day(o.get("end")),
-                )
-                for o in item.get("offices", [])
-            ),
-        )
-        for item in _read("people")
-    )
-    locations = tuple(
-        LocationEntry(
-            slug=item["slug"],
-            name=item["name"],
-            kind=item["kind"],
-            country=item.get("country") or "",
-            parent=item.get("parent"),
-            aliases=tuple(item.get("aliases", [])),
-        )
-        for item in _read("locations")
-    )
-    topics = tuple(
-        TopicEntry(
-            slug=item["slug"],
-            name=item["name"],
-            keywords=tuple(item.get("keywords", [])),
-            parent=item.get("parent"),
-        )
-        for item in _read("topics")
-    )
-    return Gazetteer(people, locations, topics, version="reference-files")
-
-
-def _generated() -> Gazetteer:
-    rng = random.Random(7)
-    syllables = ("wang", "li", "zhang", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu")
-    given = ("Anna", "Mark", "Laura", "Peter", "Susan", "David", "Karen", "James", "Helen", "Paul")
-    family = ("Carter", "Hughes", "Morgan", "Bennett", "Foster", "Hayes", "Reed", "Wells")
-    people = []
-    for index in range(100):
-        if index % 2:
-            name = f"{rng.choice(syllables).title()} {rng.choice(syllables)}{index}"
-            country, role = "CN", rng.choice(("foreign-minister", "vice-premier", "ambassador"))
-        else:
-            name = f"{rng.choice(given)} {rng.choice(family)}{index}"
-            country, role = "US", rng.choice(("secretary-of-state", "treasury-secretary"))
-        office = OfficeEntry(role, role.replace("-", " ").title(), "", country, date(2020, 1, 1))
-        slug = name.lower().replace(" ", "-")
-        people.append(PersonEntry(slug, name, country, (), (office,)))
-    locations = [
-        LocationEntry("china", "China", "country", "CN"),
-        LocationEntry("united-states", "United States", "country", "US"),
-    ]
-    for index in range(98):
-        country = "CN" if index % 2 else "US"
-        parent = "china" if index % 2 else "united-states"
-        name = f"Cityville {index}"
-        locations.append(LocationEntry(f"city-{index}", name, "city", country, parent))
-    topics = tuple(
-        TopicEntry(f"topic-{i}", f"Topic {i}", (f"keyword {i}", f"issue{i}", f"policy area {i}"))
-        for i in range(22)
-    )
-    return Gazetteer(tuple(people), tuple(locations), topics, version="generated")
+    """Return the bundled reference gazetteer (people, places and topics)."""
+    return gazetteer_from_files()
 
 
 def make_articles(gazetteer: Gazetteer, count: int, seed: int) -> list[tuple[str, date]]:
