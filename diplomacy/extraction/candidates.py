@@ -58,15 +58,23 @@ def _place_at_dateline(ctx: Context, draft: Draft, main: Draft) -> None:
 
 
 def _assume_recent(ctx: Context, draft: Draft, main: Draft) -> None:
-    """Date the main past meeting to the week before publication when nothing else does."""
+    """Date the main past meeting to the days before publication when nothing else does.
+
+    A report of "two days of talks" with no dates is read as talks that ended the day it was
+    published (news of a concluded round); otherwise the week before publication is assumed.
+    Either way the claim is weak, and any dated report of the meeting outranks it.
+    """
     if draft is not main or draft.period is not None or draft.status != "held":
         return
     if ctx.published is None:
         return
-    start = add_days(ctx.published, -_RECENT_DAYS)
+    days = draft.duration if draft.duration and 1 < draft.duration <= 7 else None
+    start = add_days(ctx.published, 1 - days if days else -_RECENT_DAYS)
     if start is None:
         return
-    draft.period = Period.window(start, ctx.published)
+    draft.period = (
+        Period(start, ctx.published, "day") if days else Period.window(start, ctx.published)
+    )
     draft.period_own = False
     first = min(draft.evidence)
     draft.add_evidence(first, {"date"}, 0.3)

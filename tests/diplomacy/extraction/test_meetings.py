@@ -274,3 +274,15 @@ def test_it_names_who_leads_a_delegation_to_a_working_group(run):
     (meeting,) = run(text).meetings
     assert [p.slug for p in meeting.participants] == ["jane-roe"]
     assert meeting.title == "Roe working group meeting in Beijing"
+
+
+def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
+    """ "Two days of talks" reported without dates end on the day of the report."""
+    result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")
+    (meeting,) = result.meetings
+    assert (meeting.start_date, meeting.end_date, meeting.date_precision) == (
+        date(2024, 1, 26),
+        date(2024, 1, 27),
+        "day",
+    )
+    assert any("date" in evidence.fields for evidence in meeting.evidence)
