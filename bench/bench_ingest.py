@@ -297,6 +297,31 @@ def cleanup(url: str, max_article_id: int, max_meeting_id: int) -> None:
             )
 
 
+def run_one_at_a_time(url: str, base: str, token: str, texts: list[dict]) -> dict:
+    """Post one article, wait until it is done, then the next: latency without queueing."""
+    latencies = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for text in texts:
+            sent, _ = post_articles(base, token, [text], 1)
+            ((pk, started),) = sent.items()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                status, processed = conn.execute(
+                    "SELECT status, processed_at FROM articles_article WHERE id = %s", [pk]
+                ).fetchone()
+                if status in ("done", "failed"):
+                    break
+                time.sleep(0.005)
+            if status == "done" and processed is not None:
+                latencies.append((processed.timestamp() - started) * 1000)
+    return {
+        "articles": len(texts),
+        "done": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None,
+    }
+
+
 def run_ingest(
     url: str,
     base: str,

@@ -206,7 +206,33 @@ def run_load(
     accept: str = "application/json",
 ) -> LoadResult:
     runner = run_wrk if wrk_available() and not os.environ.get("BENCH_NO_WRK") else run_python
-    return runner(base, paths, connections, seconds, accept)
+    result = runner(base, paths, connections, seconds, accept)
+    settle(base)
+    return result
+
+
+def settle(base: str, timeout: float = 60) -> None:
+    """Wait until the server has drained the requests a loaded run left queued behind it.
+
+    wrk stops sending, but requests already accepted into gunicorn's backlog still run; the
+    next measurement would otherwise wait behind them. Settled: a few quick /healthz in a row.
+    """
+    parts = base.removeprefix("http://").rstrip("/").split(":")
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 8 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(parts[0], int(parts[1]), timeout=30)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            conn.close()
+        except OSError:
+            quick = 0
+            time.sleep(0.2)
+            continue
+        quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
+        time.sleep(0.05)
 
 
 def free_port() -> int:

@@ -50,6 +50,8 @@ SEARCH_P95_MS = 150
 TIMELINE_P95_MS = 100
 EXTRACTION_PER_CORE = 200
 LIMIT_RATIO = 0.5
+# Articles posted one after another (each waited for) for latency without queueing.
+SEQUENTIAL_ARTICLES = 20
 # Requests per endpoint in the in-process profile (--explain).
 PROFILE_REQUESTS = 10
 
@@ -415,6 +417,10 @@ def bench_ingest(url, marker, api, env, worker, runs: int, articles: int) -> dic
     try:
         warmup = corpus.extra_articles(ingest.WARMUP_ARTICLES, f"{nonce}-warmup")
         ingest.run_ingest(url, api.base, token, warmup, 4, worker.concurrency)
+        single = ingest.run_one_at_a_time(
+            url, api.base, token, corpus.extra_articles(SEQUENTIAL_ARTICLES, f"{nonce}-single")
+        )
+        say(f"ingest one at a time: p50 {single['p50_ms']} ms, p95 {single['p95_ms']} ms")
         for run in range(runs):
             texts = corpus.extra_articles(articles, f"{nonce}-{run}")
             result = ingest.run_ingest(url, api.base, token, texts, 8, worker.concurrency)
@@ -426,6 +432,7 @@ def bench_ingest(url, marker, api, env, worker, runs: int, articles: int) -> dic
     finally:
         ingest.cleanup(url, marker["max_article_id"], marker["max_meeting_id"])
     return {
+        "one_at_a_time": single,
         "runs": results,
         "articles_per_run": articles,
         "articles_per_second": summarise([r["articles_per_second"] for r in results]),
@@ -564,11 +571,18 @@ def print_table(results: dict) -> None:
         ingest = scale.get("ingest")
         if ingest:
             print(
-                f"  ingest end to end: {_range(ingest['articles_per_second'])} articles/s, "
+                f"  ingest end to end, {ingest['articles_per_run']} articles posted by 8 clients: "
+                f"{_range(ingest['articles_per_second'])} articles/s, "
                 f"p50 {_range(ingest['p50_ms'], 0)} ms, p95 {_range(ingest['p95_ms'], 0)} ms "
                 f"per article (target >= {ingest['target_articles_per_second']}/s: "
                 f"{'met' if ingest['met'] else 'MISSED'})"
             )
+            single = ingest.get("one_at_a_time")
+            if single:
+                print(
+                    f"  ingest one article at a time (no queue): p50 {single['p50_ms']} ms, "
+                    f"p95 {single['p95_ms']} ms"
+                )
         for name, figures in (scale.get("memory") or {}).items():
             if figures.get("max_rss_mb") is not None:
                 print(
