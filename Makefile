@@ -46,11 +46,46 @@ bench: install
 eval: install
 	$(PY) bench/eval_extraction.py
 
+# Long fault runs, minutes each: workers SIGKILLed mid-batch, Redis killed and frozen under load,
+# PostgreSQL restarted under load, thousands of generated API requests and extraction texts.
+# Everything runs on loopback with processes of its own; figures: bench/faults/README.md and
+# bench/results/faults-latest.json. FAULTS_KEEP=1 keeps the logs under .devdata/faults-*/.
 faults: install
 	$(PY) -m pytest bench/faults -p no:cacheprovider
 
+# Audit the pinned dependencies against PyPI's vulnerability data with pip-audit: first the pins
+# of pyproject.toml exactly as written (nothing resolved or downloaded), then the installed
+# environment (the pins and what they pulled in). Answers are cached under .devdata/pip-audit.
+# When the vulnerability service cannot be reached, or cannot answer for the pinned versions
+# (a partial mirror), nothing is audited and the target fails saying so, never passes quietly.
+AUDIT_DIR := .devdata/pip-audit
+AUDIT_SERVICE := https://pypi.org/pypi
+# Read the pins, then ask the service about the first one: unreachable or unable to answer ends
+# the audit here with the reason, before pip-audit would report packages as merely "not found".
+define AUDIT_PROBE
+import sys, tomllib, urllib.error, urllib.request
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+pins = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+open(sys.argv[1], "w").write("\n".join(pins) + "\n")
+name, version = pins[0].split("==")
+url = f"$(AUDIT_SERVICE)/{name.split('[')[0]}/{version}/json"
+try:
+    urllib.request.urlopen(url, timeout=15)
+except urllib.error.HTTPError as error:
+    sys.exit(f"make audit: {url} answered {error.code}: the vulnerability service has no data "
+             "for the pinned versions (a partial mirror?), so NOTHING WAS AUDITED.")
+except OSError as error:
+    sys.exit(f"make audit: the vulnerability service ($(AUDIT_SERVICE)) is unreachable "
+             f"({getattr(error, 'reason', error)}), so NOTHING WAS AUDITED. Run it where "
+             "pypi.org answers, or through HTTPS_PROXY.")
+endef
+export AUDIT_PROBE
 audit: install
-	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
+	@mkdir -p $(AUDIT_DIR)
+	@$(PY) -c "$$AUDIT_PROBE" $(AUDIT_DIR)/pinned.txt
+	$(VENV)/bin/pip-audit --requirement $(AUDIT_DIR)/pinned.txt --no-deps --disable-pip --strict \
+		--progress-spinner off --cache-dir $(AUDIT_DIR)/cache
+	$(VENV)/bin/pip-audit --skip-editable --strict --progress-spinner off --cache-dir $(AUDIT_DIR)/cache
 
 clean:
 	-$(PY) -m config.devdb stop
