@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from xml.sax import SAXParseException
 
 import feedparser
 from django.utils import timezone
@@ -35,12 +36,13 @@ def source_poll(source: Source) -> int:
         _record(source, "")
         return 0
     parsed = feedparser.parse(response.content)
-    if parsed.bozo and not parsed.entries:
-        reason = getattr(parsed, "bozo_exception", None)
-        _record(source, f"The feed could not be read: {reason or 'malformed XML'}.")
-        return 0
-    if not parsed.get("version") and not parsed.entries:  # a web page, or nothing at all
+    # A web page (well-formed or not) or nothing at all: say so rather than quote a parser.
+    if not parsed.get("version") and not parsed.entries:
         _record(source, "The address did not return an RSS or Atom feed.")
+        return 0
+    if parsed.bozo and not parsed.entries:
+        reason = _parse_problem(getattr(parsed, "bozo_exception", None))
+        _record(source, f"The feed could not be read: {reason}.")
         return 0
     created = 0
     for entry in parsed.entries:
@@ -52,6 +54,16 @@ def source_poll(source: Source) -> int:
     source.feed_modified = response.last_modified[:100]
     _record(source, "", extra=["feed_etag", "feed_modified"])
     return created
+
+
+def _parse_problem(error: Exception | None) -> str:
+    """Describe why the feed's XML could not be parsed, with where, for whoever fixes it."""
+    if isinstance(error, SAXParseException):
+        return (
+            f"it is not well-formed XML ({error.getMessage()} at line {error.getLineNumber()}, "
+            f"column {error.getColumnNumber()})"
+        )
+    return str(error) if error else "it is not well-formed XML"
 
 
 def _ingest_entry(source: Source, entry) -> int:

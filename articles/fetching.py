@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("xml", "rss", "atom")
@@ -29,10 +33,47 @@ class Fetched:
     last_modified: str = ""
 
 
+def _addresses(host: str) -> list[str]:
+    """Return every address the host name resolves to."""
+    return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
+
+
+def refuse_private_address(url: str) -> None:
+    """Refuse a URL whose host is this machine or on a private network.
+
+    Without this, anyone allowed to submit a URL could make the server fetch its own
+    services or a cloud metadata endpoint and read the answer back as an article.
+    """
+    if settings.FETCH_ALLOW_PRIVATE_ADDRESSES:
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = _addresses(host)
+    except (OSError, UnicodeError):
+        raise FetchError(f"The host of {url} could not be found.") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            raise FetchError(
+                f"{url} points to a private or local address ({ip}); only public web "
+                "addresses are fetched."
+            )
+
+
+class _PublicAddressesOnly(HTTPAdapter):
+    """Check every request, redirects included, before it connects."""
+
+    def send(self, request, *args, **kwargs):
+        refuse_private_address(request.url)
+        return super().send(request, *args, **kwargs)
+
+
 def fetch(url: str, accept: tuple[str, ...], headers: dict | None = None) -> Fetched:
     """GET a URL, refusing slow, huge, looping or wrongly typed responses."""
     session = requests.Session()
     session.max_redirects = MAX_REDIRECTS
+    session.mount("http://", _PublicAddressesOnly())
+    session.mount("https://", _PublicAddressesOnly())
     limit = settings.FETCH_MAX_BYTES
     try:
         with session.get(

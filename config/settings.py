@@ -174,6 +174,9 @@ INGEST_SWEEP_INTERVAL = env_int("INGEST_SWEEP_INTERVAL", 60, minimum=1)
 INGEST_STALE_AFTER = env_int("INGEST_STALE_AFTER", 300, minimum=1)
 FETCH_TIMEOUT = env_int("FETCH_TIMEOUT", 15, minimum=1)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 5_000_000, minimum=1000)
+# Fetch URLs on loopback and private networks: never in production, so that a submitted URL
+# cannot reach the server's own services or cloud metadata; in development, local test pages.
+FETCH_ALLOW_PRIVATE_ADDRESSES = DEBUG
 FEED_POLL_INTERVAL = env_int("FEED_POLL_INTERVAL", 900, minimum=10)
 
 # Celery: Redis in production; kombu's filesystem transport when nothing is configured.

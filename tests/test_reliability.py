@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from articles import fetching
 from articles.feeds import source_poll
 from articles.models import Article, Source
 from articles.services import article_ingest
@@ -54,6 +55,7 @@ class HostileHandler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        self.server.seen.append(self.path)
         route = self.routes.get(self.path.split("?")[0])
         try:
             if route is None:
@@ -134,6 +136,7 @@ class HostileSite(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), HostileHandler)
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        self.seen: list[str] = []  # paths requested, in order
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -301,8 +304,8 @@ def test_it_fails_an_unreachable_address_with_a_readable_reason(hostile_site, qu
 @pytest.mark.parametrize(
     "path, reason",
     [
-        ("/broken.xml", "The feed could not be read"),
-        ("/not-a-feed.xml", "The feed could not be read"),
+        ("/broken.xml", "not well-formed XML (not well-formed (invalid token) at line 1, column"),
+        ("/not-a-feed.xml", "The address did not return an RSS or Atom feed."),
         ("/hang", "did not answer within"),
         ("/huge", "larger than the 50,000-byte limit"),
         ("/report.pdf", "Unsupported content type"),
@@ -339,6 +342,57 @@ def test_it_clears_a_feed_error_once_the_feed_is_readable_again(hostile_site, qu
 
     source.refresh_from_db()
     assert source.last_poll_error == ""
+
+
+# Addresses a submitted URL must not reach -------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "{base}/article.html",
+        "http://localhost:{port}/article.html",
+        "http://[::1]:{port}/article.html",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8/admin/",
+        "http://192.168.1.1/",
+        "http://0.0.0.0:{port}/article.html",
+    ],
+)
+def test_it_refuses_to_fetch_local_and_private_addresses(hostile_site, queued, settings, url):
+    """A submitted URL cannot make the server read its own or its network's services."""
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+    hostile_site.seen.clear()
+    port = hostile_site.server_address[1]
+    article = article_ingest(url=url.format(base=hostile_site.base, port=port)).article
+
+    assert article_fetch(article.pk) == "failed"
+
+    article.refresh_from_db()
+    assert "private or local address" in article.error
+    assert article.body == ""
+    assert hostile_site.seen == []
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_redirect_to_a_private_address(hostile_site, queued, settings):
+    """A public page redirecting to an internal address is refused at the redirect."""
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+    hostile_site.seen.clear()
+    internal = hostile_site.url("/article.html")
+    hostile_site.serve("/to-internal", lambda h: h.reply(b"", "text/html", 302, Location=internal))
+    real = fetching._addresses
+    # "localhost" passes for a public host here; 127.0.0.1 is what it really reaches.
+    public = {"localhost": ["93.184.215.14"]}
+    with patch.object(fetching, "_addresses", lambda host: public.get(host) or real(host)):
+        port = hostile_site.server_address[1]
+        article = article_ingest(url=f"http://localhost:{port}/to-internal").article
+        assert article_fetch(article.pk) == "failed"
+
+    article.refresh_from_db()
+    assert "private or local address (127.0.0.1)" in article.error
+    assert hostile_site.seen == ["/to-internal"]
 
 
 # Lost messages and the sweeper ----------------------------------------------------------
