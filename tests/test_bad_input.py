@@ -89,6 +89,15 @@ def hostile_site(hostile_server, settings) -> HostileSite:
 
 
 @pytest.fixture
+def long_texts(hostile_site, settings) -> HostileSite:
+    """The hostile site, with the production limits on text and page sizes."""
+    settings.ARTICLE_MAX_CHARS = 1_000_000
+    settings.FETCH_MAX_BYTES = 5_000_000
+    settings.FETCH_TIMEOUT = 15
+    return hostile_site
+
+
+@pytest.fixture
 def analyst():
     return UserFactory(username="analyst")
 
@@ -269,36 +278,56 @@ def test_it_stores_odd_but_legitimate_text_exactly_through_every_channel(
             assert body == expected, channel
 
 
-def test_it_stores_a_hundred_thousand_word_article(analyst, settings):
-    """A very long article within the limit is accepted whole."""
-    settings.ARTICLE_MAX_CHARS = 1_000_000
+def via(channel: str, user, text: str, site, tmp_path) -> Outcome:
+    """Send a text through one channel by name."""
+    if channel == "api":
+        return via_api(user, text)
+    if channel == "form":
+        return via_form(user, text)
+    if channel == "command":
+        return via_command(user, text, tmp_path)
+    return via_url(site, text, f"long-{len(text)}")
+
+
+CHANNELS = ("api", "form", "command", "url")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_it_stores_a_hundred_thousand_word_article(analyst, long_texts, tmp_path, channel):
+    """A very long article within the limit is accepted whole by every channel."""
     words = (READOUT + " ").split() * (100_000 // len(READOUT.split()) + 1)
     text = " ".join(words[:100_000])
 
-    outcome = via_api(analyst, text)
+    outcome = via(channel, analyst, text, long_texts, tmp_path)
 
-    assert outcome.status == 202
+    assert not outcome.refused, (channel, outcome.message[:300])
     assert len(Article.objects.get().body.split()) == 100_000
 
 
-def test_it_refuses_a_single_one_megabyte_line_over_the_limit(analyst, settings):
-    """One line of a mebibyte is over the default limit: 413 and nothing stored."""
-    settings.ARTICLE_MAX_CHARS = 1_000_000
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_it_refuses_a_single_one_megabyte_line_over_the_limit(
+    analyst, long_texts, tmp_path, channel
+):
+    """One line of a mebibyte is over the default limit: refused saying so, nothing stored."""
     line = ("Envoys met in Geneva and talked " * 40_000)[: 1024 * 1024]
 
-    outcome = via_api(analyst, line)
+    outcome = via(channel, analyst, line, long_texts, tmp_path)
 
-    assert outcome.status == 413
-    assert "limit is 1,000,000" in outcome.message
-    assert Article.objects.count() == 0
+    assert_readable(outcome, "limit is 1,000,000")
+    if channel == "api":
+        assert outcome.status == 413
+    stored = Article.objects.filter(body__gt="")
+    assert not stored.exists()
 
 
-def test_it_stores_a_long_single_line_within_the_limit(analyst, settings):
-    """A long text with no line breaks at all is still one article."""
-    settings.ARTICLE_MAX_CHARS = 1_000_000
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_it_stores_a_long_single_line_within_the_limit(analyst, long_texts, tmp_path, channel):
+    """A long text with no line breaks at all is still one article, through every channel."""
     line = ("Envoys met in Geneva and talked " * 30_000).strip()
 
-    assert via_api(analyst, line).status == 202
+    outcome = via(channel, analyst, line, long_texts, tmp_path)
+
+    assert not outcome.refused, (channel, outcome.message[:300])
     assert "\n" not in Article.objects.get().body
 
 
@@ -396,12 +425,14 @@ def test_it_creates_an_unknown_source_on_first_use(analyst):
 
 @pytest.mark.parametrize("name", ["!!!", "---", "\u200b\u200b"])
 def test_it_refuses_a_source_name_that_is_no_name(analyst, name, tmp_path):
-    """A source name with no letters or digits is refused by the API and the command."""
+    """A source name with no letters or digits is refused by the API, the form and the command."""
     before = snapshot()
     api = via_api(analyst, READOUT, source=name)
+    form = via_form(analyst, READOUT, source=name)
     command = via_command(analyst, READOUT, tmp_path, source=name)
     assert api.status == 400
     assert "source" in api.message
+    assert_readable(form, "no letters or digits")
     assert_readable(command, "no letters or digits")
     assert snapshot() == before
 

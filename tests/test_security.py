@@ -658,8 +658,13 @@ def test_it_forgets_failures_after_the_window(client, analyst, monkeypatch):
 def check_deploy(*options: str) -> subprocess.CompletedProcess:
     """Run `manage.py check --deploy` in production mode: DEBUG off, a real key and host."""
     db = connection.settings_dict
+    # A clean environment: test set-ups export variables (DJANGO_ALLOW_ASYNC_UNSAFE for the
+    # browser tests) that a deployment never has.
     env = {
-        **os.environ,
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
