@@ -626,6 +626,35 @@ def test_it_locks_out_a_username_tried_from_many_addresses(client, analyst, cura
     assert other_user.status_code == 302
 
 
+def test_it_counts_clients_behind_a_proxy_by_the_address_the_proxy_saw(analyst):
+    """Behind the TLS proxy, one client's failures lock out that client, not everyone."""
+    proxy = "10.0.0.2"
+    for attempt in range(auth.LOGIN_FAILURE_LIMIT):
+        Client().post(
+            reverse("login"),
+            {"username": f"guess{attempt}", "password": "wrong"},
+            REMOTE_ADDR=proxy,
+            # The first entry is the attacker's own invention; the proxy appended the last.
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}, 203.0.113.66",
+        )
+
+    attacker = Client().post(
+        reverse("login"),
+        {"username": "analyst", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+    )
+    colleague = Client().post(
+        reverse("login"),
+        {"username": "analyst", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="192.0.2.77",
+    )
+
+    assert attacker.status_code == 429
+    assert colleague.status_code == 302
+
+
 def test_it_locks_out_the_admin_sign_in_too(client, admin_user):
     """Guessing cannot go on through the admin's own sign-in form."""
     for attempt in range(auth.LOGIN_FAILURE_LIMIT):
