@@ -8,6 +8,10 @@ while Redis is killed (its queue is lost: nothing is saved) and restarted, and l
 Every submission must be accepted (202: stored, pending) or refused with a clear 503, never
 half-stored: an accepted article is in the database, a refused one is not, and nothing else
 is. Once Redis is back, the sweeper brings every accepted article to done.
+
+It runs twice: with a brief freeze (8 s; clients wait up to 45 s), and with a freeze longer than
+clients wait (40 s; 20 s), which fails today and is marked so: the broker connection has no
+socket timeout, so submissions hang with their articles already stored.
 """
 
 from __future__ import annotations
@@ -42,18 +46,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUBMISSIONS = int(os.environ.get("FAULTS_SUBMISSIONS", "300"))
 CLIENTS = 4
 OUTAGE_SECONDS = 8
-# How long Redis stays frozen; longer than CLIENT_TIMEOUT shows what a hung broker does.
-FREEZE_SECONDS = float(os.environ.get("FAULTS_FREEZE_SECONDS", "8"))
 STALE_AFTER = 10
-CLIENT_TIMEOUT = 45  # a client gives up on an answer after this long
 DEADLINE = 600
+# (seconds Redis stays frozen, seconds a client waits for an answer)
+BRIEF_FREEZE = (float(os.environ.get("FAULTS_FREEZE_SECONDS", "8")), 45)
+LONG_FREEZE = (40, 20)
 
 
 class Submitter:
     """Client threads posting articles from a queue, recording every answer."""
 
-    def __init__(self, base: str, token: str, texts: list[dict]):
-        self.base, self.token = base, token
+    def __init__(self, base: str, token: str, texts: list[dict], timeout: float):
+        self.base, self.token, self.timeout = base, token, timeout
         self.pending: queue.Queue = queue.Queue()
         for index, text in enumerate(texts):
             self.pending.put((index, text))
@@ -90,7 +94,7 @@ class Submitter:
                         "published_at": text["published_at"].isoformat(),
                         "source": text["source"],
                     },
-                    timeout=CLIENT_TIMEOUT,
+                    timeout=self.timeout,
                 )
                 answer["status"] = response.status_code
                 answer["body"] = response.text[:500]
@@ -105,10 +109,27 @@ class Submitter:
             time.sleep(0.02)  # a steady stream rather than a flood
 
 
+@pytest.mark.parametrize(
+    "freeze",
+    [
+        pytest.param(BRIEF_FREEZE, id="brief-freeze"),
+        pytest.param(
+            LONG_FREEZE,
+            id="freeze-longer-than-clients-wait",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the broker connection has no socket timeout (config/settings.py "
+                "CELERY_BROKER_TRANSPORT_OPTIONS), so a submission waits as long as Redis is "
+                "frozen, after its article was stored",
+            ),
+        ),
+    ],
+)
 def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
-    scratch, processes, redis_server, figures
+    scratch, processes, redis_server, figures, freeze
 ):
     """Redis killed and frozen under load: each answer is 202 or 503, every 202 ends done."""
+    freeze_seconds, client_timeout = freeze
     user = User.objects.create_user("loader", password="not-used-here")
     token = Token.objects.create(user=user).key
     port = free_port()
@@ -128,7 +149,7 @@ def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
     processes.start("beat", beat_args(scratch / "beat-schedule"), env)
 
     texts = corpus_texts(SUBMISSIONS, seed=21)
-    submitter = Submitter(base, token, texts)
+    submitter = Submitter(base, token, texts, client_timeout)
     started = time.monotonic()
     submitter.start()
     outage_windows = []
@@ -145,7 +166,7 @@ def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
     assert wait_until(lambda: submitter.sent >= SUBMISSIONS * 5 // 8, DEADLINE, 0.05)
     down = time.monotonic()
     redis_server.freeze()
-    time.sleep(FREEZE_SECONDS)
+    time.sleep(freeze_seconds)
     redis_server.thaw()
     outage_windows.append(("frozen", down, time.monotonic()))
 
