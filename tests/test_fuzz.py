@@ -27,7 +27,7 @@ from diplomacy.extraction import extract
 from diplomacy.extraction.types import SIDES, Extraction
 from diplomacy.reference.gazetteer import gazetteer_from_files
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 # One generated text (a few thousand characters at most) must never take this long.
 MAX_SECONDS_PER_TEXT = 5.0
 

@@ -1,6 +1,6 @@
 """The extraction fuzz of tests/test_fuzz.py, with thousands of random texts per property.
 
-The quick suite runs a fixed sample (derandomized, 120 texts per property); this run draws
+The quick suite runs a fixed sample (derandomized, 100 texts per property); this run draws
 FUZZ_EXAMPLES (2,000) fresh random texts per property each time (FUZZ_RANDOM=1).
 """
 
