@@ -29,6 +29,7 @@ from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.forms import IngestForm, SearchForm
 from diplomacy.models import Meeting, Person, Topic
+from diplomacy.roles import can_curate, can_ingest
 from diplomacy.templatetags.diplomacy_tags import (
     Span,
     format_date_range,
@@ -414,11 +415,11 @@ def _status_context(found: Article) -> dict:
 
 @require_POST
 def article_reprocess(request: HttpRequest, article_id: int) -> HttpResponse:
-    """Queue extraction of an article again (staff only)."""
+    """Queue extraction of an article again (curators and staff)."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("diplomacy:article", args=[article_id]))
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff can re-run extraction.")
+    if not can_curate(request.user):
+        raise PermissionDenied("Only curators can re-run extraction.")
     get_object_or_404(Article.objects.only("id"), pk=article_id)
     # Imported here: the extraction services load the gazetteer matcher, which pages need not.
     from diplomacy.services import article_reprocess as reprocess
@@ -482,7 +483,9 @@ INGEST_ERROR_FIELDS = (
 
 @login_required
 def ingest(request: HttpRequest) -> HttpResponse:
-    """Take a pasted text or a URL and store it for extraction."""
+    """Take a pasted text or a URL and store it for extraction (analysts and above)."""
+    if not can_ingest(request.user):
+        raise PermissionDenied("Your account may read but not ingest; ask for the analyst role.")
     form = IngestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

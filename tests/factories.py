@@ -25,10 +25,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True  # the password is set on create; roles need no save
 
     username = factory.Sequence(lambda n: f"analyst{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def roles(user, create, extracted, **kwargs):
+        """Give the user role groups: analysts by default, `roles=[]` for none."""
+        if not create:
+            return
+        from diplomacy.roles import ANALYSTS, roles_ensure
+
+        names = [ANALYSTS] if extracted is None else extracted
+        if names:
+            from django.contrib.auth.models import Group
+
+            roles_ensure()
+            user.groups.add(*Group.objects.filter(name__in=names))
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

@@ -347,11 +347,6 @@ def test_it_drops_stray_control_characters_from_a_file(analyst, tmp_path):
     assert Article.objects.get().body == READOUT + "\n\n" + READOUT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="articles/api/views.py: DRF's JSONParser lets json's RecursionError through, "
-    "so deeply nested JSON is a 500 (HTML) instead of a 400",
-)
 def test_it_refuses_deeply_nested_json_with_400(analyst):
     """JSON nested thousands deep is a parse error for the client, not a server error."""
     client = APIClient(raise_request_exception=False)

@@ -46,6 +46,16 @@ class PlainTextParser(parsers.BaseParser):
         return data
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing nesting deep enough to exhaust Python's stack."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("The JSON is nested too deeply.") from None
+
+
 class RequestLimitErrorsMixin:
     """Answer Django's request-size refusals in the API's JSON shape, not its HTML 400 page."""
 
@@ -67,7 +77,7 @@ class ArticleViewSet(RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
     # WWW-Authenticate) instead of getting a bare 403.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     parser_classes = [
-        parsers.JSONParser,
+        JSONParser,
         parsers.FormParser,
         parsers.MultiPartParser,
         PlainTextParser,
