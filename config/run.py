@@ -166,5 +166,8 @@ def interrupt(signum, frame):
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, interrupt)  # `kill` stops everything like Ctrl-C does
+    # Ctrl-C and `kill` both stop everything; SIGINT is set explicitly because a shell that
+    # starts this in the background leaves it ignored.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     sys.exit(main())
