@@ -302,7 +302,7 @@ def test_it_reconnects_and_loses_nothing_when_postgres_restarts(
 
 
 def _make_token(pg) -> str:
-    """Create a user and an API token on the cluster; return the key."""
+    """Create an analyst and an API token on the cluster; return the key."""
     key = os.urandom(20).hex()
     with psycopg.connect(pg.url) as conn:
         user_id = conn.execute(
@@ -313,6 +313,12 @@ def _make_token(pg) -> str:
         conn.execute(
             "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, %s, now())",
             [key, user_id],
+        )
+        # Analysts may ingest; the group is made after each migrate.
+        conn.execute(
+            "INSERT INTO auth_user_groups (user_id, group_id) "
+            "SELECT %s, id FROM auth_group WHERE name = 'Analysts'",
+            [user_id],
         )
     return key
 

@@ -24,7 +24,7 @@ from collections import Counter
 
 import pytest
 import requests
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 
 from articles.models import Article
@@ -40,6 +40,7 @@ from bench.faults.conftest import (
     wait_until,
     worker_args,
 )
+from diplomacy.roles import ANALYSTS, roles_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -130,7 +131,9 @@ def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
 ):
     """Redis killed and frozen under load: each answer is 202 or 503, every 202 ends done."""
     freeze_seconds, client_timeout = freeze
+    roles_ensure()
     user = User.objects.create_user("loader", password="not-used-here")
+    user.groups.add(Group.objects.get(name=ANALYSTS))  # analysts may ingest
     token = Token.objects.create(user=user).key
     port = free_port()
     env = child_env(
