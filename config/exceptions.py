@@ -1,6 +1,7 @@
 """One JSON error shape for the whole API: {"detail": "...", "errors": {field: [messages]}}."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -21,6 +22,13 @@ class DomainError(Exception):
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message}, status=exc.status_code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is restarting or unreachable: tell clients to retry, in the API's shape.
+        return Response(
+            {"detail": "The database is unavailable for a moment; retry shortly."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.messages)
     response = exception_handler(exc, context)

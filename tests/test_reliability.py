@@ -488,3 +488,19 @@ def test_it_recovers_from_a_broker_outage_through_the_sweeper(
         assert articles_sweep() == 1
 
     delay.assert_called_once_with(article.pk)
+
+
+def test_it_answers_503_in_the_api_shape_when_the_database_is_down(api_client, monkeypatch):
+    """A database outage is a JSON 503 with Retry-After, not an HTML 500."""
+    from django.db import OperationalError
+
+    from diplomacy.api.views import MeetingViewSet
+
+    def down(self):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(MeetingViewSet, "get_queryset", down)
+    response = api_client.get(reverse("api:meeting-list"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "retry" in response.json()["detail"]

@@ -114,16 +114,7 @@ class Submitter:
     "freeze",
     [
         pytest.param(BRIEF_FREEZE, id="brief-freeze"),
-        pytest.param(
-            LONG_FREEZE,
-            id="freeze-longer-than-clients-wait",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the broker connection has no socket timeout (config/settings.py "
-                "CELERY_BROKER_TRANSPORT_OPTIONS), so a submission waits as long as Redis is "
-                "frozen, after its article was stored",
-            ),
-        ),
+        pytest.param(LONG_FREEZE, id="freeze-longer-than-clients-wait"),
     ],
 )
 def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
