@@ -10,8 +10,8 @@ half-stored: an accepted article is in the database, a refused one is not, and n
 is. Once Redis is back, the sweeper brings every accepted article to done.
 
 It runs twice: with a brief freeze (8 s; clients wait up to 45 s), and with a freeze longer than
-clients wait (40 s; 20 s), which fails today and is marked so: the broker connection has no
-socket timeout, so submissions hang with their articles already stored.
+clients wait (40 s; 20 s), which fails today and is marked so: a publish to a frozen broker
+takes about 26 s to give up, so some submissions get no answer with their articles stored.
 """
 
 from __future__ import annotations
@@ -114,7 +114,17 @@ class Submitter:
     "freeze",
     [
         pytest.param(BRIEF_FREEZE, id="brief-freeze"),
-        pytest.param(LONG_FREEZE, id="freeze-longer-than-clients-wait"),
+        pytest.param(
+            LONG_FREEZE,
+            id="freeze-longer-than-clients-wait",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a publish to a frozen Redis still takes about 26 s to fail: 5 s socket "
+                "timeouts times Celery's 4 publish attempts (config/settings.py); "
+                "CELERY_TASK_PUBLISH_RETRY_POLICY max_retries=1 makes it 15 s, no publish "
+                "retry 5 s",
+            ),
+        ),
     ],
 )
 def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
