@@ -465,7 +465,12 @@ def bench_scale(articles: int, options) -> dict:
 
     label = bench_load.scale_label(articles)
     url, marker = bench_load.ensure_loaded(articles, SEED, reload=options.reload, say=say)
-    result: dict = {"scale": label, "load": marker, "started_at": datetime.now(UTC).isoformat()}
+    result: dict = {
+        "scale": label,
+        "load": marker,
+        "started_at": datetime.now(UTC).isoformat(),
+        "commit": _first_line(["git", "-C", str(BASE_DIR), "rev-parse", "--short", "HEAD"]),
+    }
     broker = ingest.broker_url()
     env = server_env(url, broker)
     collect_static(env)
@@ -609,6 +614,110 @@ def print_table(results: dict) -> None:
                 )
 
 
+def markdown_report(results: dict) -> str:
+    """Return the figures of latest.json as the Markdown tables bench/README.md shows."""
+    lines = []
+    machine = results.get("machine", {})
+    lines.append(
+        f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
+        f"{machine.get('memory_mb', 0) // 1024} GB RAM, PostgreSQL {machine.get('postgresql')}, "
+        f"Python {machine.get('python')}, load generator {machine.get('load_generator')}, "
+        f"commit {machine.get('commit')}."
+    )
+    extraction = results.get("extraction")
+    if extraction:
+        lines += [
+            "",
+            "| extraction alone (one core) | words | articles per CPU-second |",
+            "|---|---|---|",
+        ]
+        for name, figures in extraction.items():
+            if isinstance(figures, dict):
+                lines.append(
+                    f"| {name} | {figures['mean_words']} | "
+                    f"{_range(figures['articles_per_cpu_second'])} |"
+                )
+    labels = list(results.get("scales", {}))
+    for label in labels:
+        scale = results["scales"][label]
+        counts = (scale.get("load") or {}).get("counts", {})
+        seconds = (scale.get("load") or {}).get("seconds", {})
+        lines += [
+            "",
+            f"#### {label}: {counts.get('articles', 0):,} articles, "
+            f"{counts.get('meetings', 0):,} meetings, {counts.get('evidence', 0):,} evidence, "
+            f"{counts.get('mentions', 0):,} mentions (loaded in {seconds.get('total', '?')} s; "
+            f"commit {scale.get('commit', '?')})",
+            "",
+        ]
+        if scale.get("loadavg_before"):
+            lines.append(
+                f"Load average of the shared machine before / after: "
+                f"{scale['loadavg_before'][0]:.1f} / {(scale.get('loadavg_after') or [0])[0]:.1f}."
+            )
+            lines.append("")
+        api = scale.get("api") or {}
+        if api:
+            lines += [
+                "| endpoint | 1 client p50 / p95 / p99 ms | req/s @16 | limit req/s @16 | "
+                "ratio | p95 target |",
+                "|---|---|---|---|---|---|",
+            ]
+        for name, entry in api.items():
+            single = entry["single_client"]
+            loaded = entry[f"connections_{CONNECTIONS}"]
+            star = "*" if "sequence" in single.get("tools", ()) else ""
+            latency = (
+                f"{single['p50_ms']['median']:.0f} / {single['p95_ms']['median']:.0f} / "
+                f"{single['p99_ms']['median']:.0f}{star}"
+            )
+            throughput = _range(loaded["rps"], 0) if loaded["requests"] else "none finished"
+            limit = _range(entry["limit"]["rps"], 0) if entry.get("limit") else ""
+            ratio = (
+                f"{entry['ratio_to_limit']['median']:.2f}" if entry.get("ratio_to_limit") else ""
+            )
+            verdict = "met" if entry["p95_met"] else "**missed**"
+            if "ratio_met" in entry:
+                verdict += "; ratio " + ("met" if entry["ratio_met"] else "**missed**")
+            lines.append(
+                f"| {name} | {latency} | {throughput} | {limit} | {ratio} | "
+                f"<= {entry['p95_target_ms']} ms: {verdict} |"
+            )
+        profile = scale.get("profile")
+        if profile:
+            lines += ["", "| endpoint (in process) | Python CPU ms | SQL ms | queries |"]
+            lines.append("|---|---|---|---|")
+            for name, figures in profile.items():
+                lines.append(
+                    f"| {name} | {figures['python_cpu_ms']} | {figures['sql_ms']} | "
+                    f"{figures['queries']} |"
+                )
+        ingest = scale.get("ingest")
+        if ingest:
+            single = ingest.get("one_at_a_time") or {}
+            lines += [
+                "",
+                f"Ingest end to end ({ingest['articles_per_run']} articles posted by 8 clients, "
+                f"worker concurrency {ingest['worker_concurrency']}): "
+                f"{_range(ingest['articles_per_second'])} articles/s; per article p50 "
+                f"{_range(ingest['p50_ms'], 0)} ms, p95 {_range(ingest['p95_ms'], 0)} ms "
+                f"(queueing included); one article at a time: p50 {single.get('p50_ms')} ms, "
+                f"p95 {single.get('p95_ms')} ms. Target >= "
+                f"{ingest['target_articles_per_second']}/s: "
+                f"{'met' if ingest['met'] else '**missed**'}.",
+            ]
+        memory = scale.get("memory") or {}
+        parts = [
+            f"{name.replace('_', ' ')} {figures['max_rss_mb']} MB RSS / {figures['max_pss_mb']} "
+            f"MB PSS (<= {figures['target_mb']} MB: {'met' if figures['met'] else '**missed**'})"
+            for name, figures in memory.items()
+            if figures.get("max_rss_mb") is not None
+        ]
+        if parts:
+            lines += ["", "Memory after the runs: " + "; ".join(parts) + "."]
+    return "\n".join(lines) + "\n"
+
+
 def write_results(results: dict) -> Path:
     """Write latest.json, keeping other scales' figures from earlier runs on this machine."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -623,9 +732,11 @@ def write_results(results: dict) -> Path:
             scales = dict(previous.get("scales", {}))
             for label, figures in results.get("scales", {}).items():
                 # A partial run (--only) replaces only the figures it measured.
-                merged_scale = {**scales.get(label, {}), **figures}
-                if "api" in figures and "api" in scales.get(label, {}):
-                    merged_scale["api"] = {**scales[label]["api"], **figures["api"]}
+                before = scales.get(label, {})
+                merged_scale = {**before, **figures}
+                for key in ("api", "memory", "profile"):
+                    if isinstance(figures.get(key), dict) and isinstance(before.get(key), dict):
+                        merged_scale[key] = {**before[key], **figures[key]}
                 scales[label] = merged_scale
             merged = {**previous, **results, "scales": scales}
             if "extraction" not in results and "extraction" in previous:
@@ -660,7 +771,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write EXPLAIN ANALYZE of each endpoint's slowest queries to bench/results/",
     )
+    parser.add_argument(
+        "--report", action="store_true", help="print latest.json as Markdown tables and stop"
+    )
     options = parser.parse_args(argv)
+    if options.report:
+        print(markdown_report(json.loads((RESULTS / "latest.json").read_text())))
+        return 0
     options.only = {part.strip() for part in options.only.split(",") if part.strip()}
     options.endpoints = [part.strip() for part in options.endpoints.split(",") if part.strip()]
     scales = [bench_load.parse_scale(part) for part in options.scales.split(",") if part.strip()]
