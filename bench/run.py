@@ -400,8 +400,9 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
                 lines.extend("    " + row[0] for row in cursor.fetchall())
         lines.append("")
     connection.close()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    output = RESULTS / f"explain-{label}.txt"
+    # Beside the logs (git ignores .devdata/); latest.json records where.
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    output = WORK_DIR / f"explain-{label}.txt"
     output.write_text("\n".join(lines) + "\n")
     return figures, output
 
@@ -769,7 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--explain",
         action="store_true",
-        help="write EXPLAIN ANALYZE of each endpoint's slowest queries to bench/results/",
+        help="write EXPLAIN ANALYZE of each endpoint's slowest queries to .devdata/bench/",
     )
     parser.add_argument(
         "--report", action="store_true", help="print latest.json as Markdown tables and stop"
