@@ -47,6 +47,19 @@ def broker_url() -> str:
     return urlunsplit(parts._replace(path=f"/{os.environ.get('BENCH_REDIS_DB', '14')}"))
 
 
+def redis_problem(url: str) -> str | None:
+    """Return why Redis cannot carry the benchmark's tasks, or None when it can."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        return f"Redis is not reachable at {url.split('@')[-1]}: {error}"
+    return None
+
+
 def purge_queue(url: str) -> None:
     """Forget tasks a previous, interrupted run left in the benchmark's Redis database."""
     import redis

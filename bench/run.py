@@ -475,7 +475,12 @@ def bench_scale(articles: int, options) -> dict:
     broker = ingest.broker_url()
     env = server_env(url, broker)
     collect_static(env)
-    ingest.purge_queue(broker)
+    redis_problem = ingest.redis_problem(broker)
+    if redis_problem is None:
+        ingest.purge_queue(broker)
+    elif "ingest" in options.only:
+        say(f"skipping ingestion: {redis_problem}")
+        result["ingest_skipped"] = redis_problem
     logs = WORK_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     endpoints = {
@@ -499,7 +504,7 @@ def bench_scale(articles: int, options) -> dict:
         )
         if "api" in options.only:
             result["api"] = bench_api(api, limit, endpoints, options.runs, options.seconds)
-        if "ingest" in options.only:
+        if "ingest" in options.only and redis_problem is None:
             concurrency = int(os.environ.get("BENCH_WORKER_CONCURRENCY", os.cpu_count() or 1))
             with ingest.Worker(env, concurrency, logs / "worker.log") as worker:
                 result["ingest"] = bench_ingest(
