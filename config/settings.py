@@ -198,6 +198,8 @@ else:
         "socket_timeout": 5,
         "socket_connect_timeout": 5,
     }
+    # One quick retry, then give up: the article is stored and the sweeper queues it later.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 1}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

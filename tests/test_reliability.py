@@ -504,3 +504,18 @@ def test_it_answers_503_in_the_api_shape_when_the_database_is_down(api_client, m
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "retry" in response.json()["detail"]
+
+
+def test_it_reports_an_unreachable_database_on_healthz_without_details(client, monkeypatch):
+    """/healthz answers 503 when the database is down, and does not reveal where it is."""
+    from django.db import connection as default_connection
+
+    def refuse(*args, **kwargs):
+        raise OperationalError('connection to server at "10.0.0.5", port 5432 failed')
+
+    from django.db import OperationalError
+
+    monkeypatch.setattr(default_connection, "cursor", refuse)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
