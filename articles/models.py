@@ -68,7 +68,12 @@ class Article(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="article_search_gin"),
             models.Index(fields=["status", "status_changed_at"], name="article_status_idx"),
-            models.Index(fields=["-published_at", "-id"], name="article_published_idx"),
+            # Newest first with undated articles last, as search and the lists read them.
+            models.Index(
+                models.F("published_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="article_published_idx",
+            ),
         ]
         constraints = [
             # A URL-only article waits for its fetch without a body; any other needs a body.

@@ -289,8 +289,18 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
         ).filter(shared__gte=needed)
     else:
         queryset = queryset.filter(participations__isnull=True)
+    span = claim.interval()
+    if span is not None:
+        # Only meetings whose dates could agree are worth comparing: undated ones, open
+        # windows ("in the coming days") that start in time, and overlapping ranges.
+        overlapping = Meeting.objects.overlapping(span[0], span[1]).values("pk")
+        queryset = queryset.filter(
+            Q(start_date__isnull=True)
+            | Q(end_date__isnull=True, start_date__lte=span[1])
+            | Q(pk__in=overlapping)
+        )
     compatible = []
-    for meeting in queryset.order_by("id")[:200]:
+    for meeting in queryset.order_by(F("start_date").desc(nulls_last=True), "-id")[:200]:
         existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
         place_id = location.pk if location else None
         if not (
@@ -354,7 +364,14 @@ def meetings_recompute(meeting_ids: set[int]) -> None:
     for row in (
         Evidence.objects.filter(meeting_id__in=meeting_ids)
         .select_related("article")
-        .only("meeting_id", "claims", "confidence", "article__published_at", "article__created_at")
+        .only(
+            "meeting_id",
+            "claims",
+            "confidence",
+            "conflicting",  # read by _flag_conflicts: deferring it costs a query per row
+            "article__published_at",
+            "article__created_at",
+        )
     ):
         evidence[row.meeting_id].append(row)
     meetings = Meeting.objects.filter(pk__in=meeting_ids)
