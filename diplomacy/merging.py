@@ -1,8 +1,10 @@
 """How a meeting candidate finds its meeting, and how a meeting's fields follow its evidence.
 
 A meeting's extracted fields are a function of the claims in its evidence, recomputed whenever
-evidence is added or replaced: the result does not depend on the order articles arrive in, and
-re-extracting an article gives the same timeline. Fields a curator fixed are never recomputed.
+evidence is added or replaced, so re-extracting an article gives the same timeline. Which meeting
+a report joins is decided when it arrives, against the meetings known then, so a different
+arrival order can group borderline reports differently. Fields a curator fixed are never
+recomputed.
 """
 
 from __future__ import annotations
