@@ -15,35 +15,11 @@ from diplomacy.models import (
     Person,
     Topic,
 )
+from tests.diplomacy.test_reference_data import TOPIC_SLUGS
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [Person, Office, Location, Topic, Meeting, Participation, MeetingTopic]
-# The seed taxonomy of DESIGN.md; its slugs are part of the contract.
-TOPIC_SLUGS = {
-    "taiwan",
-    "fentanyl",
-    "red-sea",
-    "iran",
-    "ai",
-    "mil-mil",
-    "ukraine",
-    "middle-east",
-    "north-korea",
-    "south-china-sea",
-    "tech-controls",
-    "trade",
-    "climate",
-    "human-rights",
-    "people-to-people",
-    "myanmar",
-    "migration",
-    "law-enforcement",
-    "macroeconomy",
-    "debt-relief",
-    "global-health",
-    "food-security",
-}
 
 
 def load_reference(*args) -> str:
