@@ -184,6 +184,12 @@ class Meeting(models.Model):
                 name="meeting_start_idx",
             ),
             models.Index(fields=["end_date"], name="meeting_end_idx"),
+            # Counting filtered meetings joins visible ids read from this index alone.
+            models.Index(
+                fields=["id"],
+                condition=~models.Q(review_state=ReviewState.REJECTED),
+                name="meeting_visible_idx",
+            ),
             GinIndex(fields=["search_vector"], name="meeting_search_gin"),
         ]
         constraints = [
@@ -205,8 +211,13 @@ class Meeting(models.Model):
 class Participation(models.Model):
     """A person at a meeting, with the role they held then and the side they spoke for."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participations")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="participations")
+    # Both foreign keys are served by the two-column indexes below, not indexes of their own.
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="participations", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="participations", db_index=False
+    )
     role = models.CharField(max_length=200, blank=True)
     side = models.CharField(max_length=10, choices=Side.choices, default=Side.OTHER)
 
@@ -214,6 +225,8 @@ class Participation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "person"], name="participation_unique")
         ]
+        # Filtering meetings by participant and counting them read this index alone.
+        indexes = [models.Index(fields=["person", "meeting"], name="participation_person_idx")]
 
     def __str__(self):
         return f"{self.person} at {self.meeting}"
@@ -222,8 +235,13 @@ class Participation(models.Model):
 class MeetingTopic(models.Model):
     """A topic discussed at a meeting."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="meeting_topics")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="meeting_topics")
+    # Served by meeting_topic_unique and meeting_topic_topic_idx.
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="meeting_topics", db_index=False
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="meeting_topics", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -238,8 +256,14 @@ class MeetingTopic(models.Model):
 class Evidence(models.Model):
     """A sentence of an article that supports fields of a meeting."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="evidence")
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="evidence")
+    # Served by evidence_article_idx and evidence_meeting_idx: every ingested row pays for each
+    # index, so none is kept twice.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="evidence", db_index=False
+    )
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="evidence", db_index=False
+    )
     quote = models.TextField()
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
@@ -279,13 +303,23 @@ class Evidence(models.Model):
 class Mention(models.Model):
     """A person, place, topic or date found in an article, with its span in the body."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        db_index=False,  # mention_article_idx
+    )
     kind = models.CharField(max_length=10, choices=MentionKind.choices)
     text = models.CharField(max_length=300)
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        db_index=False,  # mention_person_idx
     )
     location = models.ForeignKey(
         Location, null=True, blank=True, on_delete=models.CASCADE, related_name="mentions"
