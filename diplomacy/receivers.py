@@ -1,5 +1,6 @@
 """React to articles being stored: articles announces, diplomacy extracts."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from articles.signals import article_stored
@@ -16,3 +17,36 @@ def extract_stored_article(sender, article_id: int, sync: bool = False, **kwargs
         from diplomacy.tasks import article_extract
 
         article_extract.delay(article_id)
+
+
+# Edits made one row at a time (the admin, curation, reference data) move the data revision
+# on; the extraction service bumps it itself for its bulk writes. Evidence and Mention are left
+# out on purpose: a receiver on them would turn their cascading deletes into row-by-row ones,
+# and they only change with an article or a meeting, which are covered.
+def _data_changed(sender, **kwargs):
+    from diplomacy.revision import revision_bump
+
+    revision_bump()
+
+
+def _connect_revision_receivers():
+    from articles.models import Article, Source
+    from diplomacy import models
+
+    watched = (
+        Article,
+        Source,
+        models.Person,
+        models.Office,
+        models.Location,
+        models.Topic,
+        models.Meeting,
+        models.Participation,
+        models.MeetingTopic,
+    )
+    for model in watched:
+        for signal in (post_save, post_delete):
+            signal.connect(_data_changed, sender=model, dispatch_uid=f"revision.{model.__name__}")
+
+
+_connect_revision_receivers()

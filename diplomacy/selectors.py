@@ -28,6 +28,7 @@ from diplomacy.models import (
     Person,
     Topic,
 )
+from diplomacy.revision import cached_by_revision
 from diplomacy.templatetags.diplomacy_tags import HIGHLIGHT_START, HIGHLIGHT_STOP, date_range
 
 INTERVALS = {"week": TruncWeek, "month": TruncMonth, "year": TruncYear}
@@ -45,8 +46,15 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
     """Return meetings and article mentions of a topic per period, oldest first.
 
     Meetings count by start date, mentions by the article's publication date; periods with
-    neither are left out.
+    neither are left out. Counting reads every mention of the topic, so the result is cached
+    until the data changes.
     """
+    return cached_by_revision(
+        f"topic-activity:{topic.pk}:{interval}", lambda: _topic_activity(topic, interval)
+    )
+
+
+def _topic_activity(topic: Topic, interval: str) -> list[dict]:
     trunc = INTERVALS[interval]
     meetings = (
         Meeting.objects.visible()
@@ -106,7 +114,15 @@ def meeting_month_counts(queryset: QuerySet[Meeting]) -> dict[date, dict[str, in
 
 
 def timeline_filter_choices() -> dict:
-    """Return the options of the timeline's filter form (three queries)."""
+    """Return the options of the timeline's filter form, the same for every visitor.
+
+    Three queries over every meeting-topic and participation row, so cached until the data
+    changes.
+    """
+    return cached_by_revision("timeline-filter-choices", _timeline_filter_choices)
+
+
+def _timeline_filter_choices() -> dict:
     visible = ~Q(meeting_topics__meeting__review_state=ReviewState.REJECTED)
     topics = list(
         Topic.objects.annotate(meeting_count=Count("meeting_topics", filter=visible))
@@ -269,7 +285,14 @@ def meetings_related(meeting: Meeting, limit: int = 8) -> list[Meeting]:
 
 
 def topic_list() -> list[Topic]:
-    """Return every topic with its number of meetings and the date of the latest one."""
+    """Return every topic with its number of meetings and the date of the latest one.
+
+    Cached until the data changes: it counts every meeting-topic row.
+    """
+    return cached_by_revision("topic-list", _topic_list)
+
+
+def _topic_list() -> list[Topic]:
     visible = ~Q(meeting_topics__meeting__review_state=ReviewState.REJECTED)
     return list(
         Topic.objects.select_related("parent")
@@ -427,36 +450,58 @@ def text_query(value: str) -> SearchQuery:
     return SearchQuery(value, search_type="websearch", config="english")
 
 
-def article_search(query: SearchQuery) -> QuerySet[Article]:
-    """Return articles matching the query, ranked, from the newest SEARCH_CANDIDATES matches."""
+def article_search(query: SearchQuery) -> list[int]:
+    """Return the ids of articles matching the query, best first, from the newest
+    SEARCH_CANDIDATES matches.
+
+    One query: the candidates are read newest first from the publication index and ranked;
+    the caller pages over the ids, so nothing is counted or ranked twice.
+    """
     candidates = (
         Article.objects.filter(search_vector=query)
         .order_by(F("published_at").desc(nulls_last=True), "-id")
         .values("id")[:SEARCH_CANDIDATES]
     )
-    return (
+    return list(
         Article.objects.filter(id__in=Subquery(candidates))
         .annotate(rank=SearchRank(F("search_vector"), query))
-        .select_related("source")
-        .defer("body", "search_vector")
         .order_by("-rank", F("published_at").desc(nulls_last=True), "-id")
+        .values_list("id", flat=True)
     )
 
 
-def meeting_search(query: SearchQuery) -> QuerySet[Meeting]:
-    """Return visible meetings matching the query, ranked, from the newest candidates."""
+def articles_by_id(ids: list[int]) -> list[Article]:
+    """Return these articles (without their text) with their sources, in the order given."""
+    found = Article.objects.select_related("source").defer("body", "search_vector").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def meeting_search(query: SearchQuery) -> list[int]:
+    """Return the ids of visible meetings matching the query, best first, from the newest
+    candidates."""
     candidates = (
         Meeting.objects.visible()
         .filter(search_vector=query)
         .order_by(F("start_date").desc(nulls_last=True), "-id")
         .values("id")[:SEARCH_CANDIDATES]
     )
-    return (
+    return list(
         Meeting.objects.filter(id__in=Subquery(candidates))
         .annotate(rank=SearchRank(F("search_vector"), query))
-        .defer("search_vector")
         .order_by("-rank", F("start_date").desc(nulls_last=True), "-id")
+        .values_list("id", flat=True)
     )
+
+
+def meeting_match_count(query: SearchQuery) -> int:
+    """Return how many visible meetings match the query (when there are more than ranked)."""
+    return Meeting.objects.visible().filter(search_vector=query).count()
+
+
+def meetings_by_id(ids: list[int]) -> list[Meeting]:
+    """Return these meetings, in the order given."""
+    found = Meeting.objects.defer("search_vector").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def headlines(model, ids: list[int], query: SearchQuery, expression) -> dict[int, str]:

@@ -32,6 +32,7 @@ from diplomacy.models import (
     Person,
     Topic,
 )
+from diplomacy.revision import revision_bump
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def article_process(article_id: int) -> str | None:
                 done["published_at"] = _noon(extraction.published)
                 done["published_source"] = PublishedSource.INFERRED
             article_set_status(article.pk, ArticleStatus.DONE, **done)
+            revision_bump()
         return ArticleStatus.DONE
     except TRANSIENT_ERRORS:
         # Leave it for a retry (or the sweeper); the transaction rolled back cleanly.

@@ -444,26 +444,25 @@ def search(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "q": q}
     if q:
         query = selectors.text_query(q)
-        page = Paginator(selectors.article_search(query), SEARCH_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        articles = list(page.object_list)
+        ranked = selectors.article_search(query)
+        page = Paginator(ranked, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        articles = selectors.articles_by_id(list(page.object_list))
         snippets = selectors.article_headlines([a.pk for a in articles], query)
         context.update(
             page_obj=page,
             articles=[(a, snippets.get(a.pk, "")) for a in articles],
-            capped=page.paginator.count >= selectors.SEARCH_CANDIDATES,
+            capped=len(ranked) >= selectors.SEARCH_CANDIDATES,
             candidates=selectors.SEARCH_CANDIDATES,
         )
         if page.number == 1:
             matches = selectors.meeting_search(query)
-            meetings = list(matches[:SEARCH_MEETINGS_SHOWN])
+            meetings = selectors.meetings_by_id(matches[:SEARCH_MEETINGS_SHOWN])
             meeting_snippets = selectors.meeting_headlines([m.pk for m in meetings], query)
             context.update(
                 meetings=[(m, meeting_snippets.get(m.pk, "")) for m in meetings],
-                meeting_count=matches.count()
-                if len(meetings) == SEARCH_MEETINGS_SHOWN
-                else len(meetings),
+                meeting_count=len(matches)
+                if len(matches) < selectors.SEARCH_CANDIDATES
+                else selectors.meeting_match_count(query),
                 timeline_url=query_url(reverse("diplomacy:timeline"), QueryDict(), q=q),
             )
     return render(request, "diplomacy/search.html", context)

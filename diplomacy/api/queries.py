@@ -7,7 +7,9 @@ arrays in the same query. Detail views keep ModelSerializers.
 
 from urllib.parse import quote
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, JSONObject
 
@@ -100,10 +102,51 @@ def meeting_list_values(queryset: QuerySet[Meeting], *extra_fields: str) -> Quer
     )
 
 
+# The rows of one page, given their ids: a fixed statement, so nothing is compiled per request.
+# json (not jsonb) keeps the keys in the documented order; ::text lets orjson decode them.
+MEETING_ROWS_SQL = """
+SELECT m.id, m.slug, m.title, m.kind, m.status, m.start_date, m.end_date, m.date_precision,
+       m.announced, m.article_count, m.evidence_count,
+       l.slug, l.name, l.kind, l.country,
+       (SELECT json_agg(json_build_object('slug', p.slug, 'name', p.name,
+                                          'country', p.country, 'role', pa.role)
+                        ORDER BY pa.id)::text
+        FROM diplomacy_participation AS pa JOIN diplomacy_person AS p ON p.id = pa.person_id
+        WHERE pa.meeting_id = m.id),
+       (SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
+                        ORDER BY t.name, t.id)::text
+        FROM diplomacy_meetingtopic AS mt JOIN diplomacy_topic AS t ON t.id = mt.topic_id
+        WHERE mt.meeting_id = m.id)
+FROM diplomacy_meeting AS m
+LEFT JOIN diplomacy_location AS l ON l.id = m.location_id
+WHERE m.id = ANY(%s)
+"""
+
+
+def meeting_rows(ids: list[int]) -> list[dict]:
+    """Return the list rows of these meetings, in the order of `ids` (two round trips less
+    compiling than `meeting_list_values`, the same dicts)."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(MEETING_ROWS_SQL, [ids])
+        fetched = cursor.fetchall()
+    rows = {}
+    for row in fetched:
+        item = dict(zip(MEETING_HEAD_FIELDS + MEETING_COUNT_FIELDS, row[:11], strict=True))
+        item["location_object"] = (
+            dict(zip(LOCATION_KEYS, row[11:15], strict=True)) if row[11] is not None else None
+        )
+        item["participant_list"] = orjson.loads(row[15]) if row[15] else []
+        item["topic_list"] = orjson.loads(row[16]) if row[16] else []
+        rows[item["id"]] = item
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 class MeetingListRows:
     """The meeting list as a lazily paged sequence of rows, for a Paginator.
 
-    `count()` counts the filtered meetings; a slice picks that page's ids first and aggregates
+    `count()` counts the filtered meetings; a slice picks that page's ids first and builds
     only their rows. Aggregating in the query that skips rows with OFFSET would build the
     participants and topics of every skipped row too (seconds for page 900 of 50,000).
     """
@@ -118,10 +161,7 @@ class MeetingListRows:
     def __getitem__(self, page: slice) -> list[dict]:
         if not isinstance(page, slice):
             raise TypeError("Meeting rows are read a page (a slice) at a time.")
-        ordering = self.queryset.query.order_by or Meeting._meta.ordering
-        page_ids = self.queryset.values("pk")[page]
-        rows = meeting_list_values(Meeting.objects.filter(pk__in=page_ids)).order_by(*ordering)
-        return list(rows)
+        return meeting_rows(list(self.queryset.values_list("pk", flat=True)[page]))
 
 
 class MeetingRowShaper:

@@ -1,9 +1,11 @@
 """API viewsets: declarations over the FilterSets, serializers and list queries."""
 
+import hashlib
+
 from django.conf import settings
 from django.db.models import F, Prefetch
 from django.http import JsonResponse
-from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -42,6 +44,7 @@ from diplomacy.filtersets import (
     TopicFilterSet,
 )
 from diplomacy.models import Evidence, Location, Meeting, MeetingTopic, Participation, Person, Topic
+from diplomacy.revision import data_revision
 from diplomacy.selectors import topic_activity
 
 # Rows fetched per round trip while streaming a CSV export.
@@ -135,19 +138,46 @@ class CSVExportMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class ConditionalGetMixin:
-    """ETag from the rendered body; a matching If-None-Match gets 304 and no body.
+class NotModified(Exception):
+    """The client's copy is current: answer 304 without running the view."""
 
-    It saves bandwidth rather than queries: the page is still built, then hashed.
+    def __init__(self, etag: str):
+        self.etag = etag
+
+
+class ConditionalGetMixin:
+    """ETag from the data revision and the request; a matching If-None-Match gets 304.
+
+    The revision moves on with every change to what the API shows (diplomacy/revision.py), so
+    the ETag is known before any list or detail query runs: an unchanged answer costs one
+    tiny query. Authentication, permissions and throttles run first, as for any request.
     """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.revision_etag = None
+        if request.method in ("GET", "HEAD"):
+            self.revision_etag = self.etag_for(request)
+            if self.revision_etag in parse_etags(request.headers.get("If-None-Match", "")):
+                raise NotModified(self.revision_etag)
+
+    def etag_for(self, request) -> str:
+        # The host and the media type change the body (absolute URLs, JSON or CSV).
+        varying = "\n".join(
+            [request.get_host(), request.get_full_path(), request.accepted_media_type or ""]
+        )
+        digest = hashlib.blake2b(varying.encode(), digest_size=12).hexdigest()
+        return f'W/"{data_revision()}-{digest}"'
+
+    def handle_exception(self, exc):
+        if isinstance(exc, NotModified):
+            return Response(status=304, headers={"ETag": exc.etag})
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        cacheable = request.method in ("GET", "HEAD") and response.status_code == 200
-        if cacheable and isinstance(response, Response):
-            response.render()
-            set_response_etag(response)
-            return get_conditional_response(request, etag=response["ETag"], response=response)
+        if getattr(self, "revision_etag", None) and response.status_code == 200:
+            response["ETag"] = self.revision_etag
         return response
 
 
@@ -311,7 +341,7 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
     ),
     retrieve=detail_schema(PersonSerializer, "A person"),
 )
-class PersonViewSet(CSVExportMixin, ReadOnlyViewSet):
+class PersonViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Person.objects.annotate(
             meeting_count=queries.visible_meeting_count(Participation, "person")
@@ -336,7 +366,7 @@ class PersonViewSet(CSVExportMixin, ReadOnlyViewSet):
     ),
     retrieve=detail_schema(TopicSerializer, "A topic"),
 )
-class TopicViewSet(CSVExportMixin, ReadOnlyViewSet):
+class TopicViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Topic.objects.select_related("parent")
         .annotate(meeting_count=queries.visible_meeting_count(MeetingTopic, "topic"))
@@ -385,7 +415,7 @@ class TopicViewSet(CSVExportMixin, ReadOnlyViewSet):
     ),
     retrieve=detail_schema(LocationSerializer, "A place"),
 )
-class LocationViewSet(CSVExportMixin, ReadOnlyViewSet):
+class LocationViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     queryset = Location.objects.select_related("parent").order_by("name", "pk")
     serializer_class = LocationSerializer
     filterset_class = LocationFilterSet

@@ -148,8 +148,9 @@ def test_it_lists_meetings_in_a_fixed_number_of_queries(
     for _ in range(count):
         full_meeting()
 
-    # 1. count, 2. the page with participants and topics aggregated in subqueries
-    with django_assert_max_num_queries(2):
+    # 1. the data revision (ETag), 2. count, 3. the page's ids, 4. their rows with
+    # participants and topics aggregated in subqueries
+    with django_assert_max_num_queries(4):
         page = meeting_list(api_client, page_size=50)
 
     assert len(page["results"]) == count
@@ -175,9 +176,9 @@ def test_it_filters_and_paginates_in_a_fixed_number_of_queries(
         "q": "talks",
         "ordering": "start_date",
     }
-    # topic, participant and location slugs (3), the places inside the country (1),
-    # count (1), page (1)
-    with django_assert_max_num_queries(6):
+    # the data revision (1), topic, participant and location slugs (3), the places inside
+    # the country (1), count (1), the page's ids (1), their rows (1)
+    with django_assert_max_num_queries(8):
         page = meeting_list(api_client, **params)
 
     assert [row["id"] for row in page["results"]] == [meeting.pk]
@@ -436,8 +437,9 @@ def test_it_shows_a_meeting_in_a_fixed_number_of_queries(api_client, django_asse
     meeting = full_meeting()
     EvidenceFactory.create_batch(20, meeting=meeting)
 
-    # meeting with location, participants, topics, evidence with articles
-    with django_assert_max_num_queries(4):
+    # the data revision (ETag), meeting with location, participants, topics, evidence with
+    # articles
+    with django_assert_max_num_queries(5):
         response = api_client.get(reverse("api:meeting-detail", args=[meeting.pk]))
 
     assert len(response.json()["evidence"]) == 21
@@ -708,8 +710,8 @@ def test_it_lists_reference_data_in_a_fixed_number_of_queries(
     """People, topics and places cost the same queries for 3 rows as for 30."""
     factory.create_batch(count)
 
-    # count, page, and for people their offices
-    with django_assert_max_num_queries(2 + extra):
+    # the data revision (ETag), count, page, and for people their offices
+    with django_assert_max_num_queries(3 + extra):
         response = api_client.get(reverse(route), {"page_size": 100})
 
     assert response.json()["count"] >= count

@@ -322,10 +322,26 @@ def test_it_builds_the_timeline_in_a_bounded_number_of_queries(
     url = reverse("diplomacy:timeline") + "?topic=taiwan&participant=wang-yi&location=geneva"
     # topic, participant and place lookups; the places inside the place (for the list and
     # the strip); count; page of meetings; participations, people, topic links, topics; the
-    # month strip; the form's topics, people and places.
-    with django_assert_max_num_queries(15):
+    # month strip; the data revision; the form's topics, people and places.
+    with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_it_caches_the_filter_form_until_the_data_changes(client, django_assert_max_num_queries):
+    """The form's option lists are read once; a new topic or person shows on the next visit."""
+    make_meetings(3)
+    url = reverse("diplomacy:timeline")
+    client.get(url)
+
+    # 13 → 10: the form's topics, people and places come from the cache.
+    with django_assert_max_num_queries(10):
+        cached = client.get(url)
+    TopicFactory(name="Arctic shipping", slug="arctic-shipping")
+    changed = client.get(url)
+
+    assert "Arctic shipping" not in cached.content.decode()
+    assert "Arctic shipping" in changed.content.decode()
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -463,7 +479,8 @@ def test_it_lists_topics_with_meeting_counts(client, django_assert_max_num_queri
     """The topic index shows each topic with its number of meetings, in one query."""
     make_meetings(3)
     TopicFactory(name="Climate", slug="climate")
-    with django_assert_max_num_queries(1):
+    # the data revision; the topics with their counts
+    with django_assert_max_num_queries(2):
         response = client.get(reverse("diplomacy:topics"))
     html = response.content.decode()
     assert "Taiwan" in html and "Climate" in html
@@ -490,8 +507,8 @@ def test_it_builds_the_topic_page_in_a_bounded_number_of_queries(
     """The topic page costs the same for 3 or 30 meetings."""
     make_meetings(count)
     # topic; count; page; participations, people, topic links, topics; activity (meetings,
-    # mentions); people; co-topics; articles.
-    with django_assert_max_num_queries(12):
+    # mentions) with the data revision; people; co-topics; articles.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("diplomacy:topic", args=["taiwan"]))
     assert response.status_code == 200
 

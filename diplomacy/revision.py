@@ -1,0 +1,50 @@
+"""The data revision: a number that grows whenever what pages and the API show may change.
+
+Caches of aggregates (filter choices, topic activity) and the ETags of lists are keyed by it,
+so they are correct across every web process without being told what changed. It is a
+PostgreSQL sequence: reading it costs one tiny query and never waits for a writer's lock.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+SEQUENCE = "diplomacy_data_revision"
+# Cached aggregates live at most this long even when nothing changed (memory, not correctness).
+CACHE_SECONDS = 600
+
+
+def data_revision() -> int:
+    """Return the current revision (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_value FROM {SEQUENCE}")
+        return cursor.fetchone()[0]
+
+
+def revision_bump() -> None:
+    """Move the revision on now, and again once the current transaction commits.
+
+    Sequences ignore transactions, so a reader may see the first bump before the new rows
+    are committed and cache old rows under the new number; the bump after the commit moves
+    past that. Outside a transaction the second bump runs at once, which is harmless.
+    """
+    _bump()
+    if connection.in_atomic_block:
+        transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{SEQUENCE}')")
+
+
+def cached_by_revision(key: str, compute, revision: int | None = None):
+    """Return `compute()` cached under `key` for the current data revision."""
+    revision = data_revision() if revision is None else revision
+    full_key = f"rev:{revision}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, CACHE_SECONDS)
+    return value
