@@ -113,13 +113,13 @@ def meeting_month_counts(queryset: QuerySet[Meeting]) -> dict[date, dict[str, in
     return counts
 
 
-def timeline_filter_choices() -> dict:
+def timeline_filter_choices(revision: int | None = None) -> dict:
     """Return the options of the timeline's filter form, the same for every visitor.
 
     Three queries over every meeting-topic and participation row, so cached until the data
     changes.
     """
-    return cached_by_revision("timeline-filter-choices", _timeline_filter_choices)
+    return cached_by_revision("timeline-filter-choices", _timeline_filter_choices, revision)
 
 
 def _timeline_filter_choices() -> dict:

@@ -29,6 +29,7 @@ from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.forms import IngestForm, SearchForm
 from diplomacy.models import Meeting, Person, Topic
+from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate, can_ingest
 from diplomacy.templatetags.diplomacy_tags import (
     Span,
@@ -116,12 +117,20 @@ def timeline(request: HttpRequest) -> HttpResponse:
     meetings = selectors.meeting_timeline(filterset.qs, oldest_first=oldest_first)
     page = Paginator(meetings, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     path = reverse("diplomacy:timeline")
+    # Cards, the month strip and the form's options are cached for this revision of the data.
+    revision = data_revision()
+    strip = cached_by_revision(
+        "timeline-strip:" + query_url(path, request.GET),
+        lambda: _month_strip(path, request.GET, filterset),
+        revision,
+    )
     context = {
+        "revision": revision,
         "page_obj": page,
         "groups": _group_by_period(page.object_list),
         "problems": problems,
         "chips": _filter_chips(path, request.GET, cleaned),
-        "strip": _month_strip(path, request.GET, filterset),
+        "strip": strip,
         "filtered": any(request.GET.getlist(name) for name in FILTER_PARAMS),
         "canonical_url": query_url(path, request.GET),
         "clear_url": path,
@@ -130,7 +139,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
         response = render(request, "diplomacy/_timeline_results.html", context)
         push_url(response, query_url(path, request.GET, page=request.GET.get("page") or None))
     else:
-        context.update(_filter_form_context(request.GET))
+        context.update(_filter_form_context(request.GET, revision))
         response = render(request, "diplomacy/timeline.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -221,8 +230,8 @@ def _month_strip(path: str, params: QueryDict, filterset: MeetingFilterSet):
     return charts.month_strip(charts.month_bars(counts, url_for, selected))
 
 
-def _filter_form_context(params: QueryDict) -> dict:
-    choices = selectors.timeline_filter_choices()
+def _filter_form_context(params: QueryDict, revision: int) -> dict:
+    choices = selectors.timeline_filter_choices(revision)
     sides = {"US": "United States", "CN": "China", "TW": "Taiwan"}
     people_groups: dict[str, list[dict]] = {label: [] for label in [*sides.values(), "Others"]}
     for person in choices["people"]:
@@ -233,6 +242,14 @@ def _filter_form_context(params: QueryDict) -> dict:
         "location_choices": choices["locations"],
         "kind_choices": MeetingKind.choices,
         "status_choices": MeetingStatus.choices,
+        # What the rendered option lists depend on besides the data (their cache key).
+        "options_key": "|".join(
+            (
+                ",".join(sorted(params.getlist("topic"))),
+                params.get("participant", ""),
+                params.get("location", ""),
+            )
+        ),
         "selected": {
             "topic": set(params.getlist("topic")),
             "participant": params.get("participant", ""),

@@ -328,6 +328,20 @@ def test_it_builds_the_timeline_in_a_bounded_number_of_queries(
     assert response.status_code == 200
 
 
+def test_it_shows_a_renamed_person_on_cached_cards(client):
+    """Cards are cached per revision of the data: an edit shows on the next visit."""
+    person = make_meetings(2)[0].participations.get(side="cn").person
+    url = reverse("diplomacy:timeline")
+    before = client.get(url).content.decode()
+
+    person.name = "Wang Yi (renamed)"
+    person.save()
+    after = client.get(url).content.decode()
+
+    assert "Wang Yi (renamed)" not in before
+    assert after.count("Wang Yi (renamed)") >= 2  # both cards, and the form's option
+
+
 def test_it_caches_the_filter_form_until_the_data_changes(client, django_assert_max_num_queries):
     """The form's option lists are read once; a new topic or person shows on the next visit."""
     make_meetings(3)
@@ -350,8 +364,9 @@ def test_it_builds_the_htmx_fragment_in_a_bounded_number_of_queries(
 ):
     """The results fragment skips the form's option lists."""
     make_meetings(count)
-    # topic lookup; count; page; participations, people, topic links, topics; month strip.
-    with django_assert_max_num_queries(8):
+    # topic lookup; count; page; participations, people, topic links, topics; the data
+    # revision; month strip.
+    with django_assert_max_num_queries(9):
         client.get(reverse("diplomacy:timeline") + "?topic=taiwan", headers={"HX-Request": "true"})
 
 
