@@ -285,7 +285,13 @@ def query_sets(url: str) -> dict[str, dict]:
             "topic activity": {
                 "paths": [f"/api/v1/topics/{slug}/activity/?interval=month" for slug in topics]
             },
-            "timeline page": {"paths": ["/"], "accept": "text/html"},
+            # The front page, each topic's timeline, and a few pages further back.
+            "timeline page": {
+                "paths": ["/"]
+                + [f"/?topic={slug}" for slug in topics]
+                + [f"/?page={page}" for page in range(2, 6)],
+                "accept": "text/html",
+            },
         }
     )
     return endpoints
@@ -361,6 +367,7 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
     """
     from urllib.parse import urlsplit
 
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -375,19 +382,30 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
         accept = spec.get("accept", "application/json")
         for path in paths:  # warm the process and PostgreSQL's cache
             client.get(path, HTTP_ACCEPT=accept)
-        wall, cpu = time.perf_counter(), time.process_time()
-        with CaptureQueriesContext(connection) as queries:
+        figures[name] = {"requests": len(paths)}
+        # Warm: what a load run sees. Cold: the cache emptied before each request, as after
+        # every change of the data while articles stream in (caches are keyed by revision).
+        for suffix, empty_cache in (("", False), ("_cold", True)):
+            wall = cpu = sql = 0.0
+            count = 0
             for path in paths:
-                client.get(path, HTTP_ACCEPT=accept)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        sql = sum(float(query["time"]) for query in queries.captured_queries)
-        figures[name] = {
-            "requests": len(paths),
-            "wall_ms": round(wall / len(paths) * 1000, 1),
-            "python_cpu_ms": round(cpu / len(paths) * 1000, 1),
-            "sql_ms": round(sql / len(paths) * 1000, 1),
-            "queries": round(len(queries.captured_queries) / len(paths), 1),
-        }
+                if empty_cache:
+                    cache.clear()
+                started, started_cpu = time.perf_counter(), time.process_time()
+                with CaptureQueriesContext(connection) as queries:
+                    client.get(path, HTTP_ACCEPT=accept)
+                wall += time.perf_counter() - started
+                cpu += time.process_time() - started_cpu
+                sql += sum(float(query["time"]) for query in queries.captured_queries)
+                count += len(queries.captured_queries)
+            figures[name].update(
+                {
+                    f"wall_ms{suffix}": round(wall / len(paths) * 1000, 1),
+                    f"python_cpu_ms{suffix}": round(cpu / len(paths) * 1000, 1),
+                    f"sql_ms{suffix}": round(sql / len(paths) * 1000, 1),
+                    f"queries{suffix}": round(count / len(paths), 1),
+                }
+            )
         path = spec.get("explain", paths[0])
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path, HTTP_ACCEPT=accept)
@@ -590,11 +608,12 @@ def print_table(results: dict) -> None:
             print("  * one request per path, one after another: too slow for a timed run")
         profile = scale.get("profile")
         if profile:
-            print("  in-process cost per request (ms): Python CPU / SQL / queries")
+            print("  in-process cost per request (ms): Python CPU / SQL / queries, warm | cold")
             for name, figures in profile.items():
                 print(
                     f"    {name:<24} {figures['python_cpu_ms']:>7.1f} {figures['sql_ms']:>7.1f} "
-                    f"{figures['queries']:>5.1f}"
+                    f"{figures['queries']:>5.1f} | {figures.get('python_cpu_ms_cold', 0):>7.1f} "
+                    f"{figures.get('sql_ms_cold', 0):>7.1f} {figures.get('queries_cold', 0):>5.1f}"
                 )
         ingest = scale.get("ingest")
         if ingest:
@@ -691,12 +710,17 @@ def markdown_report(results: dict) -> str:
             )
         profile = scale.get("profile")
         if profile:
-            lines += ["", "| endpoint (in process) | Python CPU ms | SQL ms | queries |"]
-            lines.append("|---|---|---|---|")
+            lines += [
+                "",
+                "| endpoint (in process) | Python CPU ms | SQL ms | queries | "
+                "cold cache: CPU ms | SQL ms | queries |",
+                "|---|---|---|---|---|---|---|",
+            ]
             for name, figures in profile.items():
                 lines.append(
                     f"| {name} | {figures['python_cpu_ms']} | {figures['sql_ms']} | "
-                    f"{figures['queries']} |"
+                    f"{figures['queries']} | {figures.get('python_cpu_ms_cold', '')} | "
+                    f"{figures.get('sql_ms_cold', '')} | {figures.get('queries_cold', '')} |"
                 )
         ingest = scale.get("ingest")
         if ingest:
