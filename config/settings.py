@@ -101,6 +101,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "backchannel",
+        # Rendered meeting cards (~2 KB each) for a few dozen timeline pages; 300 would churn.
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000, minimum=100)},
     }
 }
 if env_bool("CACHE_REDIS", False):
