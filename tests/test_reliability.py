@@ -490,7 +490,7 @@ def test_it_recovers_from_a_broker_outage_through_the_sweeper(
     delay.assert_called_once_with(article.pk)
 
 
-def test_it_answers_503_in_the_api_shape_when_the_database_is_down(api_client, monkeypatch):
+def test_it_answers_503_in_the_api_shape_when_the_database_is_down(api_client, monkeypatch, db):
     """A database outage is a JSON 503 with Retry-After, not an HTML 500."""
     from django.db import OperationalError
 

@@ -224,9 +224,9 @@ def test_it_announces_only_after_the_commit(pipeline, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         article = article_ingest(body=READOUT).article
         assert pipeline.extracted == []
-    assert len(callbacks) == 1
 
-    callbacks[0]()
+    for callback in callbacks:  # the announcement, and whatever else waited for the commit
+        callback()
     assert pipeline.extracted == [(article.pk, False)]
 
 

@@ -468,6 +468,20 @@ def test_it_answers_304_when_the_list_has_not_changed(api_client):
     assert changed.status_code == 200
 
 
+def test_it_answers_304_after_one_query(api_client, django_assert_num_queries):
+    """An unchanged list is known from the data revision alone, before any list query."""
+    full_meeting()
+    url = reverse("api:meeting-list")
+    etag = api_client.get(url, {"topic": "taiwan"})["ETag"]
+
+    with django_assert_num_queries(1):  # the data revision
+        response = api_client.get(url, {"topic": "taiwan"}, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert api_client.get(url, {"topic": "fentanyl"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
 # CSV exports -------------------------------------------------------------------------------
 
 
