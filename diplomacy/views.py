@@ -272,7 +272,10 @@ def meeting(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.meeting_detail(slug, include_rejected=request.user.is_staff)
     if found is None:
         raise Http404("No such meeting.")
-    rows = selectors.meeting_evidence(found)
+    # One row more than is shown tells whether the list is cut, whatever the stored counter says.
+    rows = selectors.meeting_evidence(found, selectors.EVIDENCE_LIMIT + 1)
+    truncated = len(rows) > selectors.EVIDENCE_LIMIT
+    rows = rows[: selectors.EVIDENCE_LIMIT]
     facts = selectors.evidence_by_fact(rows)
     return render(
         request,
@@ -283,8 +286,8 @@ def meeting(request: HttpRequest, slug: str) -> HttpResponse:
                 found.participations.all(), key=lambda p: (p.side, p.person.name)
             ),
             "facts": facts,
-            "evidence_count": len(rows),
-            "evidence_truncated": len(rows) >= selectors.EVIDENCE_LIMIT,
+            "evidence_shown": len(rows),
+            "evidence_truncated": truncated,
             "conflicts": [row for row in rows if row.conflicting],
             "disagreements": [fact for fact in facts.values() if fact.disagree],
             "history": selectors.status_history(rows),

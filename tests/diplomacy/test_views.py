@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article
+from diplomacy import selectors
 from diplomacy.templatetags.diplomacy_tags import (
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
@@ -480,11 +481,53 @@ def test_it_builds_the_meeting_page_in_a_bounded_number_of_queries(
             fields=["location"],
             claims={"location": {"slug": "geneva", "note": ""}},
         )
-    # meeting with place; participations; people; topic links; topics; evidence with articles
-    # and sources; place names claimed; related meetings.
-    with django_assert_max_num_queries(8):
+    # meeting with place; participations; people; topic links; topics; the first evidence ids;
+    # their rows with articles and sources; place names claimed; related meetings.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("diplomacy:meeting", args=[meeting.slug]))
     assert response.status_code == 200
+
+
+def test_it_shows_the_first_evidence_by_publication_and_the_total(client, monkeypatch):
+    """Beyond the cap the page shows the earliest sentences, says how many there are in all
+    and builds the history and the sources from what it shows."""
+    monkeypatch.setattr(selectors, "EVIDENCE_LIMIT", 3)
+    meeting = MeetingFactory(status="held", evidence_count=5, article_count=5)
+    for day, status in ((20, "held"), (3, "planned"), (9, "planned"), (1, "planned"), (25, "held")):
+        article = ArticleFactory(
+            title=f"Report of 2023-11-{day:02}", published_at=datetime(2023, 11, day, tzinfo=UTC)
+        )
+        EvidenceFactory(
+            meeting=meeting,
+            article=article,
+            quote=f"Sentence of the {day}th.",
+            fields=["status"],
+            claims={"status": status},
+        )
+
+    html = client.get(reverse("diplomacy:meeting", args=[meeting.slug])).content.decode()
+
+    assert "5 supporting sentences" in html
+    assert "Only the first 3 of 5 sentences, in order of publication, are shown" in html
+    assert reverse("api:meeting-evidence", args=[meeting.pk]) in html
+    shown = [day for day in (1, 3, 9, 20, 25) if f"Sentence of the {day}th." in html]
+    assert shown == [1, 3, 9]
+    sources = html[html.index("Sources") :]
+    assert "Report of 2023-11-09" in sources and "Report of 2023-11-20" not in sources
+    history = html[html.index("Status over time") :]
+    assert "Planned" in history and "Held" not in history[: history.index("Sources")]
+
+
+def test_it_says_nothing_is_left_out_when_every_sentence_is_shown(client, monkeypatch):
+    monkeypatch.setattr(selectors, "EVIDENCE_LIMIT", 3)
+    meeting = MeetingFactory(evidence_count=3)
+    for start in (0, 10, 20):
+        EvidenceFactory(meeting=meeting, article=ArticleFactory(), start=start)
+
+    html = client.get(reverse("diplomacy:meeting", args=[meeting.slug])).content.decode()
+
+    assert "3 supporting sentences" in html
+    assert "Only the first" not in html
 
 
 # Topics and people ------------------------------------------------------------------------
