@@ -3,7 +3,7 @@
 import hashlib
 
 from django.conf import settings
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
@@ -28,6 +28,8 @@ from diplomacy.api import queries
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer, csv_response
 from diplomacy.api.serializers import (
     ArticleExtractionSerializer,
+    EvidenceItems,
+    EvidenceSerializer,
     LocationSerializer,
     MeetingDetailSerializer,
     MeetingListItemSerializer,
@@ -43,9 +45,9 @@ from diplomacy.filtersets import (
     PersonFilterSet,
     TopicFilterSet,
 )
-from diplomacy.models import Evidence, Location, Meeting, MeetingTopic, Participation, Person, Topic
+from diplomacy.models import Location, Meeting, MeetingTopic, Participation, Person, Topic
 from diplomacy.revision import data_revision
-from diplomacy.selectors import topic_activity
+from diplomacy.selectors import MeetingEvidenceIds, topic_activity
 
 # Rows fetched per round trip while streaming a CSV export.
 CSV_CHUNK_ROWS = 2000
@@ -249,13 +251,11 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action == "evidence":
+            return queryset.only("pk")  # the rows come by the meeting's id
         if self.action != "retrieve":
             return queryset
-        evidence = (
-            Evidence.objects.select_related("article")
-            .defer("article__body", "article__search_vector")
-            .order_by(F("article__published_at").asc(nulls_last=True), "article_id", "start")
-        )
+        # The serializer reads the first evidence rows itself (MeetingDetailSerializer).
         return (
             queryset.select_related("location")
             .defer("search_vector")
@@ -268,14 +268,28 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
                     "meeting_topics",
                     queryset=MeetingTopic.objects.select_related("topic").order_by("topic__name"),
                 ),
-                Prefetch("evidence", queryset=evidence),
             )
         )
 
     def get_serializer_class(self):
         if self.action == "list":
             return MeetingListItemSerializer
+        if self.action == "evidence":
+            return EvidenceSerializer
         return MeetingDetailSerializer
+
+    @extend_schema(
+        summary="Every sentence supporting a meeting, paged",
+        description="The meeting's evidence in order of the articles' publication (undated "
+        "last), 50 a page (`page_size` up to 500). The meeting detail carries only the first "
+        "ones; its `evidence_count` says how many there are.",
+        responses={200: EvidenceSerializer(many=True), **ERROR_RESPONSES},
+    )
+    @action(detail=True, filter_backends=[])
+    def evidence(self, request, pk=None):
+        meeting = self.get_object()
+        ids = self.paginate_queryset(MeetingEvidenceIds(meeting.pk))
+        return self.get_paginated_response(EvidenceItems(request)(ids))
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:

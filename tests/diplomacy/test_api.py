@@ -7,7 +7,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from diplomacy.api import serializers
 from diplomacy.api.serializers import MeetingDetailSerializer, MeetingListItemSerializer
+from diplomacy.models import Evidence
 from tests.factories import (
     ArticleFactory,
     EvidenceFactory,
@@ -410,6 +412,7 @@ def test_it_shows_a_meeting_with_its_evidence(api_client):
         "review_state",
         "first_reported_at",
         "evidence",
+        "evidence_url",
     }
     assert set(body) == set(MeetingDetailSerializer().fields)
     assert body["summary"] == "They met."
@@ -430,19 +433,182 @@ def test_it_shows_a_meeting_with_its_evidence(api_client):
         "confidence": 0.8,
     }
     assert body["url"] == f"http://testserver/meetings/{meeting.slug}/"
+    assert body["evidence_url"] == f"http://testserver/api/v1/meetings/{meeting.pk}/evidence/"
 
 
-def test_it_shows_a_meeting_in_a_fixed_number_of_queries(api_client, django_assert_max_num_queries):
+def meeting_with_evidence(rows_per_article=(2, 1, 3, 1, 2)):
+    """Create a meeting whose evidence arrives out of publication order; return it and the
+    ids of its evidence in the documented order (publication date, undated last, article,
+    offset in the text)."""
+    meeting = MeetingFactory()
+    days = [date(2024, 5, 9), None, date(2024, 5, 1), date(2024, 5, 20), date(2024, 5, 1)]
+    expected = []
+    for day, rows in zip(days, rows_per_article, strict=True):
+        published = day and datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        article = ArticleFactory(published_at=published)
+        # Later sentences first, so that neither the id nor the insertion order is the order.
+        created = [evidence_at(meeting, article, 10 * (rows - n)) for n in range(rows)]
+        expected.append((day is None, day or date.min, article.pk, created[::-1]))
+    ordered = [row.pk for *_, rows in sorted(expected) for row in rows]
+    return meeting, ordered
+
+
+def evidence_at(meeting, article, start):
+    """Create a sentence of `article` at `start`, with a quote of its own."""
+    quote = f"Sentence at {start} of article {article.pk}."
+    return EvidenceFactory(
+        meeting=meeting, article=article, start=start, end=start + len(quote), quote=quote
+    )
+
+
+def item_keys(items) -> list[tuple]:
+    """Identify evidence items by (article id, quote): the API shows no evidence id."""
+    return [(item["article"]["id"], item["quote"]) for item in items]
+
+
+def row_keys(ids) -> list[tuple]:
+    """The same keys for evidence rows, in the order of `ids`."""
+    rows = {row.pk: row for row in Evidence.objects.filter(pk__in=ids)}
+    return [(rows[pk].article_id, rows[pk].quote) for pk in ids]
+
+
+def test_it_shows_only_the_first_evidence_in_publication_order(api_client, monkeypatch):
+    """The detail carries the first sentences by publication and says where the rest are."""
+    monkeypatch.setattr(serializers, "DETAIL_EVIDENCE", 4)
+    meeting, ordered = meeting_with_evidence()
+
+    body = api_client.get(reverse("api:meeting-detail", args=[meeting.pk])).json()
+
+    assert item_keys(body["evidence"]) == row_keys(ordered[:4])
+    assert body["evidence_url"].endswith(reverse("api:meeting-evidence", args=[meeting.pk]))
+
+
+def test_it_caps_the_detail_at_100_sentences(api_client):
+    meeting = MeetingFactory()
+    for article in ArticleFactory.create_batch(21):
+        for start in range(0, 50, 10):
+            evidence_at(meeting, article, start)
+
+    body = api_client.get(reverse("api:meeting-detail", args=[meeting.pk])).json()
+
+    assert len(body["evidence"]) == serializers.DETAIL_EVIDENCE == 100
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_it_shows_a_meeting_in_a_fixed_number_of_queries(
+    api_client, django_assert_num_queries, rows
+):
     """The detail costs the same queries however much evidence there is."""
     meeting = full_meeting()
-    EvidenceFactory.create_batch(20, meeting=meeting)
+    for article in ArticleFactory.create_batch(rows):
+        evidence_at(meeting, article, 0)
+        evidence_at(meeting, article, 50)
 
-    # the data revision (ETag), meeting with location, participants, topics, evidence with
-    # articles
-    with django_assert_max_num_queries(5):
+    # the data revision (ETag), meeting with location, participants, topics, the first
+    # evidence ids, their rows with the articles
+    with django_assert_num_queries(6):
         response = api_client.get(reverse("api:meeting-detail", args=[meeting.pk]))
 
-    assert len(response.json()["evidence"]) == 21
+    assert len(response.json()["evidence"]) == 2 * rows + 1
+
+
+def test_it_renders_the_evidence_like_the_serializer_documents_it(api_client):
+    """The dict rows carry exactly the fields of EvidenceSerializer, with the same values."""
+    meeting = full_meeting()
+    evidence = meeting.evidence.get()
+
+    response = api_client.get(reverse("api:meeting-detail", args=[meeting.pk]))
+
+    [item] = response.json()["evidence"]
+    context = {"request": response.wsgi_request}
+    documented = serializers.EvidenceSerializer(evidence, context=context).data
+    assert item == documented
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 50])
+def test_it_pages_through_every_evidence_row_in_publication_order(api_client, page_size):
+    """/meetings/{id}/evidence/ lists every sentence, in the detail's order, page by page."""
+    meeting, ordered = meeting_with_evidence()
+    url = reverse("api:meeting-evidence", args=[meeting.pk]) + f"?page_size={page_size}"
+
+    seen = []
+    while url:
+        page = api_client.get(url).json()
+        assert page["count"] == len(ordered)
+        assert len(page["results"]) <= page_size
+        seen.extend(page["results"])
+        url = page["next"]
+
+    assert item_keys(seen) == row_keys(ordered)
+    detail = api_client.get(reverse("api:meeting-detail", args=[meeting.pk])).json()
+    assert seen[: len(detail["evidence"])] == detail["evidence"]
+
+
+def test_it_caps_the_evidence_page_size_at_500(api_client):
+    meeting = MeetingFactory()
+    for article in ArticleFactory.create_batch(51):
+        for start in range(0, 100, 10):
+            evidence_at(meeting, article, start)
+    url = reverse("api:meeting-evidence", args=[meeting.pk])
+
+    page = api_client.get(url, {"page_size": 1000}).json()
+    last = api_client.get(url, {"page_size": 1000, "page": 2}).json()
+
+    assert page["count"] == 510
+    assert len(page["results"]) == 500 and len(last["results"]) == 10
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_it_pages_evidence_in_a_fixed_number_of_queries(
+    api_client, django_assert_num_queries, rows
+):
+    meeting = MeetingFactory()
+    for article in ArticleFactory.create_batch(rows):
+        EvidenceFactory(meeting=meeting, article=article)
+
+    # the data revision (ETag), the meeting, the count, the page's ids, their rows
+    with django_assert_num_queries(5):
+        response = api_client.get(reverse("api:meeting-evidence", args=[meeting.pk]))
+
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("lookup", ["999999", "abc", "99999999999999999999999"])
+def test_it_answers_404_for_the_evidence_of_unknown_meetings(api_client, lookup):
+    """An unknown or malformed id is the API's JSON 404, like the detail's."""
+    response = api_client.get(reverse("api:meeting-evidence", args=[lookup]))
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"detail"}
+
+
+def test_it_hides_the_evidence_of_rejected_meetings(api_client):
+    meeting = MeetingFactory(review_state="rejected")
+    EvidenceFactory(meeting=meeting)
+
+    response = api_client.get(reverse("api:meeting-evidence", args=[meeting.pk]))
+
+    assert response.status_code == 404
+
+
+def test_it_answers_404_past_the_last_evidence_page(api_client):
+    meeting, _ = meeting_with_evidence()
+
+    response = api_client.get(reverse("api:meeting-evidence", args=[meeting.pk]), {"page": 3})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_it_lists_no_evidence_for_a_meeting_without_any(api_client):
+    meeting = MeetingFactory()
+
+    detail = api_client.get(reverse("api:meeting-detail", args=[meeting.pk])).json()
+    page = api_client.get(reverse("api:meeting-evidence", args=[meeting.pk])).json()
+
+    assert detail["evidence"] == []
+    assert page == {"count": 0, "next": None, "previous": None, "results": []}
 
 
 @pytest.mark.parametrize("lookup", ["999999", "abc", "99999999999999999999999"])
