@@ -10,8 +10,10 @@ recomputed.
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain, repeat
 
 from diplomacy.choices import MeetingKind, MeetingStatus
 
@@ -82,6 +84,12 @@ def places_compatible(first: int | None, second: int | None, parents: dict) -> b
     return first in ancestors(second, parents) or second in ancestors(first, parents)
 
 
+def places_related(location_id: int, parents: dict) -> set[int]:
+    """Return the places compatible with this one: itself, the places it is in, and those in it."""
+    inside = {place for place in parents if location_id in ancestors(place, parents)}
+    return inside | set(ancestors(location_id, parents))
+
+
 def status_fits(candidate_status: str, meeting: DateClaim, published: date | None) -> bool:
     """A report of a planned meeting cannot be about one long past, nor a held one the future."""
     span = meeting.interval()
@@ -125,30 +133,46 @@ def best_status(statuses: list[str]) -> str:
     return MeetingStatus.PLANNED if statuses else MeetingStatus.HELD
 
 
-def best_kind(kinds: list[tuple[str, float]]) -> str | None:
-    """Return the kind with the most weight; a specific kind beats generic talks on a tie."""
-    weights: dict[str, float] = {}
-    for kind, confidence in kinds:
-        weights[kind] = weights.get(kind, 0.0) + confidence
+def _weights(claims) -> dict:
+    """Sum (key, confidence, reports) per key exactly, so the order of reports cannot round."""
+    parts: dict = {}
+    for key, confidence, reports in claims:
+        parts.setdefault(key, []).append(repeat(confidence, reports))
+    return {key: math.fsum(chain.from_iterable(part)) for key, part in parts.items()}
+
+
+def _reports(rest: list) -> int:
+    # An item may say how many reports made the same claim with the same confidence.
+    return rest[0] if rest else 1
+
+
+def best_kind(kinds: list[tuple]) -> str | None:
+    """Return the kind with the most weight; a specific kind beats generic talks on a tie.
+
+    Each item is (kind, confidence), or (kind, confidence, reports) for that many alike.
+    """
+    weights = _weights((kind, confidence, _reports(rest)) for kind, confidence, *rest in kinds)
     if not weights:
         return None
     return max(weights, key=lambda kind: (weights[kind], kind != MeetingKind.MEETING))
 
 
-def best_location(
-    candidates: list[tuple[int, str, float]], parents: dict
-) -> tuple[int, str] | None:
-    """Pick the most specific place that agrees with the best-supported one."""
+def best_location(candidates: list[tuple], parents: dict) -> tuple[int, str] | None:
+    """Pick the most specific place that agrees with the best-supported one.
+
+    Each item is (location id, note, confidence), or with a fourth count of reports alike.
+    """
     if not candidates:
         return None
-    support: dict[int, float] = {}
     notes: dict[int, str] = {}
-    for location_id, note, confidence in candidates:
+    flows = []
+    for location_id, note, confidence, *rest in candidates:
         # Support flows up: a claim for Bangkok also supports Thailand and Southeast Asia.
         for place in ancestors(location_id, parents):
-            support[place] = support.get(place, 0.0) + confidence
+            flows.append((place, confidence, _reports(rest)))
         notes.setdefault(location_id, note)
-    claimed = {location_id for location_id, _, _ in candidates}
+    support = _weights(flows)
+    claimed = {location_id for location_id, *_ in candidates}
     anchor = max(claimed, key=lambda place: (support[place], len(ancestors(place, parents))))
     deepest = max(
         (place for place in claimed if anchor in ancestors(place, parents)),

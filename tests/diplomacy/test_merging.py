@@ -13,6 +13,7 @@ from diplomacy.merging import (
     kinds_compatible,
     meeting_title,
     places_compatible,
+    places_related,
     status_fits,
 )
 
@@ -79,6 +80,27 @@ def test_it_prefers_a_specific_kind_on_equal_weight():
     """ "Summit" beats generic "talks" when reports are split evenly."""
     assert best_kind([("meeting", 0.5), ("summit", 0.5)]) == "summit"
     assert best_kind([("meeting", 0.9), ("meeting", 0.9), ("summit", 0.5)]) == "meeting"
+
+
+def test_it_weighs_a_claim_made_by_many_reports_as_that_many_claims():
+    """ "(kind, confidence, reports)" counts like the same claim repeated, summed exactly."""
+    assert best_kind([("meeting", 0.9, 2), ("summit", 0.5)]) == "meeting"
+    assert best_kind([("summit", 0.25, 3), ("meeting", 0.5), ("meeting", 0.25)]) == "summit"
+    # Ten reports at 0.1 weigh exactly 1.0, whatever order rounding would have summed them in.
+    assert best_kind([("meeting", 1.0), ("summit", 0.1, 10)]) == "summit"
+    assert best_kind([("summit", 0.1)] * 10 + [("meeting", 1.0)]) == "summit"
+    chosen = best_location([(1, "somewhere in Southeast Asia", 0.5, 3), (6, "", 0.8)], PARENTS)
+    assert chosen == (1, "somewhere in Southeast Asia")
+
+
+def test_it_relates_a_place_to_those_it_is_in_and_those_in_it():
+    """Thailand goes with Southeast Asia and Bangkok, not with Europe or Vienna."""
+    assert places_related(2, PARENTS) == {1, 2, 3}
+    assert places_related(4, PARENTS) == {4, 5, 6}
+    for place in range(1, 7):
+        for other in range(1, 7):
+            related = other in places_related(place, PARENTS)
+            assert related == places_compatible(place, other, PARENTS)
 
 
 def test_it_picks_the_most_specific_agreeing_place():
