@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import calendar
 import contextlib
+import copy
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    Q,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,7 +33,7 @@ from articles.choices import ArticleStatus, PublishedSource
 from articles.models import Article
 from articles.services import announce, article_set_status
 from diplomacy import merging
-from diplomacy.choices import PersonReviewState, ReviewState
+from diplomacy.choices import MeetingKind, MeetingStatus, PersonReviewState, ReviewState
 from diplomacy.extraction import extract
 from diplomacy.extraction.types import Extraction, MeetingCandidate
 from diplomacy.gazetteer import gazetteer_current
@@ -37,12 +52,15 @@ from diplomacy.revision import revision_bump
 logger = logging.getLogger(__name__)
 
 # Merges take this PostgreSQL advisory lock, so two workers reporting the same new meeting
-# at once cannot both create it. Extraction itself runs outside the lock.
+# at once cannot both create it. Extraction, and storing an article's mentions, run outside it.
 MERGE_LOCK = 7_201_947
 # Errors worth retrying: the database went away or a deadlock was broken.
 TRANSIENT_ERRORS = (OperationalError,)
 # Titles name the US side first, then China, then Taiwan.
 SIDE_ORDER = {"us": 0, "cn": 1, "tw": 2}
+# Meetings a candidate is compared with, best first; the distance of an undated one.
+MATCH_CANDIDATES = 200
+NO_DISTANCE = 10_000
 
 
 def article_process(article_id: int) -> str | None:
@@ -71,7 +89,6 @@ def article_process(article_id: int) -> str | None:
     try:
         extraction = extract(article.body, known_publication_date(article), gazetteer_current())
         with transaction.atomic():
-            _lock_merges()
             article_apply_extraction(article, extraction)
             done = {"extractor_version": extraction.version}
             if article.published_at is None and extraction.published is not None:
@@ -128,19 +145,93 @@ def article_reprocess(article_id: int, sync: bool = False) -> bool:
     return bool(updated)
 
 
-class _Lookups:
-    """Slug → row maps for one article, read once."""
+@dataclass(frozen=True)
+class Ref:
+    """A person, place or topic as ingestion uses it: id, slug, name and place parent."""
 
-    def __init__(self, extraction: Extraction):
-        people = {m.slug for m in extraction.mentions if m.kind == "person" and m.slug}
-        people |= {p.slug for c in extraction.meetings for p in c.participants}
-        self.people = {p.slug: p for p in Person.objects.filter(slug__in=people)}
-        for new in extraction.new_people:
-            if new.slug not in self.people and new.slug in people:
-                self.people[new.slug] = _person_discovered(new)
-        self.locations = {loc.slug: loc for loc in Location.objects.all()}
-        self.parents = {loc.pk: loc.parent_id for loc in self.locations.values()}
-        self.topics = {topic.slug: topic for topic in Topic.objects.all()}
+    pk: int
+    slug: str
+    name: str
+    country: str = ""
+    parent_id: int | None = None
+    # Position in the database's order of names (topics are attached in that order).
+    rank: int = 0
+
+
+class Reference:
+    """People, places and topics by slug, and places' parents: what merging looks up."""
+
+    def __init__(self, version: str | None, rows):
+        self.version = version
+        self.people: dict[str, Ref] = {}
+        self.locations: dict[str, Ref] = {}
+        self.topics: dict[str, Ref] = {}
+        tables = {"person": self.people, "location": self.locations, "topic": self.topics}
+        for rank, (kind, pk, slug, name, country, parent_id) in enumerate(rows):
+            tables[kind][slug] = Ref(pk, slug, name, country, parent_id, rank)
+        self.locations_by_id = {ref.pk: ref for ref in self.locations.values()}
+        self.parents = {ref.pk: ref.parent_id for ref in self.locations.values()}
+
+    def with_people(self, people: list[Ref]) -> Reference:
+        """Return a copy that also knows these people (found while applying one article)."""
+        known = copy.copy(self)
+        known.people = {**self.people, **{person.slug: person for person in people}}
+        return known
+
+
+# The rows a Reference holds, and a fingerprint of them: any added, removed or renamed person,
+# place or topic changes it. One statement, so rows and fingerprint come from one snapshot.
+_REFERENCE_ROWS = f"""
+    SELECT 'person' AS kind, id, slug, name, country, NULL::bigint AS parent_id
+    FROM {Person._meta.db_table}
+    UNION ALL SELECT 'location', id, slug, name, country, parent_id FROM {Location._meta.db_table}
+    UNION ALL SELECT 'topic', id, slug, name, '', parent_id FROM {Topic._meta.db_table}
+"""
+_FINGERPRINT = "SELECT md5(string_agg(r::text, ',' ORDER BY r.kind, r.id)) FROM reference AS r"
+_REFERENCE_VERSION_SQL = f"WITH reference AS ({_REFERENCE_ROWS}) {_FINGERPRINT}"
+_REFERENCE_LOAD_SQL = (
+    f"WITH reference AS ({_REFERENCE_ROWS}) "
+    f"SELECT *, ({_FINGERPRINT}) FROM reference ORDER BY kind, name, id"
+)
+_reference: Reference | None = None
+
+
+def reference_current() -> Reference:
+    """Return people, places and topics, read again only when they changed.
+
+    Every call asks for the fingerprint (one small query), so an article applied after a
+    curator added a topic or renamed a person sees the change, and rows rolled back with a
+    failed transaction are never kept.
+    """
+    global _reference
+    with connection.cursor() as cursor:
+        cursor.execute(_REFERENCE_VERSION_SQL)
+        (version,) = cursor.fetchone()
+        cached = _reference
+        if cached is not None and cached.version == version:
+            return cached
+        cursor.execute(_REFERENCE_LOAD_SQL)
+        rows = cursor.fetchall()
+    _reference = Reference(rows[0][-1] if rows else None, [row[:-1] for row in rows])
+    return _reference
+
+
+def _lookups(extraction: Extraction) -> Reference:
+    """Return the reference for one article, with the officials it discovered added."""
+    reference = reference_current()
+    named = {m.slug for m in extraction.mentions if m.kind == "person" and m.slug}
+    named |= {p.slug for c in extraction.meetings for p in c.participants}
+    new: dict = {}
+    for person in extraction.new_people:
+        if person.slug in named and person.slug not in reference.people:
+            new.setdefault(person.slug, person)
+    if not new:
+        return reference
+    return reference.with_people([_person_ref(_person_discovered(p)) for p in new.values()])
+
+
+def _person_ref(person: Person) -> Ref:
+    return Ref(person.pk, person.slug, person.name, person.country)
 
 
 def _person_discovered(new) -> Person:
@@ -162,11 +253,19 @@ def _person_discovered(new) -> Person:
 
 def article_apply_extraction(article: Article, extraction: Extraction) -> set[int]:
     """Replace the article's mentions and evidence with this extraction; return meeting ids."""
-    affected = set(Evidence.objects.filter(article=article).values_list("meeting_id", flat=True))
-    Evidence.objects.filter(article=article).delete()
+    lookups = _lookups(extraction)
     Mention.objects.filter(article=article).delete()
-    lookups = _Lookups(extraction)
     _store_mentions(article, extraction, lookups)
+    # Mentions are the article's own; evidence and meetings are shared, so from here on one
+    # merge at a time. An article that reports no meeting, and never did, merges nothing.
+    affected = set(
+        Evidence.objects.filter(article=article).order_by().values_list("meeting_id", flat=True)
+    )
+    if not affected and not extraction.meetings:
+        return affected
+    _lock_merges()
+    if affected:
+        Evidence.objects.filter(article=article).delete()
 
     published = known_publication_date(article) or extraction.published
     rows: dict[tuple[int, int], Evidence] = {}
@@ -183,11 +282,11 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
             else:
                 rows[key] = row
     Evidence.objects.bulk_create(rows.values())
-    meetings_recompute(affected)
+    meetings_recompute(affected, lookups)
     return affected
 
 
-def _store_mentions(article: Article, extraction: Extraction, lookups: _Lookups) -> None:
+def _store_mentions(article: Article, extraction: Extraction, lookups: Reference) -> None:
     seen = set()
     mentions = []
     for mention in extraction.mentions:
@@ -203,16 +302,21 @@ def _store_mentions(article: Article, extraction: Extraction, lookups: _Lookups)
                 text=mention.text[:300],
                 start=mention.start,
                 end=mention.end,
-                person=lookups.people.get(slug) if mention.kind == "person" else None,
-                location=lookups.locations.get(slug) if mention.kind == "location" else None,
-                topic=lookups.topics.get(slug) if mention.kind == "topic" else None,
+                person_id=_pk(lookups.people, slug) if mention.kind == "person" else None,
+                location_id=_pk(lookups.locations, slug) if mention.kind == "location" else None,
+                topic_id=_pk(lookups.topics, slug) if mention.kind == "topic" else None,
                 value=(mention.value or "")[:100],
             )
         )
     Mention.objects.bulk_create(mentions)
 
 
-def _candidate_claims(candidate: MeetingCandidate, lookups: _Lookups) -> dict:
+def _pk(refs: dict[str, Ref], slug: str) -> int | None:
+    ref = refs.get(slug)
+    return ref.pk if ref else None
+
+
+def _candidate_claims(candidate: MeetingCandidate, lookups: Reference) -> dict:
     """Return every value the candidate claims, keyed by evidence field."""
     claims: dict = {
         "kind": candidate.kind,
@@ -268,7 +372,7 @@ def _evidence_rows(article, meeting, candidate, extraction, lookups) -> list[Evi
 
 
 def meeting_for_candidate(
-    candidate: MeetingCandidate, lookups: _Lookups, published: date | None
+    candidate: MeetingCandidate, lookups: Reference, published: date | None
 ) -> Meeting | None:
     """Return the meeting this candidate reports: an existing match or a new meeting."""
     people = [lookups.people[p.slug] for p in candidate.participants if p.slug in lookups.people]
@@ -283,28 +387,10 @@ def meeting_for_candidate(
 def meeting_match(candidate, people, lookups, published) -> Meeting | None:
     claim = merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
     location = lookups.locations.get(candidate.location or "")
-    queryset = Meeting.objects.visible()
-    if people:
-        needed = min(2, len(people))
-        queryset = queryset.annotate(
-            shared=Count("participations", filter=Q(participations__person__in=people))
-        ).filter(shared__gte=needed)
-    else:
-        queryset = queryset.filter(participations__isnull=True)
-    span = claim.interval()
-    if span is not None:
-        # Only meetings whose dates could agree are worth comparing: undated ones, open
-        # windows ("in the coming days") that start in time, and overlapping ranges.
-        overlapping = Meeting.objects.overlapping(span[0], span[1]).values("pk")
-        queryset = queryset.filter(
-            Q(start_date__isnull=True)
-            | Q(end_date__isnull=True, start_date__lte=span[1])
-            | Q(pk__in=overlapping)
-        )
+    place_id = location.pk if location else None
     compatible = []
-    for meeting in queryset.order_by(F("start_date").desc(nulls_last=True), "-id")[:200]:
+    for meeting in _match_candidates(candidate, claim, people, place_id, lookups, published):
         existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
-        place_id = location.pk if location else None
         if not (
             merging.kinds_compatible(candidate.kind, meeting.kind)
             and merging.places_compatible(place_id, meeting.location_id, lookups.parents)
@@ -328,14 +414,115 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
     return compatible[0][2]
 
 
+def _match_candidates(candidate, claim, people, place_id, lookups, published):
+    """Return the meetings meeting_match compares, best first by its own ranking.
+
+    The filters are the merge rules in SQL (the checks in meeting_match repeat them), and the
+    order is meeting_match's, so that the first 200 hold the best match even for two officials
+    who share thousands of meetings.
+    """
+    queryset = Meeting.objects.visible().filter(_kinds_compatible(candidate.kind))
+    if len(people) in (1, 2):
+        # Meetings of each: merging the people's index ranges beats counting over their rows.
+        for person in people:
+            theirs = Participation.objects.filter(person_id=person.pk).values("meeting_id")
+            queryset = queryset.filter(pk__in=theirs)
+    elif people:  # any two of them
+        shared = (
+            Participation.objects.filter(person_id__in=[person.pk for person in people])
+            .values("meeting_id")
+            .annotate(shared=Count("id"))
+            .filter(shared__gte=2)
+            .values("meeting_id")
+        )
+        queryset = queryset.filter(pk__in=shared)
+    else:
+        queryset = queryset.filter(participations__isnull=True)
+    if place_id is not None:
+        related = merging.places_related(place_id, lookups.parents)
+        queryset = queryset.filter(Q(location__isnull=True) | Q(location_id__in=related))
+    queryset = queryset.alias(last_day=Coalesce("end_date", "start_date"))
+    span = claim.interval()
+    if span is None and published is not None:  # undated: near the publication (near_publication)
+        span = (published - merging.UNDATED_WINDOW, published + merging.UNDATED_WINDOW)
+    if span is not None:
+        queryset = queryset.filter(_span_starts_by(span[1]), _span_ends_from(span[0]))
+    if published is not None:  # status_fits
+        if candidate.status == MeetingStatus.PLANNED:
+            queryset = queryset.filter(_span_ends_from(published - timedelta(days=3)))
+        elif candidate.status == MeetingStatus.HELD:
+            queryset = queryset.filter(_span_starts_by(published + timedelta(days=1)))
+    order = [F("start_date").desc(nulls_last=True), "-id"]
+    reference = claim.start or published
+    if reference is not None:  # _date_distance
+        order.insert(0, Coalesce(_DaysApart("start_date", Value(reference)), NO_DISTANCE))
+    if place_id is not None:  # place_agrees
+        order.insert(0, ExpressionWrapper(Q(location__isnull=True), output_field=BooleanField()))
+    fields = ("kind", "start_date", "end_date", "date_precision", "location_id")
+    return queryset.only(*fields).order_by(*order)[:MATCH_CANDIDATES]
+
+
+def _kinds_compatible(kind: str) -> Q:
+    """merging.kinds_compatible in SQL: generic talks go with any kind but a call."""
+    if kind == MeetingKind.CALL:
+        return Q(kind=MeetingKind.CALL)
+    if kind == MeetingKind.MEETING:
+        return ~Q(kind=MeetingKind.CALL)
+    return Q(kind__in=[kind, MeetingKind.MEETING])
+
+
+# merging.DateClaim.interval in SQL, on a queryset with last_day = Coalesce(end, start): a
+# month runs from its first day to its last, a year from 1 January to 31 December, a vague
+# window without an end for OPEN_WINDOW; an undated meeting agrees with any date.
+def _span_starts_by(day: date) -> Q:
+    """Meetings whose span starts on or before `day`."""
+    widened = ["month", "year"]
+    return (
+        Q(start_date__isnull=True)
+        | Q(date_precision="month", start_date__lte=_month_end(day))
+        | Q(date_precision="year", start_date__lte=date(day.year, 12, 31))
+        | (~Q(date_precision__in=widened) & Q(start_date__lte=day))
+    )
+
+
+def _span_ends_from(day: date) -> Q:
+    """Meetings whose span ends on or after `day`."""
+    closed = ["day", "month", "year"]
+    return (
+        Q(start_date__isnull=True)
+        | Q(date_precision="day", last_day__gte=day)
+        | Q(date_precision="month", last_day__gte=day.replace(day=1))
+        | Q(date_precision="year", last_day__gte=date(day.year, 1, 1))
+        | (
+            ~Q(date_precision__in=closed)
+            & (
+                Q(end_date__gte=day)
+                | Q(end_date__isnull=True, start_date__gte=day - merging.OPEN_WINDOW)
+            )
+        )
+    )
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+class _DaysApart(Func):
+    """abs(a - b) for two dates: PostgreSQL subtracts dates to whole days."""
+
+    template = "abs(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
 def _date_distance(claim, existing, published) -> int:
     reference = claim.start or published
     if reference is None or existing.start is None:
-        return 10_000
+        return NO_DISTANCE
     return abs((existing.start - reference).days)
 
 
-def meeting_create(candidate: MeetingCandidate, people: list[Person], lookups) -> Meeting:
+def meeting_create(candidate: MeetingCandidate, people: list[Ref], lookups) -> Meeting:
     location = lookups.locations.get(candidate.location or "")
     topic = lookups.topics.get(candidate.topics[0]) if candidate.topics else None
     title = merging.meeting_title(
@@ -357,60 +544,122 @@ def meeting_create(candidate: MeetingCandidate, people: list[Person], lookups) -
     )
 
 
-def meetings_recompute(meeting_ids: set[int]) -> None:
+def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) -> None:
     """Derive each meeting's fields from its evidence; drop extracted meetings left bare."""
     if not meeting_ids:
         return
-    places = Places()
-    evidence = defaultdict(list)
-    for row in (
-        Evidence.objects.filter(meeting_id__in=meeting_ids)
-        .select_related("article")
-        .only(
-            "meeting_id",
-            "claims",
-            "confidence",
-            "conflicting",  # read by _flag_conflicts: deferring it costs a query per row
-            "article__published_at",
-            "article__created_at",
+    reference = lookups or reference_current()
+    claims = _claims_by_meeting(meeting_ids)
+    totals = _totals_by_meeting(meeting_ids)
+    meetings = list(Meeting.objects.filter(pk__in=meeting_ids))
+    bare = [m.pk for m in meetings if m.pk not in claims and m.review_state == ReviewState.AUTO]
+    if bare:
+        Meeting.objects.filter(pk__in=bare).delete()
+    kept = [meeting for meeting in meetings if meeting.pk not in bare]
+    participants = _participants_by_meeting(kept)
+    topics = _topics_by_meeting(kept)
+    for meeting in kept:
+        _recompute(
+            meeting,
+            claims.get(meeting.pk, []),
+            totals.get(meeting.pk, {}),
+            reference,
+            participants.get(meeting.pk, []),
+            topics.get(meeting.pk, []),
         )
-    ):
-        evidence[row.meeting_id].append(row)
-    meetings = Meeting.objects.filter(pk__in=meeting_ids)
-    bare = [m.pk for m in meetings if not evidence[m.pk] and m.review_state == ReviewState.AUTO]
-    Meeting.objects.filter(pk__in=bare).delete()
-    for meeting in meetings:
-        if meeting.pk not in bare:
-            _recompute(meeting, evidence[meeting.pk], places)
-    _refresh_counts(meeting_ids)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """Evidence rows of one meeting that claim the same values with the same confidence."""
+
+    claims: dict
+    confidence: float
+    conflicting: bool
+    reports: int
+    first: list[int]  # (article id, start) of the earliest row, in evidence's own order
+
+
+def _claims_by_meeting(meeting_ids) -> dict[int, list[_Claim]]:
+    """Group each meeting's evidence by what it claims, earliest first.
+
+    A busy meeting has thousands of rows but few distinct claims. Coming in the order of their
+    earliest row (Evidence's ordering), the groups settle ties as reading every row did.
+    """
+    position = Func(
+        F("article_id"),
+        F("start"),
+        function="ARRAY",
+        template="%(function)s[%(expressions)s]",
+        output_field=ArrayField(BigIntegerField()),
+    )
+    rows = (
+        Evidence.objects.filter(meeting_id__in=meeting_ids)
+        .order_by()
+        .values("meeting_id", "claims", "confidence", "conflicting")
+        .annotate(reports=Count("id"), first=Min(position))
+    )
+    groups = defaultdict(list)
+    for row in sorted(rows, key=lambda row: row["first"]):
+        groups[row.pop("meeting_id")].append(_Claim(**row))
+    return groups
+
+
+def _totals_by_meeting(meeting_ids) -> dict[int, dict]:
+    """Return each meeting's evidence and article counts and when it was first reported."""
+    rows = (
+        Evidence.objects.filter(meeting_id__in=meeting_ids)
+        .order_by()
+        .values("meeting_id")
+        .annotate(
+            evidence_count=Count("id"),
+            article_count=Count("article", distinct=True),
+            first_reported_at=Min(Coalesce("article__published_at", "article__created_at")),
+        )
+    )
+    return {row.pop("meeting_id"): row for row in rows}
+
+
+def _participants_by_meeting(meetings) -> dict[int, list[dict]]:
+    rows = Participation.objects.filter(meeting__in=meetings).values(
+        "id", "meeting_id", "side", "person__slug", "person__name", "person__country"
+    )
+    return _by_meeting(rows)
+
+
+def _topics_by_meeting(meetings) -> dict[int, list[dict]]:
+    rows = MeetingTopic.objects.filter(meeting__in=meetings).values(
+        "id", "meeting_id", "topic__slug", "topic__name"
+    )
+    return _by_meeting(rows)
+
+
+def _by_meeting(rows) -> dict[int, list[dict]]:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row["meeting_id"]].append(row)
+    return grouped
 
 
 def _locked(meeting: Meeting, field: str) -> bool:
     return meeting.review_state == ReviewState.CONFIRMED or field in meeting.locked_fields
 
 
-class Places:
-    """Location ids by slug and parent ids by id, read once."""
-
-    def __init__(self):
-        rows = Location.objects.values_list("id", "slug", "parent_id")
-        self.ids = {slug: pk for pk, slug, _ in rows}
-        self.parents = {pk: parent for pk, _, parent in rows}
-
-
-def _recompute(meeting: Meeting, rows: list[Evidence], places_index: Places) -> None:
-    claims = [(row.claims, row.confidence) for row in rows]
-    statuses = [c["status"] for c, _ in claims if "status" in c]
-    kinds = [(c["kind"], conf) for c, conf in claims if "kind" in c]
+def _recompute(meeting, claims: list[_Claim], totals, reference, participants, topics) -> None:
+    statuses = [c.claims["status"] for c in claims if "status" in c.claims]
+    kinds = [(c.claims["kind"], c.confidence, c.reports) for c in claims if "kind" in c.claims]
     dates = [
-        (_date_claim(c["date"]), c.get("status", ""), conf) for c, conf in claims if "date" in c
+        (_date_claim(c.claims["date"]), c.claims.get("status", ""), c.confidence)
+        for c in claims
+        if "date" in c.claims
     ]
+    located = [c for c in claims if c.claims.get("location")]
     places = [
-        (places_index.ids[c["location"]["slug"]], c["location"]["note"], conf)
-        for c, conf in claims
-        if c.get("location") and c["location"].get("slug") in places_index.ids
+        (reference.locations[slug].pk, c.claims["location"]["note"], c.confidence, c.reports)
+        for c in located
+        if (slug := c.claims["location"].get("slug")) in reference.locations
     ]
-    notes = [c["location"]["note"] for c, _ in claims if c.get("location")]
+    notes = [c.claims["location"]["note"] for c in located]
     changed = set()
 
     def put(field, value):
@@ -428,27 +677,38 @@ def _recompute(meeting: Meeting, rows: list[Evidence], places_index: Places) -> 
         put("end_date", chosen_date.end)
         put("date_precision", chosen_date.precision)
     if not _locked(meeting, "location"):
-        chosen_place = merging.best_location(places, places_index.parents)
+        chosen_place = merging.best_location(places, reference.parents)
         if chosen_place:
             put("location_id", chosen_place[0])
             put("location_note", chosen_place[1][:300])
         elif notes:
             put("location_note", notes[0][:300])
-    announced = [c["announced"] for c, _ in claims if "announced" in c]
+    announced = [c.claims["announced"] for c in claims if "announced" in c.claims]
     if announced and not _locked(meeting, "announced"):
         put("announced", merging.best_announced(announced))
-    first = min((row.article.published_at or row.article.created_at for row in rows), default=None)
-    put("first_reported_at", first)
+    put("first_reported_at", totals.get("first_reported_at"))
     if not _locked(meeting, "participants"):
-        _sync_participants(meeting, claims)
+        participants = _sync_participants(meeting, claims, participants, reference)
     if not _locked(meeting, "topics"):
-        _sync_topics(meeting, claims)
+        topics = _sync_topics(meeting, claims, topics, reference)
     if not _locked(meeting, "title"):
-        _retitle(meeting, put)
-    if changed:
-        meeting.save(update_fields=[*changed, "updated_at"])
+        _retitle(meeting, participants, topics, reference, put)
+    _save(meeting, changed, totals)
     if meeting.review_state == ReviewState.CONFIRMED:
-        _flag_conflicts(meeting, rows)
+        _flag_conflicts(meeting, claims)
+
+
+def _save(meeting: Meeting, changed: set[str], totals: dict) -> None:
+    """Write the changed fields; counts alone are written without touching updated_at."""
+    counts = []
+    for field in ("evidence_count", "article_count"):
+        if getattr(meeting, field) != totals.get(field, 0):
+            setattr(meeting, field, totals.get(field, 0))
+            counts.append(field)
+    if changed:
+        meeting.save(update_fields=[*changed, *counts, "updated_at"])
+    elif counts:
+        Meeting.objects.filter(pk=meeting.pk).update(**{f: getattr(meeting, f) for f in counts})
 
 
 def _date_claim(claim: dict) -> merging.DateClaim:
@@ -460,86 +720,124 @@ def _date_claim(claim: dict) -> merging.DateClaim:
     )
 
 
-def _sync_participants(meeting: Meeting, claims) -> None:
+def _sync_participants(meeting, claims: list[_Claim], current: list[dict], reference):
+    """Make the meeting's participants those its evidence names; return them as now stored."""
     wanted: dict[str, dict] = {}
-    for claim, _ in claims:
-        for participant in claim.get("participants", []):
+    for claim in claims:  # the earliest report of a person gives their role and side
+        for participant in claim.claims.get("participants", []):
             wanted.setdefault(participant["slug"], participant)
-    people = {p.slug: p for p in Person.objects.filter(slug__in=wanted)}
-    current = {p.person.slug: p for p in meeting.participations.select_related("person")}
-    meeting.participations.exclude(person__slug__in=wanted).delete()
-    Participation.objects.bulk_create(
-        [
-            Participation(meeting=meeting, person=people[slug], role=p["role"], side=p["side"])
-            for slug, p in wanted.items()
-            if slug in people and slug not in current
-        ],
-        ignore_conflicts=True,
-    )
+    people = _refs(Person, wanted, reference.people)
+    present = {row["person__slug"] for row in current}
+    gone = [row["id"] for row in current if row["person__slug"] not in wanted]
+    new = [
+        Participation(meeting=meeting, person_id=people[slug].pk, role=p["role"], side=p["side"])
+        for slug, p in wanted.items()
+        if slug in people and slug not in present
+    ]
+    if gone:
+        Participation.objects.filter(pk__in=gone).delete()
+    if not new:
+        return [row for row in current if row["person__slug"] in wanted]
+    Participation.objects.bulk_create(new, ignore_conflicts=True)
+    # Read them again: ignore_conflicts leaves the new rows without ids, and ids order the title.
+    return _participants_by_meeting([meeting]).get(meeting.pk, [])
 
 
-def _sync_topics(meeting: Meeting, claims) -> None:
-    wanted = {slug for claim, _ in claims for slug in claim.get("topics", [])}
-    topics = Topic.objects.filter(slug__in=wanted)
-    meeting.meeting_topics.exclude(topic__slug__in=wanted).delete()
+def _sync_topics(meeting, claims: list[_Claim], current: list[dict], reference):
+    """Make the meeting's topics those its evidence names; return them, or the oldest ones."""
+    wanted = {slug for claim in claims for slug in claim.claims.get("topics", [])}
+    topics = _refs(Topic, wanted, reference.topics)
+    present = {row["topic__slug"] for row in current}
+    gone = [row["id"] for row in current if row["topic__slug"] not in wanted]
+    # Added in the database's order of names, as Topic's ordering did: the first is the title's.
+    new = sorted((ref for slug, ref in topics.items() if slug not in present), key=_by_rank)
+    if gone:
+        MeetingTopic.objects.filter(pk__in=gone).delete()
+    kept = [row for row in current if row["topic__slug"] in wanted]
+    if not new:
+        return kept
     MeetingTopic.objects.bulk_create(
-        [MeetingTopic(meeting=meeting, topic=topic) for topic in topics], ignore_conflicts=True
+        [MeetingTopic(meeting=meeting, topic_id=ref.pk) for ref in new], ignore_conflicts=True
     )
+    # The title names the oldest topic: one kept is older than any added now.
+    return kept or _topics_by_meeting([meeting]).get(meeting.pk, [])
 
 
-def _retitle(meeting: Meeting, put) -> None:
-    participations = sorted(
-        meeting.participations.select_related("person"),
-        key=lambda p: (SIDE_ORDER.get(p.side, len(SIDE_ORDER)), p.pk),
+def _by_rank(ref: Ref) -> int:
+    return ref.rank
+
+
+def _refs(model, slugs, known: dict[str, Ref]) -> dict[str, Ref]:
+    """Return the rows of these slugs, from the reference unless it lacks one.
+
+    Evidence may name a person or topic added since the reference was read: then all of them
+    are read from the database, ranked by name there.
+    """
+    if all(slug in known for slug in slugs):
+        return {slug: known[slug] for slug in slugs}
+    rows = model.objects.filter(slug__in=slugs).order_by("name", "id")
+    return {
+        slug: Ref(pk, slug, name, rank=rank)
+        for rank, (pk, slug, name) in enumerate(rows.values_list("id", "slug", "name"))
+    }
+
+
+def _retitle(meeting: Meeting, participants, topics, reference, put) -> None:
+    seats = sorted(
+        participants, key=lambda p: (SIDE_ORDER.get(p["side"], len(SIDE_ORDER)), p["id"])
     )
-    people = [(p.person.name, p.person.country) for p in participations]
-    first_topic = meeting.meeting_topics.select_related("topic").order_by("id").first()
-    location = Location.objects.filter(pk=meeting.location_id).first()
+    people = [(p["person__name"], p["person__country"]) for p in seats]
+    first_topic = min(topics, key=lambda t: t["id"], default=None)
     put(
         "title",
         merging.meeting_title(
             people,
             meeting.kind,
-            location.name if location else None,
-            first_topic.topic.name if first_topic else None,
+            _location_name(meeting.location_id, reference),
+            first_topic["topic__name"] if first_topic else None,
         ),
     )
 
 
-def _flag_conflicts(meeting: Meeting, rows: list[Evidence]) -> None:
-    """Mark evidence whose claims disagree with a curated meeting's values."""
-    for row in rows:
-        claims = row.claims
-        conflicting = (
-            (
-                "status" in claims
-                and claims["status"] != meeting.status
-                and not (claims["status"] == "planned" and meeting.status == "held")
-            )
-            or ("kind" in claims and not merging.kinds_compatible(claims["kind"], meeting.kind))
-            or (
-                "date" in claims
-                and meeting.start_date is not None
-                and not merging.dates_overlap(
-                    _date_claim(claims["date"]),
-                    merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision),
-                )
+def _location_name(location_id: int | None, reference: Reference) -> str | None:
+    if location_id is None:
+        return None
+    if location_id in reference.locations_by_id:
+        return reference.locations_by_id[location_id].name
+    return Location.objects.filter(pk=location_id).values_list("name", flat=True).first()
+
+
+def _flag_conflicts(meeting: Meeting, claims: list[_Claim]) -> None:
+    """Mark evidence whose claims disagree with a curated meeting's values.
+
+    The flag depends on the claims alone, so rows are updated by claims, at most two updates.
+    """
+    flips: dict[bool, list[dict]] = {True: [], False: []}
+    for claim in claims:
+        conflicting = _conflicts(meeting, claim.claims)
+        if claim.conflicting != conflicting:
+            flips[conflicting].append(claim.claims)
+    for conflicting, values in flips.items():
+        if values:
+            Evidence.objects.filter(
+                meeting=meeting, conflicting=not conflicting, claims__in=values
+            ).update(conflicting=conflicting)
+
+
+def _conflicts(meeting: Meeting, claims: dict) -> bool:
+    return (
+        (
+            "status" in claims
+            and claims["status"] != meeting.status
+            and not (claims["status"] == "planned" and meeting.status == "held")
+        )
+        or ("kind" in claims and not merging.kinds_compatible(claims["kind"], meeting.kind))
+        or (
+            "date" in claims
+            and meeting.start_date is not None
+            and not merging.dates_overlap(
+                _date_claim(claims["date"]),
+                merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision),
             )
         )
-        if row.conflicting != conflicting:
-            Evidence.objects.filter(pk=row.pk).update(conflicting=conflicting)
-
-
-def _refresh_counts(meeting_ids: set[int]) -> None:
-    evidence = Evidence.objects.filter(meeting=OuterRef("pk")).order_by()
-    Meeting.objects.filter(pk__in=meeting_ids).update(
-        evidence_count=Coalesce(
-            Subquery(evidence.values("meeting").annotate(n=Count("id")).values("n")), 0
-        ),
-        article_count=Coalesce(
-            Subquery(
-                evidence.values("meeting").annotate(n=Count("article", distinct=True)).values("n")
-            ),
-            0,
-        ),
     )

@@ -1,11 +1,13 @@
 """Applying extractions to the timeline: matching, merging, evidence and re-runs."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import product
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 
-from diplomacy import services
+from diplomacy import merging, services
 from diplomacy.extraction.types import (
     EvidenceSpan,
     Extraction,
@@ -14,7 +16,7 @@ from diplomacy.extraction.types import (
     NewPerson,
     ParticipantClaim,
 )
-from diplomacy.models import Evidence, Meeting, Person
+from diplomacy.models import Evidence, Location, Meeting, Participation, Person
 from diplomacy.models import Mention as MentionRow
 from tests.factories import (
     ArticleFactory,
@@ -299,3 +301,226 @@ def test_it_matches_an_undated_passing_mention_by_its_place(world):
     )
     services.article_apply_extraction(undated, extraction(mention))
     assert Evidence.objects.get().meeting == in_person
+
+
+def test_it_merges_a_day_report_into_the_month_it_falls_in(world):
+    """ "Talks in May" then "talks on 20 May" are one meeting: a month spans its days."""
+    first = article("2023-04-20", "Sullivan and Wang will meet in May.")
+    month = candidate(status="planned", start_date=date(2023, 5, 1), date_precision="month")
+    services.article_apply_extraction(first, extraction(month))
+    assert Meeting.objects.get().end_date == date(2023, 5, 1)  # a month stored by its first day
+
+    second = article("2023-05-21", "Sullivan and Wang met on 20 May.")
+    services.article_apply_extraction(
+        second, extraction(candidate(start_date=date(2023, 5, 20), date_precision="day"))
+    )
+    meeting = Meeting.objects.get()
+    assert (meeting.start_date, meeting.date_precision, meeting.status) == (
+        date(2023, 5, 20),
+        "day",
+        "held",
+    )
+    assert meeting.article_count == 2
+
+
+def test_it_finds_the_meeting_of_a_busy_pair_beyond_the_newest_two_hundred(world):
+    """An undated "they met at Woodside" finds the Woodside summit among 230 summits."""
+    woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
+    biden = PersonFactory(name="Joe Biden", slug="joe-biden", country="US")
+    xi = PersonFactory(name="Xi Jinping", slug="xi-jinping", country="CN")
+    summits = [
+        Meeting(title=f"Summit {n}", slug=f"summit-{n}", kind="summit", start_date=day)
+        for n, day in enumerate(date(2000, 1, 1) + timedelta(days=30 * n) for n in range(230))
+    ]
+    summits[0].location = woodside  # the oldest, so never among the newest 200
+    Meeting.objects.bulk_create(summits)
+    Participation.objects.bulk_create(
+        Participation(meeting=meeting, person=person, side=person.country.lower())
+        for meeting in summits
+        for person in (biden, xi)
+    )
+    undated = ArticleFactory(body="They met at Woodside.", published_at=None, status="processing")
+    mention = candidate(
+        kind="summit",
+        location="woodside",
+        participants=[
+            ParticipantClaim("joe-biden", "President", "us"),
+            ParticipantClaim("xi-jinping", "President", "cn"),
+        ],
+    )
+    services.article_apply_extraction(undated, extraction(mention))
+    assert Evidence.objects.get().meeting_id == summits[0].pk
+
+
+def test_it_compares_exactly_the_meetings_the_merge_rules_allow(world, monkeypatch):
+    """The SQL filters and order of the match candidates are the merge rules themselves."""
+    monkeypatch.setattr(services, "MATCH_CANDIDATES", 10_000)
+    reference = services.reference_current()
+    places = {slug: ref.pk for slug, ref in reference.locations.items()}
+    spans = [(None, None, "unknown")]
+    for start in (date(2023, 1, 31), date(2023, 5, 1), date(2023, 5, 20), date(2023, 12, 30)):
+        for end in (None, start, start + timedelta(days=5)):
+            spans += [(start, end, precision) for precision in ("day", "month", "year", "unknown")]
+    meetings = [
+        Meeting(
+            title=f"Talks {number}",
+            slug=f"talks-{number}",
+            kind=kind,
+            start_date=start,
+            end_date=end,
+            date_precision=precision,
+            location_id=places.get(place),
+        )
+        for number, ((start, end, precision), kind, place) in enumerate(
+            product(spans, ("meeting", "call"), (None, "bangkok", "vienna", "southeast-asia"))
+        )
+    ]
+    Meeting.objects.bulk_create(meetings)
+    Participation.objects.bulk_create(
+        Participation(meeting=meeting, person=person)
+        for meeting in meetings
+        for person in (world["sullivan"], world["wang"])
+    )
+    claims = [
+        (None, None, "unknown"),
+        (date(2023, 5, 20), None, "day"),
+        (date(2023, 5, 1), date(2023, 5, 31), "month"),
+        (date(2023, 1, 1), date(2023, 12, 31), "year"),
+        (date(2023, 5, 10), None, "unknown"),
+    ]
+    # Every date claim against every publication and status; then kinds and places.
+    cases = [
+        (*case, "meeting", None)
+        for case in product(claims, (None, date(2023, 5, 12), date(2024, 2, 1)), STATUSES)
+    ]
+    cases += [
+        (span, date(2023, 5, 21), "held", kind, place)
+        for span, kind, place in product(claims[1:3], KINDS, (None, "bangkok", "thailand"))
+    ]
+    for (start, end, precision), published, status, kind, place in cases:
+        found = candidate(
+            kind=kind,
+            status=status,
+            start_date=start,
+            end_date=end,
+            date_precision=precision,
+            location=place,
+        )
+        claim = merging.DateClaim(start, end, precision)
+        place_id = places.get(place)
+        chosen = services._match_candidates(
+            found, claim, people(reference), place_id, reference, published
+        )
+        expected = [
+            m
+            for m in meetings
+            if _merge_rules_allow(m, found, claim, place_id, reference.parents, published)
+        ]
+        expected.sort(key=lambda m: _rank(m, claim, place_id, published))
+        assert [m.pk for m in chosen] == [m.pk for m in expected]
+
+
+STATUSES = ("planned", "held", "cancelled")
+KINDS = ("meeting", "summit", "call")
+
+
+def people(reference):
+    return [reference.people["jake-sullivan"], reference.people["wang-yi"]]
+
+
+def _merge_rules_allow(meeting, found, claim, place_id, parents, published) -> bool:
+    existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
+    if claim.start is not None:
+        dates_fit = merging.dates_overlap(claim, existing)
+    else:
+        dates_fit = merging.near_publication(existing, published)
+    return (
+        merging.kinds_compatible(found.kind, meeting.kind)
+        and merging.places_compatible(place_id, meeting.location_id, parents)
+        and merging.status_fits(found.status, existing, published)
+        and dates_fit
+    )
+
+
+def _rank(meeting, claim, place_id, published):
+    existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
+    place_agrees = place_id is not None and meeting.location_id is not None
+    start = meeting.start_date
+    newest_first = (start is None, -start.toordinal() if start else 0, -meeting.pk)
+    return (not place_agrees, services._date_distance(claim, existing, published), newest_first)
+
+
+def test_it_processes_an_article_in_the_same_queries_however_busy_the_meeting(world):
+    """Recomputing a meeting reads its evidence grouped by claim, not row by row."""
+    found = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
+    services.article_apply_extraction(article("2024-01-27"), extraction(found))
+    meeting = Meeting.objects.get()
+
+    def queries_for_one_more_report(day):
+        report = article(day, f"Another report of the Bangkok talks, on {day}.")
+        with CaptureQueriesContext(connection) as queries:
+            services.article_apply_extraction(report, extraction(found))
+        return len(queries)
+
+    quiet = queries_for_one_more_report("2024-01-28")
+    busy = ArticleFactory(body="x" * 600, status="done")
+    summit = {**Evidence.objects.filter(meeting=meeting).first().claims, "kind": "summit"}
+    Evidence.objects.bulk_create(
+        Evidence(
+            article=busy,
+            meeting=meeting,
+            quote="x",
+            start=start,
+            end=start + 1,
+            fields=["kind"],
+            claims=summit if start % 2 else {"kind": "summit"},
+            confidence=0.3,
+            extractor_version="test",
+        )
+        for start in range(500)
+    )
+    queries_for_one_more_report("2024-01-29")  # the meeting becomes a summit: one more write
+    assert queries_for_one_more_report("2024-01-30") == quiet <= 16
+    meeting.refresh_from_db()
+    # 500 weak "summit" claims outweigh four strong "talks" ones, as row by row they did.
+    assert (meeting.kind, meeting.evidence_count, meeting.article_count) == ("summit", 504, 5)
+
+
+def test_it_flags_and_clears_conflicts_for_every_row_of_a_claim(world):
+    """Reports that say the same thing are flagged together, and cleared together."""
+    curated = MeetingFactory(
+        start_date=date(2024, 1, 26), date_precision="day", review_state="confirmed"
+    )
+    ParticipationFactory(meeting=curated, person=world["sullivan"], side="us")
+    ParticipationFactory(meeting=curated, person=world["wang"], side="cn")
+    cancelled = candidate(status="cancelled", start_date=date(2024, 1, 26), date_precision="day")
+    for day in ("2024-01-27", "2024-01-28"):
+        services.article_apply_extraction(article(day, f"Cancelled, {day}."), extraction(cancelled))
+    assert list(Evidence.objects.values_list("conflicting", flat=True)) == [True, True]
+
+    Meeting.objects.filter(pk=curated.pk).update(status="cancelled")  # the curator agrees
+    services.article_apply_extraction(article("2024-01-29", "Cancelled."), extraction(cancelled))
+    assert not Evidence.objects.filter(conflicting=True).exists()
+
+
+def test_it_sees_people_and_topics_added_since_the_last_article(world):
+    """The cached gazetteer rows notice a topic, a person and a renamed place at once."""
+    mentions = [
+        Mention("topic", "trade", 0, 5, slug="trade"),
+        Mention("person", "Gina Raimondo", 6, 19, slug="gina-raimondo"),
+    ]
+    body = "trade Gina Raimondo went to Bangkok."
+    first = article("2024-01-27", body)
+    services.article_apply_extraction(first, extraction(mentions=mentions))
+    assert MentionRow.objects.filter(topic__isnull=False).count() == 0
+
+    TopicFactory(name="Trade", slug="trade")
+    PersonFactory(name="Gina Raimondo", slug="gina-raimondo")
+    Location.objects.filter(slug="bangkok").update(name="Krung Thep")
+    second = article("2024-01-28", body + " Again.")
+    found = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
+    services.article_apply_extraction(second, extraction(found, mentions=mentions))
+    stored = {m.kind: m for m in MentionRow.objects.filter(article=second)}
+    assert stored["topic"].topic.slug == "trade"
+    assert stored["person"].person.slug == "gina-raimondo"
+    assert Meeting.objects.get().title == "Sullivan–Wang Yi talks in Krung Thep"
