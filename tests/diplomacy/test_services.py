@@ -1,5 +1,6 @@
 """Applying extractions to the timeline: matching, merging, evidence and re-runs."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from itertools import product
 
@@ -524,3 +525,30 @@ def test_it_sees_people_and_topics_added_since_the_last_article(world):
     assert stored["topic"].topic.slug == "trade"
     assert stored["person"].person.slug == "gina-raimondo"
     assert Meeting.objects.get().title == "Sullivan–Wang Yi talks in Krung Thep"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_one_meeting_when_workers_report_it_at_once(world, monkeypatch):
+    """Four workers applying reports of the same new meeting at the same moment make one."""
+    found = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
+    monkeypatch.setattr(services, "extract", lambda text, published, gazetteer: extraction(found))
+    reports = [
+        ArticleFactory(body=f"Report {n} of the Bangkok talks.", status="pending") for n in range(4)
+    ]
+    barrier = threading.Barrier(len(reports))
+    statuses = {}
+
+    def work(report):
+        try:
+            barrier.wait(timeout=10)
+            statuses[report.pk] = services.article_process(report.pk)
+        finally:
+            connection.close()  # each thread opened its own connection
+
+    threads = [threading.Thread(target=work, args=(report,)) for report in reports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert list(statuses.values()) == ["done"] * len(reports)
+    assert Meeting.objects.get().article_count == len(reports)
