@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import copy
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import (
-    BigIntegerField,
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Min,
-    Q,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -417,102 +405,83 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
 def _match_candidates(candidate, claim, people, place_id, lookups, published):
     """Return the meetings meeting_match compares, best first by its own ranking.
 
-    The filters are the merge rules in SQL (the checks in meeting_match repeat them), and the
-    order is meeting_match's, so that the first 200 hold the best match even for two officials
-    who share thousands of meetings.
+    The conditions are the merge rules in SQL (meeting_match checks them again) and the order
+    is meeting_match's, so that the first 200 hold the best match even for two officials who
+    share thousands of meetings. Plain SQL: Django took longer to compile it than to run it.
     """
-    queryset = Meeting.objects.visible().filter(_kinds_compatible(candidate.kind))
+    where, params = ["m.review_state <> %s"], [ReviewState.REJECTED]
+    if candidate.kind == MeetingKind.MEETING:  # merging.kinds_compatible
+        where.append("m.kind <> %s")
+        params.append(MeetingKind.CALL)
+    elif candidate.kind == MeetingKind.CALL:
+        where.append("m.kind = %s")
+        params.append(MeetingKind.CALL)
+    else:
+        where.append("m.kind IN (%s, %s)")
+        params += [candidate.kind, MeetingKind.MEETING]
     if len(people) in (1, 2):
         # Meetings of each: merging the people's index ranges beats counting over their rows.
         for person in people:
-            theirs = Participation.objects.filter(person_id=person.pk).values("meeting_id")
-            queryset = queryset.filter(pk__in=theirs)
+            where.append(f"m.id IN (SELECT meeting_id FROM {_PARTICIPATION} WHERE person_id = %s)")
+            params.append(person.pk)
     elif people:  # any two of them
-        shared = (
-            Participation.objects.filter(person_id__in=[person.pk for person in people])
-            .values("meeting_id")
-            .annotate(shared=Count("id"))
-            .filter(shared__gte=2)
-            .values("meeting_id")
+        where.append(
+            f"m.id IN (SELECT meeting_id FROM {_PARTICIPATION} WHERE person_id = ANY(%s)"
+            " GROUP BY meeting_id HAVING count(*) >= 2)"
         )
-        queryset = queryset.filter(pk__in=shared)
+        params.append([person.pk for person in people])
     else:
-        queryset = queryset.filter(participations__isnull=True)
-    if place_id is not None:
-        related = merging.places_related(place_id, lookups.parents)
-        queryset = queryset.filter(Q(location__isnull=True) | Q(location_id__in=related))
-    queryset = queryset.alias(last_day=Coalesce("end_date", "start_date"))
+        where.append(f"NOT EXISTS (SELECT FROM {_PARTICIPATION} WHERE meeting_id = m.id)")
+    if place_id is not None:  # merging.places_compatible
+        where.append("(m.location_id IS NULL OR m.location_id = ANY(%s))")
+        params.append(sorted(merging.places_related(place_id, lookups.parents)))
     span = claim.interval()
-    if span is None and published is not None:  # undated: near the publication (near_publication)
+    if span is None and published is not None:  # undated: merging.near_publication
         span = (published - merging.UNDATED_WINDOW, published + merging.UNDATED_WINDOW)
-    if span is not None:
-        queryset = queryset.filter(_span_starts_by(span[1]), _span_ends_from(span[0]))
-    if published is not None:  # status_fits
-        if candidate.status == MeetingStatus.PLANNED:
-            queryset = queryset.filter(_span_ends_from(published - timedelta(days=3)))
-        elif candidate.status == MeetingStatus.HELD:
-            queryset = queryset.filter(_span_starts_by(published + timedelta(days=1)))
-    order = [F("start_date").desc(nulls_last=True), "-id"]
+    if span is not None:  # merging.dates_overlap
+        where.append("(m.start_date IS NULL OR (span.first_day <= %s AND span.last_day >= %s))")
+        params += [span[1], span[0]]
+    if published is not None and candidate.status == MeetingStatus.PLANNED:  # status_fits
+        where.append("(m.start_date IS NULL OR span.last_day >= %s)")
+        params.append(published - timedelta(days=3))
+    elif published is not None and candidate.status == MeetingStatus.HELD:
+        where.append("(m.start_date IS NULL OR span.first_day <= %s)")
+        params.append(published + timedelta(days=1))
+    order = ["m.start_date DESC NULLS LAST", "m.id DESC"]
     reference = claim.start or published
     if reference is not None:  # _date_distance
-        order.insert(0, Coalesce(_DaysApart("start_date", Value(reference)), NO_DISTANCE))
+        order.insert(0, "coalesce(abs(m.start_date - %s), %s)")
+        params += [reference, NO_DISTANCE]
     if place_id is not None:  # place_agrees
-        order.insert(0, ExpressionWrapper(Q(location__isnull=True), output_field=BooleanField()))
-    fields = ("kind", "start_date", "end_date", "date_precision", "location_id")
-    return queryset.only(*fields).order_by(*order)[:MATCH_CANDIDATES]
-
-
-def _kinds_compatible(kind: str) -> Q:
-    """merging.kinds_compatible in SQL: generic talks go with any kind but a call."""
-    if kind == MeetingKind.CALL:
-        return Q(kind=MeetingKind.CALL)
-    if kind == MeetingKind.MEETING:
-        return ~Q(kind=MeetingKind.CALL)
-    return Q(kind__in=[kind, MeetingKind.MEETING])
-
-
-# merging.DateClaim.interval in SQL, on a queryset with last_day = Coalesce(end, start): a
-# month runs from its first day to its last, a year from 1 January to 31 December, a vague
-# window without an end for OPEN_WINDOW; an undated meeting agrees with any date.
-def _span_starts_by(day: date) -> Q:
-    """Meetings whose span starts on or before `day`."""
-    widened = ["month", "year"]
-    return (
-        Q(start_date__isnull=True)
-        | Q(date_precision="month", start_date__lte=_month_end(day))
-        | Q(date_precision="year", start_date__lte=date(day.year, 12, 31))
-        | (~Q(date_precision__in=widened) & Q(start_date__lte=day))
+        order.insert(0, "m.location_id IS NULL")
+    sql = (
+        "SELECT m.id, m.kind, m.start_date, m.end_date, m.date_precision, m.location_id"
+        f" FROM {Meeting._meta.db_table} AS m CROSS JOIN LATERAL ({_SPAN}) AS span"
+        f" WHERE {' AND '.join(where)} ORDER BY {', '.join(order)} LIMIT %s"
     )
+    return Meeting.objects.raw(sql, [*params, MATCH_CANDIDATES])
 
 
-def _span_ends_from(day: date) -> Q:
-    """Meetings whose span ends on or after `day`."""
-    closed = ["day", "month", "year"]
-    return (
-        Q(start_date__isnull=True)
-        | Q(date_precision="day", last_day__gte=day)
-        | Q(date_precision="month", last_day__gte=day.replace(day=1))
-        | Q(date_precision="year", last_day__gte=date(day.year, 1, 1))
-        | (
-            ~Q(date_precision__in=closed)
-            & (
-                Q(end_date__gte=day)
-                | Q(end_date__isnull=True, start_date__gte=day - merging.OPEN_WINDOW)
-            )
-        )
-    )
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-class _DaysApart(Func):
-    """abs(a - b) for two dates: PostgreSQL subtracts dates to whole days."""
-
-    template = "abs(%(expressions)s)"
-    arg_joiner = " - "
-    output_field = IntegerField()
+_PARTICIPATION = Participation._meta.db_table
+# merging.DateClaim.interval in SQL: the days a meeting's date allows, a month from its first
+# day to its last, a year from 1 January to 31 December, a vague window without an end for
+# OPEN_WINDOW. Null for an undated meeting, which agrees with any date.
+_SPAN = f"""
+    SELECT
+        CASE m.date_precision
+            WHEN 'month' THEN date_trunc('month', m.start_date::timestamp)::date
+            WHEN 'year' THEN date_trunc('year', m.start_date::timestamp)::date
+            ELSE m.start_date
+        END AS first_day,
+        CASE m.date_precision
+            WHEN 'day' THEN greatest(coalesce(m.end_date, m.start_date), m.start_date)
+            WHEN 'month' THEN (date_trunc('month', coalesce(m.end_date, m.start_date)::timestamp)
+                               + interval '1 month - 1 day')::date
+            WHEN 'year' THEN (date_trunc('year', coalesce(m.end_date, m.start_date)::timestamp)
+                              + interval '1 year - 1 day')::date
+            ELSE coalesce(m.end_date, m.start_date + {merging.OPEN_WINDOW.days})
+        END AS last_day
+"""
 
 
 def _date_distance(claim, existing, published) -> int:
@@ -549,15 +518,15 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
     if not meeting_ids:
         return
     reference = lookups or reference_current()
-    claims = _claims_by_meeting(meeting_ids)
-    totals = _totals_by_meeting(meeting_ids)
-    meetings = list(Meeting.objects.filter(pk__in=meeting_ids))
+    ids = sorted(meeting_ids)
+    claims = _claims_by_meeting(ids)
+    totals = _totals_by_meeting(ids)
+    meetings = list(Meeting.objects.filter(pk__in=ids))
     bare = [m.pk for m in meetings if m.pk not in claims and m.review_state == ReviewState.AUTO]
     if bare:
         Meeting.objects.filter(pk__in=bare).delete()
     kept = [meeting for meeting in meetings if meeting.pk not in bare]
-    participants = _participants_by_meeting(kept)
-    topics = _topics_by_meeting(kept)
+    participants, topics = _links_by_meeting([meeting.pk for meeting in kept])
     for meeting in kept:
         _recompute(
             meeting,
@@ -567,6 +536,11 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
             participants.get(meeting.pk, []),
             topics.get(meeting.pk, []),
         )
+
+
+# The reads of a recompute are plain SQL: they run for every article, and Django took longer
+# to compile them than PostgreSQL to answer.
+_EVIDENCE = Evidence._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -580,65 +554,68 @@ class _Claim:
     first: list[int]  # (article id, start) of the earliest row, in evidence's own order
 
 
-def _claims_by_meeting(meeting_ids) -> dict[int, list[_Claim]]:
+def _claims_by_meeting(meeting_ids: list[int]) -> dict[int, list[_Claim]]:
     """Group each meeting's evidence by what it claims, earliest first.
 
     A busy meeting has thousands of rows but few distinct claims. Coming in the order of their
     earliest row (Evidence's ordering), the groups settle ties as reading every row did.
     """
-    position = Func(
-        F("article_id"),
-        F("start"),
-        function="ARRAY",
-        template="%(function)s[%(expressions)s]",
-        output_field=ArrayField(BigIntegerField()),
-    )
-    rows = (
-        Evidence.objects.filter(meeting_id__in=meeting_ids)
-        .order_by()
-        .values("meeting_id", "claims", "confidence", "conflicting")
-        .annotate(reports=Count("id"), first=Min(position))
+    rows = _fetch(
+        "SELECT meeting_id, claims, confidence, conflicting, count(*),"
+        f" min(ARRAY[article_id, start]) FROM {_EVIDENCE} WHERE meeting_id = ANY(%s)"
+        " GROUP BY meeting_id, claims, confidence, conflicting",
+        [meeting_ids],
     )
     groups = defaultdict(list)
-    for row in sorted(rows, key=lambda row: row["first"]):
-        groups[row.pop("meeting_id")].append(_Claim(**row))
+    for meeting_id, claims, *counted in sorted(rows, key=lambda row: row[-1]):
+        groups[meeting_id].append(_Claim(json.loads(claims), *counted))
     return groups
 
 
-def _totals_by_meeting(meeting_ids) -> dict[int, dict]:
+def _totals_by_meeting(meeting_ids: list[int]) -> dict[int, dict]:
     """Return each meeting's evidence and article counts and when it was first reported."""
-    rows = (
-        Evidence.objects.filter(meeting_id__in=meeting_ids)
-        .order_by()
-        .values("meeting_id")
-        .annotate(
-            evidence_count=Count("id"),
-            article_count=Count("article", distinct=True),
-            first_reported_at=Min(Coalesce("article__published_at", "article__created_at")),
-        )
+    rows = _fetch(
+        "SELECT e.meeting_id, count(*), count(DISTINCT e.article_id),"
+        " min(coalesce(a.published_at, a.created_at))"
+        f" FROM {_EVIDENCE} AS e JOIN {Article._meta.db_table} AS a ON a.id = e.article_id"
+        " WHERE e.meeting_id = ANY(%s) GROUP BY e.meeting_id",
+        [meeting_ids],
     )
-    return {row.pop("meeting_id"): row for row in rows}
+    fields = ("evidence_count", "article_count", "first_reported_at")
+    return {meeting_id: dict(zip(fields, values, strict=True)) for meeting_id, *values in rows}
 
 
-def _participants_by_meeting(meetings) -> dict[int, list[dict]]:
-    rows = Participation.objects.filter(meeting__in=meetings).values(
-        "id", "meeting_id", "side", "person__slug", "person__name", "person__country"
+class _Link(NamedTuple):
+    """A participation or a meeting's topic, with the person's or topic's slug and name."""
+
+    pk: int
+    slug: str
+    name: str
+    country: str
+    side: str
+
+
+def _links_by_meeting(meeting_ids: list[int]):
+    """Return each meeting's participants and its topics."""
+    rows = _fetch(
+        "SELECT 'person', p.meeting_id, p.id, x.slug, x.name, x.country, p.side"
+        f" FROM {Participation._meta.db_table} AS p"
+        f" JOIN {Person._meta.db_table} AS x ON x.id = p.person_id WHERE p.meeting_id = ANY(%s)"
+        " UNION ALL SELECT 'topic', t.meeting_id, t.id, x.slug, x.name, '', ''"
+        f" FROM {MeetingTopic._meta.db_table} AS t"
+        f" JOIN {Topic._meta.db_table} AS x ON x.id = t.topic_id WHERE t.meeting_id = ANY(%s)",
+        [meeting_ids, meeting_ids],
     )
-    return _by_meeting(rows)
+    links = {"person": defaultdict(list), "topic": defaultdict(list)}
+    for kind, meeting_id, *link in rows:
+        links[kind][meeting_id].append(_Link(*link))
+    return links["person"], links["topic"]
 
 
-def _topics_by_meeting(meetings) -> dict[int, list[dict]]:
-    rows = MeetingTopic.objects.filter(meeting__in=meetings).values(
-        "id", "meeting_id", "topic__slug", "topic__name"
-    )
-    return _by_meeting(rows)
-
-
-def _by_meeting(rows) -> dict[int, list[dict]]:
-    grouped = defaultdict(list)
-    for row in rows:
-        grouped[row["meeting_id"]].append(row)
-    return grouped
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _locked(meeting: Meeting, field: str) -> bool:
@@ -720,15 +697,15 @@ def _date_claim(claim: dict) -> merging.DateClaim:
     )
 
 
-def _sync_participants(meeting, claims: list[_Claim], current: list[dict], reference):
+def _sync_participants(meeting, claims: list[_Claim], current: list[_Link], reference):
     """Make the meeting's participants those its evidence names; return them as now stored."""
     wanted: dict[str, dict] = {}
     for claim in claims:  # the earliest report of a person gives their role and side
         for participant in claim.claims.get("participants", []):
             wanted.setdefault(participant["slug"], participant)
     people = _refs(Person, wanted, reference.people)
-    present = {row["person__slug"] for row in current}
-    gone = [row["id"] for row in current if row["person__slug"] not in wanted]
+    present = {link.slug for link in current}
+    gone = [link.pk for link in current if link.slug not in wanted]
     new = [
         Participation(meeting=meeting, person_id=people[slug].pk, role=p["role"], side=p["side"])
         for slug, p in wanted.items()
@@ -737,30 +714,30 @@ def _sync_participants(meeting, claims: list[_Claim], current: list[dict], refer
     if gone:
         Participation.objects.filter(pk__in=gone).delete()
     if not new:
-        return [row for row in current if row["person__slug"] in wanted]
+        return [link for link in current if link.slug in wanted]
     Participation.objects.bulk_create(new, ignore_conflicts=True)
     # Read them again: ignore_conflicts leaves the new rows without ids, and ids order the title.
-    return _participants_by_meeting([meeting]).get(meeting.pk, [])
+    return _links_by_meeting([meeting.pk])[0][meeting.pk]
 
 
-def _sync_topics(meeting, claims: list[_Claim], current: list[dict], reference):
+def _sync_topics(meeting, claims: list[_Claim], current: list[_Link], reference):
     """Make the meeting's topics those its evidence names; return them, or the oldest ones."""
     wanted = {slug for claim in claims for slug in claim.claims.get("topics", [])}
     topics = _refs(Topic, wanted, reference.topics)
-    present = {row["topic__slug"] for row in current}
-    gone = [row["id"] for row in current if row["topic__slug"] not in wanted]
+    present = {link.slug for link in current}
+    gone = [link.pk for link in current if link.slug not in wanted]
     # Added in the database's order of names, as Topic's ordering did: the first is the title's.
     new = sorted((ref for slug, ref in topics.items() if slug not in present), key=_by_rank)
     if gone:
         MeetingTopic.objects.filter(pk__in=gone).delete()
-    kept = [row for row in current if row["topic__slug"] in wanted]
+    kept = [link for link in current if link.slug in wanted]
     if not new:
         return kept
     MeetingTopic.objects.bulk_create(
         [MeetingTopic(meeting=meeting, topic_id=ref.pk) for ref in new], ignore_conflicts=True
     )
     # The title names the oldest topic: one kept is older than any added now.
-    return kept or _topics_by_meeting([meeting]).get(meeting.pk, [])
+    return kept or _links_by_meeting([meeting.pk])[1][meeting.pk]
 
 
 def _by_rank(ref: Ref) -> int:
@@ -783,18 +760,16 @@ def _refs(model, slugs, known: dict[str, Ref]) -> dict[str, Ref]:
 
 
 def _retitle(meeting: Meeting, participants, topics, reference, put) -> None:
-    seats = sorted(
-        participants, key=lambda p: (SIDE_ORDER.get(p["side"], len(SIDE_ORDER)), p["id"])
-    )
-    people = [(p["person__name"], p["person__country"]) for p in seats]
-    first_topic = min(topics, key=lambda t: t["id"], default=None)
+    seats = sorted(participants, key=lambda p: (SIDE_ORDER.get(p.side, len(SIDE_ORDER)), p.pk))
+    people = [(p.name, p.country) for p in seats]
+    first_topic = min(topics, key=lambda t: t.pk, default=None)
     put(
         "title",
         merging.meeting_title(
             people,
             meeting.kind,
             _location_name(meeting.location_id, reference),
-            first_topic["topic__name"] if first_topic else None,
+            first_topic.name if first_topic else None,
         ),
     )
 

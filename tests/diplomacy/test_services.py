@@ -421,6 +421,31 @@ def test_it_compares_exactly_the_meetings_the_merge_rules_allow(world, monkeypat
         assert [m.pk for m in chosen] == [m.pk for m in expected]
 
 
+def test_it_compares_meetings_sharing_two_of_the_people_or_the_one_named(world):
+    """One official named: their meetings; two or more: meetings with any two of them."""
+    third = PersonFactory(name="Xie Feng", slug="xie-feng", country="CN")
+    sullivan, wang = world["sullivan"], world["wang"]
+    casts = {"sw": [sullivan, wang], "s": [sullivan], "swx": [sullivan, wang, third]}
+    casts |= {"wx": [wang, third], "none": []}
+    meetings = {name: MeetingFactory(title=f"Talks {name}") for name in casts}
+    for name, cast in casts.items():
+        for person in cast:
+            ParticipationFactory(meeting=meetings[name], person=person)
+    reference = services.reference_current()
+    found = candidate(start_date=date(2024, 1, 26), date_precision="day")
+    claim = merging.DateClaim(found.start_date, None, "day")
+    expected = {
+        ("jake-sullivan",): {"sw", "s", "swx"},
+        ("jake-sullivan", "wang-yi"): {"sw", "swx"},
+        ("jake-sullivan", "wang-yi", "xie-feng"): {"sw", "swx", "wx"},
+        (): {"none"},
+    }
+    for slugs, names in expected.items():
+        named = [reference.people[slug] for slug in slugs]
+        chosen = services._match_candidates(found, claim, named, None, reference, None)
+        assert {m.pk for m in chosen} == {meetings[name].pk for name in names}
+
+
 STATUSES = ("planned", "held", "cancelled")
 KINDS = ("meeting", "summit", "call")
 
