@@ -190,6 +190,18 @@ def best_announced(values: list[bool]) -> bool | None:
     return None
 
 
+# Generational suffixes are not surnames: "Charles Q. Brown Jr." is Brown.
+NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+
+
+def surname(name: str) -> str:
+    """Return the last word of a name that is not a suffix such as "Jr."."""
+    words = [word.rstrip(",") for word in name.split()]
+    while len(words) > 1 and words[-1].lower() in NAME_SUFFIXES:
+        words.pop()
+    return words[-1] if words else name
+
+
 def meeting_title(
     names: list[tuple[str, str]], kind: str, place: str | None, topic: str | None = None
 ) -> str:
@@ -198,7 +210,7 @@ def meeting_title(
     `names` holds (name, country) pairs; Chinese and Taiwanese names keep the surname-first
     full name, others use the surname.
     """
-    short = [name if country in ("CN", "TW") else name.split()[-1] for name, country in names[:3]]
+    short = [name if country in ("CN", "TW") else surname(name) for name, country in names[:3]]
     who = "–".join(short) if short else "US–China"
     title = f"{who} {KIND_NOUNS.get(kind, 'talks')}"
     if topic and not short:

@@ -122,6 +122,13 @@ def test_it_titles_meetings_by_surname_and_chinese_full_name():
     names = [("Jake Sullivan", "US"), ("Wang Yi", "CN")]
     assert meeting_title(names, "meeting", "Bangkok") == "Sullivan–Wang Yi talks in Bangkok"
     assert meeting_title([("Janet Yellen", "US")], "visit", "China") == "Yellen visit to China"
+
+
+def test_it_titles_people_by_surname_not_by_suffix():
+    """ "Jr." or "III" after a name is not the surname shown in titles."""
+    names = [("Charles Q. Brown Jr.", "US"), ("Zhang Youxia", "CN")]
+    assert meeting_title(names, "call", None) == "Brown–Zhang Youxia call"
+    assert meeting_title([("John Smith III", "US")], "meeting", None) == "Smith talks"
     assert meeting_title([], "working_group", "Beijing", "Fentanyl") == (
         "US–China working group on Fentanyl in Beijing"
     )
