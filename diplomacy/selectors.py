@@ -228,12 +228,15 @@ class MeetingEvidenceIds:
 def meeting_evidence(meeting: Meeting, limit: int = EVIDENCE_LIMIT) -> list[Evidence]:
     """Return the first `limit` evidence rows of a meeting in order of publication, with their
     articles (without the text) and the articles' sources."""
-    ids = meeting_evidence_ids(meeting.pk, 0, limit)
-    found = (
-        Evidence.objects.select_related("article", "article__source")
-        .defer("article__body", "article__search_vector")
-        .in_bulk(ids)
+    rows = Evidence.objects.select_related("article", "article__source").defer(
+        "article__body", "article__search_vector"
     )
+    return in_given_order(rows, meeting_evidence_ids(meeting.pk, 0, limit))
+
+
+def in_given_order(queryset: QuerySet, ids: list[int]) -> list:
+    """Return the rows of `queryset` with these ids, in the order of `ids` (one query)."""
+    found = queryset.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -519,58 +522,46 @@ def text_query(value: str) -> SearchQuery:
     return SearchQuery(value, search_type="websearch", config="english")
 
 
-def article_search(query: SearchQuery) -> list[int]:
-    """Return the ids of articles matching the query, best first, from the newest
-    SEARCH_CANDIDATES matches.
+def ranked_ids(matches: QuerySet, query: SearchQuery, newest: str) -> list[int]:
+    """Return the ids of the newest SEARCH_CANDIDATES `matches`, best ranked first.
 
-    One query: the candidates are read newest first from the publication index and ranked;
-    the caller pages over the ids, so nothing is counted or ranked twice.
+    One query: the candidates are read newest first (by the `newest` date, from its index)
+    and ranked; callers page over the ids, so nothing is counted or ranked twice.
     """
-    candidates = (
-        Article.objects.filter(search_vector=query)
-        .order_by(F("published_at").desc(nulls_last=True), "-id")
-        .values("id")[:SEARCH_CANDIDATES]
-    )
+    order = (F(newest).desc(nulls_last=True), "-id")
+    candidates = matches.order_by(*order).values("id")[:SEARCH_CANDIDATES]
     return list(
-        Article.objects.filter(id__in=Subquery(candidates))
+        matches.model.objects.filter(id__in=Subquery(candidates))
         .annotate(rank=SearchRank(F("search_vector"), query))
-        .order_by("-rank", F("published_at").desc(nulls_last=True), "-id")
+        .order_by("-rank", *order)
         .values_list("id", flat=True)
     )
+
+
+def article_search(query: SearchQuery) -> list[int]:
+    """Return the ids of articles matching the query, best first."""
+    return ranked_ids(Article.objects.filter(search_vector=query), query, "published_at")
 
 
 def articles_by_id(ids: list[int]) -> list[Article]:
     """Return these articles (without their text) with their sources, in the order given."""
-    found = Article.objects.select_related("source").defer("body", "search_vector").in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
+    return in_given_order(
+        Article.objects.select_related("source").defer("body", "search_vector"), ids
+    )
 
 
 def meeting_search(query: SearchQuery) -> list[int]:
-    """Return the ids of visible meetings matching the query, best first, from the newest
-    candidates."""
-    candidates = (
-        Meeting.objects.visible()
-        .filter(search_vector=query)
-        .order_by(F("start_date").desc(nulls_last=True), "-id")
-        .values("id")[:SEARCH_CANDIDATES]
-    )
-    return list(
-        Meeting.objects.filter(id__in=Subquery(candidates))
-        .annotate(rank=SearchRank(F("search_vector"), query))
-        .order_by("-rank", F("start_date").desc(nulls_last=True), "-id")
-        .values_list("id", flat=True)
-    )
+    """Return the ids of visible meetings matching the query, best first."""
+    return ranked_ids(meeting_matches(query), query, "start_date")
 
 
-def meeting_match_count(query: SearchQuery) -> int:
-    """Return how many visible meetings match the query (when there are more than ranked)."""
-    return Meeting.objects.visible().filter(search_vector=query).count()
+def meeting_matches(query: SearchQuery) -> QuerySet[Meeting]:
+    return Meeting.objects.visible().filter(search_vector=query)
 
 
 def meetings_by_id(ids: list[int]) -> list[Meeting]:
     """Return these meetings, in the order given."""
-    found = Meeting.objects.defer("search_vector").in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
+    return in_given_order(Meeting.objects.defer("search_vector"), ids)
 
 
 def headlines(model, ids: list[int], query: SearchQuery, expression) -> dict[int, str]:

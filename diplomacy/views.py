@@ -482,7 +482,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 meetings=[(m, meeting_snippets.get(m.pk, "")) for m in meetings],
                 meeting_count=len(matches)
                 if len(matches) < selectors.SEARCH_CANDIDATES
-                else selectors.meeting_match_count(query),
+                else selectors.meeting_matches(query).count(),
                 timeline_url=query_url(reverse("diplomacy:timeline"), QueryDict(), q=q),
             )
     return render(request, "diplomacy/search.html", context)
