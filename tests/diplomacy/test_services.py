@@ -278,6 +278,20 @@ def test_it_leaves_an_article_pending_when_the_database_drops(world, monkeypatch
     assert report.status == "pending"
 
 
+def report_undated_woodside_summit() -> None:
+    """Apply an undated article saying only that Biden and Xi met at Woodside."""
+    undated = ArticleFactory(body="They met at Woodside.", published_at=None, status="processing")
+    mention = candidate(
+        kind="summit",
+        location="woodside",
+        participants=[
+            ParticipantClaim("joe-biden", "President", "us"),
+            ParticipantClaim("xi-jinping", "President", "cn"),
+        ],
+    )
+    services.article_apply_extraction(undated, extraction(mention))
+
+
 def test_it_matches_an_undated_passing_mention_by_its_place(world):
     """A passing "they met at Woodside" finds the Woodside summit, not an earlier one."""
     woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
@@ -291,16 +305,7 @@ def test_it_matches_an_undated_passing_mention_by_its_place(world):
     for meeting in (virtual, in_person):
         ParticipationFactory(meeting=meeting, person=biden, side="us")
         ParticipationFactory(meeting=meeting, person=xi, side="cn")
-    undated = ArticleFactory(body="They met at Woodside.", published_at=None, status="processing")
-    mention = candidate(
-        kind="summit",
-        location="woodside",
-        participants=[
-            ParticipantClaim("joe-biden", "President", "us"),
-            ParticipantClaim("xi-jinping", "President", "cn"),
-        ],
-    )
-    services.article_apply_extraction(undated, extraction(mention))
+    report_undated_woodside_summit()
     assert Evidence.objects.get().meeting == in_person
 
 
@@ -340,16 +345,7 @@ def test_it_finds_the_meeting_of_a_busy_pair_beyond_the_newest_two_hundred(world
         for meeting in summits
         for person in (biden, xi)
     )
-    undated = ArticleFactory(body="They met at Woodside.", published_at=None, status="processing")
-    mention = candidate(
-        kind="summit",
-        location="woodside",
-        participants=[
-            ParticipantClaim("joe-biden", "President", "us"),
-            ParticipantClaim("xi-jinping", "President", "cn"),
-        ],
-    )
-    services.article_apply_extraction(undated, extraction(mention))
+    report_undated_woodside_summit()
     assert Evidence.objects.get().meeting_id == summits[0].pk
 
 
