@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -90,7 +91,7 @@ def _clean_published(published_at: date | datetime | None) -> datetime | None:
         published_at = timezone.make_aware(published_at, timezone.UTC)
     if published_at.date() < EARLIEST_PUBLICATION:
         raise IngestError("The publication date is before 1900.")
-    if published_at > timezone.now() + timezone.timedelta(days=2):
+    if published_at > timezone.now() + timedelta(days=2):
         raise IngestError("The publication date is in the future.")
     return published_at
 
@@ -103,13 +104,13 @@ def article_ingest(
     published_at: date | datetime | None = None,
     source: str | Source | None = None,
     published_source: str | None = None,
-    sync: bool = False,
+    announce: bool = True,
 ) -> IngestOutcome:
     """Store a new article, or return the existing one with the same text or URL.
 
     With a body the article is ready for extraction; with only a URL it waits for its fetch.
-    Processing starts after the transaction commits: queued for a worker, or right here in
-    this process when `sync` is true.
+    After the transaction commits it is announced (queued for a worker), unless `announce` is
+    false: then the caller processes it itself.
     """
     if not (body and body.strip()) and not (url and url.strip()):
         raise IngestError("Send the article's text (body) or its address (url).")
@@ -136,7 +137,8 @@ def article_ingest(
                 published_source=published_source,
                 source=source_row or None,
             )
-            transaction.on_commit(lambda: announce(article, sync=sync))
+            if announce:
+                transaction.on_commit(lambda: article_announce(article))
     except IntegrityError:
         # A concurrent submission stored the same text or URL first: that one is the article.
         existing = _find_existing(digest, cleaned_url)
@@ -156,27 +158,65 @@ def _find_existing(digest: str | None, url: str | None) -> Article | None:
     return None
 
 
-def announce(article: Article, sync: bool = False) -> None:
-    """Start processing a stored article: fetch its page first when it has only a URL.
+def article_announce(article: Article) -> None:
+    """Queue the next step for a stored article: its fetch when it has only a URL, otherwise
+    tell the receivers of `article_stored` (which queue extraction).
 
-    With `sync` the work runs in this process; otherwise it is queued, and a broker outage
-    leaves the article pending for the sweeper.
+    A broker outage leaves the article pending for the sweeper.
     """
     from articles.tasks import article_fetch
 
-    if sync:
-        if article.content_hash:
-            article_stored.send(sender=Article, article_id=article.pk, sync=True)
-        else:
-            article_fetch(article.pk, sync=True)
-        return
     try:
         if article.content_hash:
-            article_stored.send(sender=Article, article_id=article.pk, sync=False)
+            article_stored.send(sender=Article, article_id=article.pk)
         else:
             article_fetch.delay(article.pk)
     except Exception:  # the sweeper re-enqueues it once the broker is back
         logger.exception("Could not enqueue article %s; the sweeper will retry", article.pk)
+
+
+def article_claim(article_id: int) -> Article | None:
+    """Claim a stored article for processing; return it, or None when another worker has it.
+
+    A conditional update claims it, so only one worker processes an article at a time; an
+    article left processing longer than INGEST_STALE_AFTER (its worker died) can be claimed
+    again.
+    """
+    stale = timezone.now() - timedelta(seconds=settings.INGEST_STALE_AFTER)
+    claimed = (
+        Article.objects.filter(pk=article_id, content_hash__isnull=False)
+        .filter(
+            Q(status=ArticleStatus.PENDING)
+            | Q(status=ArticleStatus.PROCESSING, status_changed_at__lt=stale)
+        )
+        .update(
+            status=ArticleStatus.PROCESSING,
+            attempts=F("attempts") + 1,
+            status_changed_at=timezone.now(),
+            error="",
+        )
+    )
+    return Article.objects.get(pk=article_id) if claimed else None
+
+
+def article_requeue(article_id: int) -> Article | None:
+    """Put a stored article back to pending, to be processed again; return it.
+
+    Return None when it has no text yet or is being processed right now.
+    """
+    updated = (
+        Article.objects.filter(pk=article_id, content_hash__isnull=False)
+        .exclude(status=ArticleStatus.PROCESSING)
+        .update(status=ArticleStatus.PENDING, status_changed_at=timezone.now(), error="")
+    )
+    return Article.objects.get(pk=article_id) if updated else None
+
+
+def article_count_attempt(article_id: int) -> None:
+    """Count one more attempt at an article, stamping when (the sweeper reads both)."""
+    Article.objects.filter(pk=article_id).update(
+        attempts=F("attempts") + 1, status_changed_at=timezone.now()
+    )
 
 
 def article_set_status(article_id: int, status: str, error: str = "", **extra) -> int:
@@ -215,12 +255,13 @@ def page_text(html: str, url: str | None = None) -> PageText:
 
 
 def article_fill_from_page(
-    article_id: int, page: bytes, final_url: str, sync: bool = False
+    article_id: int, page: bytes, final_url: str, announce: bool = True
 ) -> Article | None:
     """Give a URL-only article the main text, title and date found in its HTML.
 
     Returns the article, or None when the text duplicates another article (then this one is
-    marked failed with a pointer to the original, and nothing else changes).
+    marked failed with a pointer to the original, and nothing else changes). The article is
+    announced after the commit unless `announce` is false.
     """
     from trafilatura.utils import decode_file
 
@@ -250,8 +291,73 @@ def article_fill_from_page(
     try:
         with transaction.atomic():
             article.save(update_fields=fields)
-            transaction.on_commit(lambda: announce(article, sync=sync))
+            if announce:
+                transaction.on_commit(lambda: article_announce(article))
     except IntegrityError:  # a concurrent ingest stored the same text a moment ago
         article_set_status(article_id, ArticleStatus.FAILED, "Same text as another article.")
         return None
     return article
+
+
+def article_fetch_page(article_id: int, announce: bool = True) -> str | None:
+    """Fetch a URL-only article's page and store its text; return the article's status then.
+
+    Return None when there is nothing to fetch (the article is gone, has its text, or has
+    finished). A failed fetch marks the article failed with a readable reason.
+    """
+    from articles.fetching import HTML_TYPES, FetchError, fetch
+
+    article = Article.objects.filter(pk=article_id, content_hash__isnull=True).first()
+    if article is None or article.status not in (ArticleStatus.PENDING, ArticleStatus.PROCESSING):
+        return None
+    article_count_attempt(article_id)
+    try:
+        page = fetch(article.url, HTML_TYPES)
+        article_fill_from_page(article_id, page.content, page.url, announce=announce)
+    except (FetchError, IngestError) as error:
+        message = getattr(error, "message", None) or str(error)
+        article_set_status(article_id, ArticleStatus.FAILED, message)
+        return ArticleStatus.FAILED
+    return ArticleStatus.PENDING
+
+
+# After this many attempts an article is marked failed instead of being retried forever.
+MAX_ATTEMPTS = 5
+
+
+def articles_requeue_stale() -> int:
+    """Announce again the articles left pending or processing too long; return how many.
+
+    A lost message, a broker outage at submission or a killed worker all leave an article
+    unfinished; this brings it back, and gives up on one after MAX_ATTEMPTS. Stamping the time
+    first keeps two sweeps from doubling up.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.INGEST_STALE_AFTER)
+    stuck = Article.objects.unfinished().filter(status_changed_at__lt=stale)
+    Article.objects.filter(pk__in=stuck.filter(attempts__gte=MAX_ATTEMPTS)).update(
+        status=ArticleStatus.FAILED,
+        error=f"Gave up after {MAX_ATTEMPTS} attempts.",
+        status_changed_at=now,
+        processed_at=now,
+    )
+    count = 0
+    for article in stuck.filter(attempts__lt=MAX_ATTEMPTS).order_by("id")[:5000]:
+        changed = Article.objects.filter(
+            pk=article.pk, status=article.status, status_changed_at=article.status_changed_at
+        ).update(status=ArticleStatus.PENDING, status_changed_at=timezone.now())
+        if changed:
+            article_announce(article)
+            count += 1
+    if count:
+        logger.info("Re-enqueued %s unfinished articles", count)
+    return count
+
+
+def sources_due() -> list[int]:
+    """Return the ids of the feeds not polled within FEED_POLL_INTERVAL."""
+    due = timezone.now() - timedelta(seconds=settings.FEED_POLL_INTERVAL)
+    sources = Source.objects.exclude(feed_url="").filter(
+        Q(last_polled_at__isnull=True) | Q(last_polled_at__lt=due)
+    )
+    return list(sources.values_list("pk", flat=True))

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from diplomacy.choices import MeetingKind
-from diplomacy.templatetags.diplomacy_tags import MONTHS
+from diplomacy.formatting import MONTHS
 
 STRIP_WIDTH = 960  # viewBox units; CSS scales the SVG to the column width
 STRIP_HEIGHT = 84

@@ -16,10 +16,12 @@ from icalendar import Calendar, Event
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from diplomacy.api import queries
+from diplomacy import selectors
+from diplomacy.api.rows import MeetingRowShaper
 from diplomacy.choices import DatePrecision, MeetingStatus
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.models import Meeting
+from diplomacy.selectors.meetings import MEETING_FEED_FIELDS
 
 FEED_SIZE = 100
 ICS_STATUS = {
@@ -36,8 +38,8 @@ PRECISION_NOTE = {
 
 def feed_rows(request, filterset: MeetingFilterSet) -> list[dict]:
     """Return the newest meetings matching the filters, shaped like list rows (one query)."""
-    rows = queries.meeting_list_values(filterset.qs, *queries.MEETING_FEED_FIELDS)[:FEED_SIZE]
-    shape = queries.MeetingRowShaper(request)
+    rows = selectors.meeting_list_values(filterset.qs, *MEETING_FEED_FIELDS)[:FEED_SIZE]
+    shape = MeetingRowShaper(request)
     return [shape(row) for row in rows]
 
 

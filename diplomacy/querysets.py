@@ -25,12 +25,13 @@ class OfficeQuerySet(models.QuerySet):
 class LocationQuerySet(models.QuerySet):
     def within(self, location) -> "LocationQuerySet":
         """Return the location and every place inside it (a country includes its cities)."""
+        table = self.model._meta.db_table
         ids = self.model.objects.raw(
-            """
+            f"""
             WITH RECURSIVE tree AS (
-                SELECT id FROM diplomacy_location WHERE id = %s
+                SELECT id FROM {table} WHERE id = %s
                 UNION
-                SELECT child.id FROM diplomacy_location child JOIN tree ON child.parent_id = tree.id
+                SELECT child.id FROM {table} child JOIN tree ON child.parent_id = tree.id
             )
             SELECT id FROM tree
             """,

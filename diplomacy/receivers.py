@@ -7,16 +7,12 @@ from articles.signals import article_stored
 
 
 @receiver(article_stored, dispatch_uid="diplomacy.extract_stored_article")
-def extract_stored_article(sender, article_id: int, sync: bool = False, **kwargs):
-    """Queue extraction, or run it right away for callers that wait (`ingest --sync`)."""
-    if sync:
-        from diplomacy.services import article_process
+def extract_stored_article(sender, article_id: int, **kwargs):
+    """Queue extraction of a stored article. Callers that wait (`ingest --sync`) call
+    diplomacy.services.article_process_now themselves."""
+    from diplomacy.tasks import article_extract
 
-        article_process(article_id)
-    else:
-        from diplomacy.tasks import article_extract
-
-        article_extract.delay(article_id)
+    article_extract.delay(article_id)
 
 
 # Edits made one row at a time (the admin, curation, reference data) move the data revision

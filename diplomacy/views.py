@@ -27,17 +27,17 @@ from articles.services import article_ingest
 from diplomacy import charts, selectors
 from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.filtersets import MeetingFilterSet
-from diplomacy.forms import IngestForm, SearchForm
-from diplomacy.models import Meeting, Person, Topic
-from diplomacy.revision import cached_by_revision, data_revision
-from diplomacy.roles import can_curate, can_ingest
-from diplomacy.templatetags.diplomacy_tags import (
+from diplomacy.formatting import (
     Span,
     format_date_range,
     highlight_article,
     mention_span,
     period_label,
 )
+from diplomacy.forms import IngestForm, SearchForm
+from diplomacy.models import Meeting, Person, Topic
+from diplomacy.revision import cached_by_revision, data_revision
+from diplomacy.roles import can_curate, can_ingest
 
 TIMELINE_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 20

@@ -5,7 +5,9 @@ stopped at the end when this run started it), the same code path `make run` uses
 """
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -59,3 +61,54 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@dataclass
+class Pipeline:
+    """What the channels announced: articles sent to extraction, URLs queued for fetching."""
+
+    extracted: list[int] = field(default_factory=list)
+    fetch_queued: list[int] = field(default_factory=list)
+    polls_queued: list[int] = field(default_factory=list)
+
+
+@pytest.fixture
+def pipeline():
+    """Record announcements instead of extracting or queueing, so no test needs a worker.
+
+    The diplomacy receiver is swapped for a recorder and the tasks' `delay` is replaced, so
+    channel tests neither need the extractor nor leave messages on a broker. Modules opt in
+    with `pytestmark`; other tests in this folder keep the real receivers.
+    """
+    from articles.signals import article_stored
+    from articles.tasks import article_fetch, source_poll_task
+    from diplomacy.receivers import extract_stored_article
+
+    record = Pipeline()
+
+    def recorder(sender, article_id, **kwargs):
+        record.extracted.append(article_id)
+
+    article_stored.disconnect(dispatch_uid="diplomacy.extract_stored_article")
+    article_stored.connect(recorder, dispatch_uid="tests.articles.recorder", weak=False)
+    try:
+        with (
+            patch.object(article_fetch, "delay", side_effect=record.fetch_queued.append),
+            patch.object(source_poll_task, "delay", side_effect=record.polls_queued.append),
+        ):
+            yield record
+    finally:
+        article_stored.disconnect(dispatch_uid="tests.articles.recorder")
+        article_stored.connect(
+            extract_stored_article, dispatch_uid="diplomacy.extract_stored_article"
+        )
+
+
+@pytest.fixture
+def real_extraction(pipeline):
+    """Put the diplomacy receiver back, so that stored articles are really extracted."""
+    from articles.signals import article_stored
+    from diplomacy.receivers import extract_stored_article
+
+    article_stored.disconnect(dispatch_uid="tests.articles.recorder")
+    article_stored.connect(extract_stored_article, dispatch_uid="diplomacy.extract_stored_article")

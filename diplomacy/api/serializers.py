@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from articles.api.serializers import ArticleDetailSerializer, NamedChoiceField
 from articles.models import Article
-from diplomacy.api import queries
+from diplomacy import selectors
 from diplomacy.choices import LocationKind, MeetingKind, MeetingStatus, MentionKind
 from diplomacy.models import (
     Evidence,
@@ -17,6 +17,7 @@ from diplomacy.models import (
     Topic,
 )
 from diplomacy.selectors import INTERVALS, meeting_evidence_ids
+from diplomacy.selectors.meetings import MEETING_LIST_FIELDS
 
 # The meeting detail carries this many sentences; /meetings/{id}/evidence/ pages through all.
 DETAIL_EVIDENCE = 100
@@ -78,7 +79,7 @@ class MeetingTopicSerializer(serializers.ModelSerializer):
 class MeetingListItemSerializer(serializers.ModelSerializer):
     """The shape of a meeting list row.
 
-    The list itself is built by `diplomacy.api.queries` in one query and rendered with
+    The list itself is built by `diplomacy.selectors.meetings` in one query and rendered with
     orjson; this serializer documents that shape in the OpenAPI schema and in tests.
     """
 
@@ -91,23 +92,7 @@ class MeetingListItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "kind",
-            "status",
-            "start_date",
-            "end_date",
-            "date_precision",
-            "announced",
-            "location",
-            "participants",
-            "topics",
-            "article_count",
-            "evidence_count",
-            "url",
-        ]
+        fields = list(MEETING_LIST_FIELDS)
         read_only_fields = fields
 
 
@@ -256,12 +241,12 @@ class ArticleExtractionSerializer(ArticleDetailSerializer):
 
     @extend_schema_field(ArticleMeetingSerializer(many=True))
     def get_meetings(self, article):
-        meetings = queries.article_meetings(article.pk)
+        meetings = selectors.article_meetings(article.pk)
         return ArticleMeetingSerializer(meetings, many=True, context=self.context).data
 
     @extend_schema_field(MentionsByKindSerializer)
     def get_mentions(self, article):
-        return queries.article_mentions_by_kind(article.pk)
+        return selectors.article_mentions_by_kind(article.pk)
 
 
 class OfficeSerializer(serializers.ModelSerializer):

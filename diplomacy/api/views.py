@@ -1,4 +1,4 @@
-"""API viewsets: declarations over the FilterSets, serializers and list queries."""
+"""API viewsets: declarations over the FilterSets, serializers and list selectors."""
 
 import hashlib
 
@@ -24,8 +24,9 @@ from rest_framework.response import Response
 
 from articles.api import views as article_views
 from articles.api.serializers import ArticleSerializer, ErrorSerializer
-from diplomacy.api import queries
+from diplomacy import selectors
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer, csv_response
+from diplomacy.api.rows import MEETING_CSV_HEADER, MeetingRowShaper
 from diplomacy.api.serializers import (
     ArticleExtractionSerializer,
     EvidenceItems,
@@ -294,17 +295,17 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
             return super().list(request, *args, **kwargs)  # CSVExportMixin streams it
-        rows = queries.MeetingListRows(self.filter_queryset(self.get_queryset()))
+        rows = selectors.MeetingListRows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
-        shape = queries.MeetingRowShaper(request)
+        shape = MeetingRowShaper(request)
         return self.get_paginated_response([shape(row) for row in page])
 
     def csv_header(self):
-        return list(queries.MEETING_CSV_HEADER)
+        return list(MEETING_CSV_HEADER)
 
     def csv_rows(self, queryset):
-        shape = queries.MeetingRowShaper(self.request)
-        rows = queries.meeting_list_values(queryset).iterator(chunk_size=CSV_CHUNK_ROWS)
+        shape = MeetingRowShaper(self.request)
+        rows = selectors.meeting_list_values(queryset).iterator(chunk_size=CSV_CHUNK_ROWS)
         return (shape.csv_row(row) for row in rows)
 
 
@@ -358,7 +359,7 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
 class PersonViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Person.objects.annotate(
-            meeting_count=queries.visible_meeting_count(Participation, "person")
+            meeting_count=selectors.visible_meeting_count(Participation, "person")
         )
         .prefetch_related("offices")
         .order_by("name", "pk")
@@ -383,7 +384,7 @@ class PersonViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
 class TopicViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Topic.objects.select_related("parent")
-        .annotate(meeting_count=queries.visible_meeting_count(MeetingTopic, "topic"))
+        .annotate(meeting_count=selectors.visible_meeting_count(MeetingTopic, "topic"))
         .order_by("name", "pk")
     )
     serializer_class = TopicSerializer

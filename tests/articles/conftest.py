@@ -11,9 +11,8 @@ import contextlib
 import gzip
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from unittest.mock import patch
 
 import pytest
 
@@ -273,58 +272,3 @@ def site(web_server, settings) -> Site:
     settings.FETCH_MAX_BYTES = FETCH_MAX_BYTES
     web_server.seen.clear()
     return web_server
-
-
-@dataclass
-class Pipeline:
-    """What the channels announced: articles sent to extraction, URLs queued for fetching."""
-
-    extracted: list[tuple[int, bool]] = field(default_factory=list)
-    fetch_queued: list[int] = field(default_factory=list)
-    polls_queued: list[int] = field(default_factory=list)
-
-    @property
-    def extracted_ids(self) -> list[int]:
-        return [article_id for article_id, _sync in self.extracted]
-
-
-@pytest.fixture
-def pipeline():
-    """Record announcements instead of extracting or queueing, so no test needs a worker.
-
-    The diplomacy receiver is swapped for a recorder and the tasks' `delay` is replaced, so
-    channel tests neither need the extractor nor leave messages on a broker. Modules opt in
-    with `pytestmark`; other tests in this folder keep the real receivers.
-    """
-    from articles.signals import article_stored
-    from articles.tasks import article_fetch, source_poll_task
-    from diplomacy.receivers import extract_stored_article
-
-    record = Pipeline()
-
-    def recorder(sender, article_id, sync=False, **kwargs):
-        record.extracted.append((article_id, sync))
-
-    article_stored.disconnect(dispatch_uid="diplomacy.extract_stored_article")
-    article_stored.connect(recorder, dispatch_uid="tests.articles.recorder", weak=False)
-    try:
-        with (
-            patch.object(article_fetch, "delay", side_effect=record.fetch_queued.append),
-            patch.object(source_poll_task, "delay", side_effect=record.polls_queued.append),
-        ):
-            yield record
-    finally:
-        article_stored.disconnect(dispatch_uid="tests.articles.recorder")
-        article_stored.connect(
-            extract_stored_article, dispatch_uid="diplomacy.extract_stored_article"
-        )
-
-
-@pytest.fixture
-def real_extraction(pipeline):
-    """Put the diplomacy receiver back, so that stored articles are really extracted."""
-    from articles.signals import article_stored
-    from diplomacy.receivers import extract_stored_article
-
-    article_stored.disconnect(dispatch_uid="tests.articles.recorder")
-    article_stored.connect(extract_stored_article, dispatch_uid="diplomacy.extract_stored_article")

@@ -37,7 +37,7 @@ def test_it_turns_each_entry_into_an_article(site, pipeline, poll):
     assert full.source == source
     linked = Article.objects.get(url=site.url("/article.html"))
     assert (linked.body, linked.title, linked.source) == ("", ARTICLE_TITLE, source)
-    assert pipeline.extracted == [(full.pk, False)]
+    assert pipeline.extracted == [full.pk]
     assert pipeline.fetch_queued == [linked.pk]
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from articles.exceptions import IngestError, TextTooLarge
 from articles.models import Article, Source
 from articles.services import (
-    announce,
+    article_announce,
     article_ingest,
     article_set_status,
     page_text,
@@ -227,7 +227,7 @@ def test_it_announces_only_after_the_commit(pipeline, django_capture_on_commit_c
 
     for callback in callbacks:  # the announcement, and whatever else waited for the commit
         callback()
-    assert pipeline.extracted == [(article.pk, False)]
+    assert pipeline.extracted == [article.pk]
 
 
 def test_it_does_not_announce_a_duplicate(pipeline, django_capture_on_commit_callbacks):
@@ -238,7 +238,7 @@ def test_it_does_not_announce_a_duplicate(pipeline, django_capture_on_commit_cal
         article_ingest(body=READOUT)
 
     assert callbacks == []
-    assert pipeline.extracted == [(article.pk, False)]
+    assert pipeline.extracted == [article.pk]
 
 
 def test_it_queues_a_fetch_for_a_url_only_article(pipeline, django_capture_on_commit_callbacks):
@@ -250,12 +250,15 @@ def test_it_queues_a_fetch_for_a_url_only_article(pipeline, django_capture_on_co
     assert pipeline.extracted == []
 
 
-def test_it_processes_in_process_when_sync(pipeline, django_capture_on_commit_callbacks):
-    """With sync the receivers are told to run now rather than queue."""
+def test_it_leaves_processing_to_the_caller_when_not_announcing(
+    pipeline, django_capture_on_commit_callbacks
+):
+    """With announce=False nothing is queued or sent: the caller processes the article."""
     with django_capture_on_commit_callbacks(execute=True):
-        article = article_ingest(body=READOUT, sync=True).article
+        article = article_ingest(body=READOUT, announce=False).article
 
-    assert pipeline.extracted == [(article.pk, True)]
+    assert pipeline.extracted == []
+    assert article.status == "pending"
 
 
 def test_it_leaves_the_article_pending_when_the_broker_is_down(pipeline):
@@ -263,7 +266,7 @@ def test_it_leaves_the_article_pending_when_the_broker_is_down(pipeline):
     article = article_ingest(url="https://news.example.org/a").article
     article_fetch.delay.side_effect = ConnectionError("broker down")
 
-    announce(article)
+    article_announce(article)
 
     article.refresh_from_db()
     assert article.status == "pending"
@@ -329,7 +332,7 @@ def test_it_stores_one_article_when_the_same_text_arrives_ten_times_at_once(pipe
     article = Article.objects.get()
     assert {outcome.article.pk for outcome in outcomes} == {article.pk}
     assert sum(outcome.created for outcome in outcomes) == 1
-    assert pipeline.extracted == [(article.pk, False)]
+    assert pipeline.extracted == [article.pk]
     assert Source.objects.count() == 1
 
 

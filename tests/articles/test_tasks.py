@@ -43,7 +43,7 @@ def test_it_fills_a_url_only_article_from_its_page(
     assert article.published_at == datetime(2024, 1, 27, 12, tzinfo=UTC)
     assert article.published_source == "metadata"
     assert (article.status, article.attempts, article.error) == ("pending", 1, "")
-    assert pipeline.extracted == [(article.pk, False)]
+    assert pipeline.extracted == [article.pk]
 
 
 def test_it_keeps_a_title_and_date_given_at_submission(site, django_capture_on_commit_callbacks):
@@ -68,7 +68,7 @@ def test_it_stores_a_plain_text_page_as_is(site, pipeline, django_capture_on_com
 
     article.refresh_from_db()
     assert article.body == PLAIN_TEXT
-    assert pipeline.extracted == [(article.pk, False)]
+    assert pipeline.extracted == [article.pk]
 
 
 def test_it_reads_a_page_in_a_legacy_encoding(site, django_capture_on_commit_callbacks):
@@ -183,7 +183,7 @@ def test_it_re_announces_articles_stuck_too_long_once(settings, pipeline, status
     article.refresh_from_db()
     assert article.status == "pending"
     assert article.status_changed_at > before + timedelta(seconds=300)
-    assert pipeline.extracted == [(article.pk, False)]
+    assert pipeline.extracted == [article.pk]
 
 
 def test_it_re_queues_the_fetch_of_a_stuck_url_only_article(site, settings, pipeline):
@@ -227,7 +227,7 @@ def test_it_gives_up_after_the_last_attempt(settings, pipeline):
     assert spent.status == "failed"
     assert spent.error == f"Gave up after {MAX_ATTEMPTS} attempts."
     assert spent.processed_at is not None
-    assert pipeline.extracted == [(last_try.pk, False)]
+    assert pipeline.extracted == [last_try.pk]
 
 
 def test_it_polls_only_the_feeds_that_are_due(settings, pipeline):

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from articles.models import Article
 from articles.services import article_ingest
 from diplomacy.models import Evidence, Meeting
+from diplomacy.services import article_process_now
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +23,10 @@ READOUT = (
 def processed(django_capture_on_commit_callbacks):
     """One readout ingested and extracted in-process, with the gazetteer loaded."""
     call_command("load_reference", gazetteer_only=True, verbosity=0)
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = article_ingest(
-            body=READOUT, published_at=datetime(2023, 5, 12, tzinfo=UTC), sync=True
-        )
+    outcome = article_ingest(
+        body=READOUT, published_at=datetime(2023, 5, 12, tzinfo=UTC), announce=False
+    )
+    article_process_now(outcome.article.pk)
     return Article.objects.get(pk=outcome.article.pk)
 
 

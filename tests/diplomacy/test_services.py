@@ -19,6 +19,8 @@ from diplomacy.extraction.types import (
 )
 from diplomacy.models import Evidence, Location, Meeting, Participation, Person
 from diplomacy.models import Mention as MentionRow
+from diplomacy.selectors import ingestion
+from diplomacy.services import matching, processing
 from tests.factories import (
     ArticleFactory,
     LocationFactory,
@@ -244,7 +246,7 @@ def test_it_stores_mentions_linked_to_the_gazetteer(world):
 def test_it_marks_an_article_done_after_processing(world, monkeypatch):
     """article_process claims a pending article once and ends it done."""
     report = ArticleFactory(status="pending", published_at=datetime(2024, 1, 27, 12, tzinfo=UTC))
-    monkeypatch.setattr(services, "extract", lambda text, published, gazetteer: extraction())
+    monkeypatch.setattr(processing, "extract", lambda text, published, gazetteer: extraction())
     assert services.article_process(report.pk) == "done"
     report.refresh_from_db()
     assert report.status == "done" and report.attempts == 1 and report.extractor_version == "test"
@@ -258,7 +260,7 @@ def test_it_marks_an_article_failed_with_the_reason(world, monkeypatch):
     def broken(*args):
         raise ValueError("unreadable text")
 
-    monkeypatch.setattr(services, "extract", broken)
+    monkeypatch.setattr(processing, "extract", broken)
     assert services.article_process(report.pk) == "failed"
     report.refresh_from_db()
     assert report.status == "failed" and "unreadable text" in report.error
@@ -271,7 +273,7 @@ def test_it_leaves_an_article_pending_when_the_database_drops(world, monkeypatch
     def drop(*args):
         raise OperationalError("server closed the connection")
 
-    monkeypatch.setattr(services, "extract", drop)
+    monkeypatch.setattr(processing, "extract", drop)
     with pytest.raises(OperationalError):
         services.article_process(report.pk)
     report.refresh_from_db()
@@ -351,7 +353,7 @@ def test_it_finds_the_meeting_of_a_busy_pair_beyond_the_newest_two_hundred(world
 
 def test_it_compares_exactly_the_meetings_the_merge_rules_allow(world, monkeypatch):
     """The SQL filters and order of the match candidates are the merge rules themselves."""
-    monkeypatch.setattr(services, "MATCH_CANDIDATES", 10_000)
+    monkeypatch.setattr(ingestion, "MATCH_CANDIDATES", 10_000)
     reference = services.reference_current()
     places = {slug: ref.pk for slug, ref in reference.locations.items()}
     spans = [(None, None, "unknown")]
@@ -405,8 +407,8 @@ def test_it_compares_exactly_the_meetings_the_merge_rules_allow(world, monkeypat
         )
         claim = merging.DateClaim(start, end, precision)
         place_id = places.get(place)
-        chosen = services._match_candidates(
-            found, claim, people(reference), place_id, reference, published
+        chosen = ingestion.match_candidates(
+            found, claim, people(reference), place_id, reference.parents, published
         )
         expected = [
             m
@@ -438,7 +440,7 @@ def test_it_compares_meetings_sharing_two_of_the_people_or_the_one_named(world):
     }
     for slugs, names in expected.items():
         named = [reference.people[slug] for slug in slugs]
-        chosen = services._match_candidates(found, claim, named, None, reference, None)
+        chosen = ingestion.match_candidates(found, claim, named, None, reference.parents, None)
         assert {m.pk for m in chosen} == {meetings[name].pk for name in names}
 
 
@@ -469,7 +471,7 @@ def _rank(meeting, claim, place_id, published):
     place_agrees = place_id is not None and meeting.location_id is not None
     start = meeting.start_date
     newest_first = (start is None, -start.toordinal() if start else 0, -meeting.pk)
-    return (not place_agrees, services._date_distance(claim, existing, published), newest_first)
+    return (not place_agrees, matching.date_distance(claim, existing, published), newest_first)
 
 
 def test_it_processes_an_article_in_the_same_queries_however_busy_the_meeting(world):
@@ -552,7 +554,7 @@ def test_it_sees_people_and_topics_added_since_the_last_article(world):
 def test_it_creates_one_meeting_when_workers_report_it_at_once(world, monkeypatch):
     """Four workers applying reports of the same new meeting at the same moment make one."""
     found = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
-    monkeypatch.setattr(services, "extract", lambda text, published, gazetteer: extraction(found))
+    monkeypatch.setattr(processing, "extract", lambda text, published, gazetteer: extraction(found))
     reports = [
         ArticleFactory(body=f"Report {n} of the Bangkok talks.", status="pending") for n in range(4)
     ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from diplomacy import selectors
-from diplomacy.templatetags.diplomacy_tags import (
+from diplomacy.formatting import (
     HIGHLIGHT_START,
     HIGHLIGHT_STOP,
     Span,

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from articles.services import article_ingest, source_get_or_create
+from diplomacy.services import article_process_now
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "reference" / "samples"
 
@@ -28,8 +29,10 @@ class Command(BaseCommand):
                 if item.get("published")
                 else None,
                 source=source,
-                sync=sync,
+                announce=not sync,
             )
+            if sync and outcome.created:
+                article_process_now(outcome.article.pk)
             created += outcome.created
         state = "processed" if sync else "queued for the worker"
         self.stdout.write(

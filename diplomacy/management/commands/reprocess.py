@@ -34,7 +34,7 @@ class Command(BaseCommand):
         gazetteer_forget()
         queued = 0
         for article_id in articles.order_by("id").values_list("pk", flat=True).iterator():
-            if article_reprocess(article_id, sync=sync):
+            if article_reprocess(article_id, now=sync):
                 queued += 1
         verb = "Reprocessed" if sync else "Queued"
         self.stdout.write(self.style.SUCCESS(f"{verb} {queued} articles."))

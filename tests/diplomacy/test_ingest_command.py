@@ -14,7 +14,7 @@ from articles.models import Article, Source
 # Announcements are recorded, not extracted: see the `pipeline` fixture.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pipeline")]
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLES = Path(__file__).resolve().parent.parent / "articles" / "samples"
 BANGKOK = SAMPLES / "sullivan-wang-bangkok.txt"
 MUNICH = SAMPLES / "blinken-wang-munich.md"
 CLIMATE = SAMPLES / "kerry-xie-readout.html"
@@ -44,7 +44,7 @@ def test_it_ingests_files_and_prints_a_summary(ingest, pipeline):
     assert out.rstrip().endswith("2 new, 0 duplicate, 0 failed")
     assert err == ""
     assert "twelve hours of talks" in bangkok.body
-    assert sorted(pipeline.extracted_ids) == sorted([bangkok.pk, munich.pk])
+    assert sorted(pipeline.extracted) == sorted([bangkok.pk, munich.pk])
 
 
 def test_it_counts_a_file_already_ingested_as_duplicate(ingest, pipeline):
@@ -104,7 +104,7 @@ def test_it_reads_standard_input(ingest, pipeline):
     assert article.title == "From a pipe"
     assert article.body.startswith("Sullivan and Wang meet in Bangkok")
     assert f"new        standard input → article {article.pk}" in out
-    assert pipeline.extracted_ids == [article.pk]
+    assert pipeline.extracted == [article.pk]
 
 
 def test_it_applies_the_given_date_title_url_and_source(ingest):
@@ -212,11 +212,13 @@ def test_it_refuses_a_publication_date_in_the_future(ingest):
         ingest(BANGKOK, "--published", "2999-01-01")
 
 
-def test_it_asks_for_processing_in_process_with_sync(ingest, pipeline):
-    """--sync hands the article to the receivers to process now, not to queue."""
-    ingest(BANGKOK, "--sync")
+def test_it_processes_in_process_with_sync_instead_of_queueing(ingest, pipeline):
+    """--sync calls the processing service itself: nothing is announced to the receivers."""
+    with patch("diplomacy.management.commands.ingest.article_process_now") as process:
+        ingest(BANGKOK, "--sync")
 
-    assert pipeline.extracted == [(Article.objects.get().pk, True)]
+    assert pipeline.extracted == []
+    process.assert_called_once_with(Article.objects.get().pk)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,3 +1,8 @@
+"""Ingest text from files, folders or standard input: stored by articles, extracted here.
+
+The command lives with diplomacy because `--sync` runs the extraction in this process.
+"""
+
 import sys
 from datetime import date
 from pathlib import Path
@@ -7,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from articles.exceptions import IngestError
 from articles.models import Article
 from articles.services import article_ingest, page_text
+from diplomacy.services import article_process_now
 
 SUFFIXES = {".txt", ".md", ".html", ".htm"}
 # Above this many files a progress bar replaces the per-file lines on a terminal.
@@ -85,15 +91,18 @@ class Command(BaseCommand):
             text, found_title, found_date = page.text, page.title, page.published
         elif path != "-" and not title:
             found_title = _first_line_title(text)
-        return article_ingest(
+        outcome = article_ingest(
             body=text,
             url=url,
             title=title or found_title,
             published_at=published or found_date,
             source=source,
             published_source="metadata" if found_date and not published else None,
-            sync=sync,
+            announce=not sync,
         )
+        if sync and outcome.created:
+            article_process_now(outcome.article.pk)
+        return outcome
 
 
 def _iso_date(value: str) -> date:

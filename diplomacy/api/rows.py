@@ -1,0 +1,76 @@
+"""Shaping meeting list rows (from diplomacy.selectors.meetings) into API items and CSV rows."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from diplomacy.models import Meeting
+from diplomacy.selectors.meetings import (
+    AGGREGATED_FIELDS,
+    LOCATION_KEYS,
+    MEETING_COUNT_FIELDS,
+    MEETING_HEAD_FIELDS,
+    MEETING_LIST_FIELDS,
+    PARTICIPANT_KEYS,
+    TOPIC_KEYS,
+)
+
+SLUG_PLACEHOLDER = "meeting-slug-placeholder"
+
+# The CSV has the list's columns, with the nested objects flattened: a place gives its slug
+# and name, participants and topics their slugs (and participants their names).
+CSV_COLUMNS = {
+    "location": (
+        ("location", lambda row: (row["location"] or {}).get("slug")),
+        ("location_name", lambda row: (row["location"] or {}).get("name")),
+    ),
+    "participants": (
+        ("participants", lambda row: [person["slug"] for person in row["participants"]]),
+        ("participant_names", lambda row: [person["name"] for person in row["participants"]]),
+    ),
+    "topics": (("topics", lambda row: [topic["slug"] for topic in row["topics"]]),),
+}
+MEETING_CSV_HEADER = tuple(
+    column
+    for name in MEETING_LIST_FIELDS
+    for column in ([flat for flat, _ in CSV_COLUMNS[name]] if name in CSV_COLUMNS else [name])
+)
+
+
+class MeetingRowShaper:
+    """Turn meeting list rows into the API's list items for one request."""
+
+    def __init__(self, request):
+        # Reverse once per request, not once per row: the meeting page URL differs only by slug.
+        page = Meeting(slug=SLUG_PLACEHOLDER).get_absolute_url()
+        self.url_template = request.build_absolute_uri(page)
+
+    def url(self, slug: str) -> str:
+        return self.url_template.replace(SLUG_PLACEHOLDER, quote(slug))
+
+    def __call__(self, row: dict) -> dict:
+        """Return the row as a list item, in the documented field order; extras follow."""
+        location = row["location_object"]
+        item = {name: row[name] for name in MEETING_HEAD_FIELDS}
+        item["location"] = location and {key: location[key] for key in LOCATION_KEYS}
+        item["participants"] = [
+            {key: person[key] for key in PARTICIPANT_KEYS} for person in row["participant_list"]
+        ]
+        item["topics"] = [{key: topic[key] for key in TOPIC_KEYS} for topic in row["topic_list"]]
+        item.update((name, row[name]) for name in MEETING_COUNT_FIELDS)
+        item["url"] = self.url(row["slug"])
+        for name, value in row.items():
+            if name not in item and name not in AGGREGATED_FIELDS:
+                item[name] = value
+        return item
+
+    def csv_row(self, row: dict) -> list:
+        """Return the row as CSV cells, in the order of MEETING_CSV_HEADER."""
+        item = self(row)
+        cells = []
+        for name in MEETING_LIST_FIELDS:
+            if name in CSV_COLUMNS:
+                cells += [value(item) for _, value in CSV_COLUMNS[name]]
+            else:
+                cells.append(item[name])
+        return cells

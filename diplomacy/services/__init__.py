@@ -1,0 +1,42 @@
+"""Writes for diplomacy: turn an article's extraction into evidence-backed meetings.
+
+- `processing`: claim a stored article, extract from it, apply the result, finish it;
+- `evidence`: apply one extraction (mentions, evidence rows, discovered officials);
+- `matching`: find the recorded meeting a candidate reports, or record a new one;
+- `recompute`: derive each meeting's fields from the claims of its evidence;
+- `reference`: the people, places and topics merging looks up, cached by a fingerprint.
+"""
+
+from diplomacy.services.evidence import (
+    MERGE_LOCK,
+    article_apply_extraction,
+    known_publication_date,
+    person_discover,
+)
+from diplomacy.services.matching import meeting_create, meeting_for_candidate, meeting_match
+from diplomacy.services.processing import (
+    TRANSIENT_ERRORS,
+    article_process,
+    article_process_now,
+    article_reprocess,
+)
+from diplomacy.services.recompute import meetings_recompute
+from diplomacy.services.reference import Ref, Reference, reference_current
+
+__all__ = [
+    "MERGE_LOCK",
+    "TRANSIENT_ERRORS",
+    "Ref",
+    "Reference",
+    "article_apply_extraction",
+    "article_process",
+    "article_process_now",
+    "article_reprocess",
+    "known_publication_date",
+    "meeting_create",
+    "meeting_for_candidate",
+    "meeting_match",
+    "meetings_recompute",
+    "person_discover",
+    "reference_current",
+]

@@ -1,0 +1,98 @@
+"""Matching a meeting candidate to a meeting already recorded, or recording a new one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.text import slugify
+
+from diplomacy import merging
+from diplomacy.choices import ReviewState
+from diplomacy.extraction.types import MeetingCandidate
+from diplomacy.models import Meeting
+from diplomacy.selectors.ingestion import NO_DISTANCE, match_candidates
+from diplomacy.services.reference import Ref, Reference
+
+
+def meeting_for_candidate(
+    candidate: MeetingCandidate, lookups: Reference, published: date | None
+) -> Meeting | None:
+    """Return the meeting this candidate reports: an existing match or a new meeting."""
+    people = [lookups.people[p.slug] for p in candidate.participants if p.slug in lookups.people]
+    if not people and not candidate.topics and candidate.location not in lookups.locations:
+        return None  # nothing to recognise the meeting by
+    match = meeting_match(candidate, people, lookups, published)
+    if match is not None:
+        return match
+    return meeting_create(candidate, people, lookups)
+
+
+def meeting_match(candidate, people, lookups, published) -> Meeting | None:
+    """Return the recorded meeting the candidate reports, or None.
+
+    The closest compatible meeting wins, one whose place agrees first; an undated report
+    without a publication date matches only when nothing tells the meetings apart.
+    """
+    claim = merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
+    location = lookups.locations.get(candidate.location or "")
+    place_id = location.pk if location else None
+    found = match_candidates(candidate, claim, people, place_id, lookups.parents, published)
+    compatible = []
+    for meeting in found:
+        existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
+        if not _compatible(candidate, claim, place_id, meeting, existing, lookups, published):
+            continue
+        # A place both name ("at Woodside" and Filoli) is the strongest sign after the people.
+        place_agrees = place_id is not None and meeting.location_id is not None
+        compatible.append((not place_agrees, date_distance(claim, existing, published), meeting))
+    if not compatible:
+        return None
+    compatible.sort(key=lambda item: item[:2])
+    undated = claim.start is None and published is None
+    if undated and compatible[0][0] and len(compatible) > 1:
+        return None  # nothing tells these meetings apart: do not guess
+    return compatible[0][2]
+
+
+def _compatible(candidate, claim, place_id, meeting, existing, lookups, published) -> bool:
+    """Return whether the merge rules allow the candidate to be this meeting."""
+    if not (
+        merging.kinds_compatible(candidate.kind, meeting.kind)
+        and merging.places_compatible(place_id, meeting.location_id, lookups.parents)
+        and merging.status_fits(candidate.status, existing, published)
+    ):
+        return False
+    if claim.start is not None:
+        return merging.dates_overlap(claim, existing)
+    return merging.near_publication(existing, published)
+
+
+def date_distance(claim, existing, published: date | None) -> int:
+    """Return the days between the claimed (or publication) date and a meeting's start."""
+    reference = claim.start or published
+    if reference is None or existing.start is None:
+        return NO_DISTANCE
+    return abs((existing.start - reference).days)
+
+
+def meeting_create(candidate: MeetingCandidate, people: list[Ref], lookups: Reference) -> Meeting:
+    """Record a new meeting for a candidate that matched none; its fields come from evidence."""
+    location = lookups.locations.get(candidate.location or "")
+    topic = lookups.topics.get(candidate.topics[0]) if candidate.topics else None
+    title = merging.meeting_title(
+        [(p.name, p.country) for p in people],
+        candidate.kind,
+        location.name if location else None,
+        topic.name if topic else None,
+    )
+    stem = slugify(f"{title} {candidate.start_date or ''}")[:280] or "meeting"
+    slug, suffix = stem, 2
+    while Meeting.objects.filter(slug=slug).exists():
+        slug, suffix = f"{stem}-{suffix}", suffix + 1
+    return Meeting.objects.create(
+        title=title,
+        slug=slug,
+        kind=candidate.kind,
+        status=candidate.status,
+        review_state=ReviewState.AUTO,
+    )
