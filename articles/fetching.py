@@ -38,6 +38,43 @@ def _addresses(host: str) -> list[str]:
     return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
 
 
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+# Local-use NAT64 (RFC 8215): the IPv4 address may sit anywhere in it, so none of it passes.
+LOCAL_NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b:1::/48")
+TEREDO_PREFIX = ipaddress.IPv6Network("2001::/32")
+SIXTOFOUR_PREFIX = ipaddress.IPv6Network("2002::/16")
+IPV4_COMPATIBLE_PREFIX = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Return the IPv4 addresses an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo).
+
+    `ipaddress` calls several of these forms global, yet a host that translates or tunnels
+    them delivers the packets to the IPv4 address inside, which may be this machine.
+    """
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64_PREFIX or ip in IPV4_COMPATIBLE_PREFIX:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip in SIXTOFOUR_PREFIX:
+        return [ip.sixtofour]
+    if ip in TEREDO_PREFIX:
+        return list(ip.teredo)
+    return []
+
+
+def address_is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Return True only for a plainly global unicast address, whatever IPv4 it embeds."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64_PREFIX:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            # Judged by the IPv4 inside: NAT64's prefix sits in ::/8, which counts as reserved.
+            return all(address_is_public(address) for address in embedded)
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
 def refuse_private_address(url: str) -> None:
     """Refuse a URL whose host is this machine or on a private network.
 
@@ -53,7 +90,7 @@ def refuse_private_address(url: str) -> None:
         raise FetchError(f"The host of {url} could not be found.") from None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast:
+        if not address_is_public(ip):
             raise FetchError(
                 f"{url} points to a private or local address ({ip}); only public web "
                 "addresses are fetched."

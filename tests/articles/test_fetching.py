@@ -1,12 +1,21 @@
 """Fetching pages and feeds from servers that may be slow, huge, looping or wrongly typed."""
 
+import ipaddress
 import re
 import socket
 import time
 
 import pytest
 
-from articles.fetching import FEED_TYPES, HTML_TYPES, MAX_REDIRECTS, Fetched, FetchError, fetch
+from articles.fetching import (
+    FEED_TYPES,
+    HTML_TYPES,
+    MAX_REDIRECTS,
+    Fetched,
+    FetchError,
+    address_is_public,
+    fetch,
+)
 from tests.articles.conftest import ARTICLE_HTML, FEED_ETAG, FETCH_TIMEOUT, PLAIN_TEXT
 
 
@@ -126,3 +135,44 @@ def test_it_reports_a_server_that_cannot_be_reached():
 
     with pytest.raises(FetchError, match=f"Could not fetch {re.escape(url)}"):
         fetch(url, HTML_TYPES)
+
+
+# Addresses the fetcher must not reach -------------------------------------------------------
+
+STAND_IN = "127.0.0.2"  # a loopback address these tests treat as a public web server
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]:9999/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1::a00:1]/",  # local-use NAT64
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/",  # 6to4 of 192.168.1.1
+        "http://[::127.0.0.1]/",  # IPv4-compatible
+        "http://[::ffff:127.0.0.1]/",  # IPv4-mapped
+        "http://[::ffff:10.0.0.8]/",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",  # Teredo, client 10.0.0.1
+        "http://[fd00::1]/",  # unique local
+        "http://[fe80::1]/",  # link local
+        "http://[ff02::1]/",  # multicast
+        "http://100.64.0.1/",  # shared address space (carrier-grade NAT)
+        "http://2130706433/",  # 127.0.0.1 as one number
+        "http://0/",
+    ],
+)
+def test_it_refuses_addresses_that_embed_or_are_not_public(settings, url):
+    """IPv6 forms carrying a private IPv4 address, and anything not plainly global, are refused."""
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+
+    with pytest.raises(FetchError, match="private or local address"):
+        fetch(url, HTML_TYPES)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"]
+)
+def test_it_accepts_public_addresses_in_every_form(address):
+    """A public address passes, also when NAT64 or 6to4 carries a public IPv4 address."""
+    assert address_is_public(ipaddress.ip_address(address))
