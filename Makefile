@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: install
-	$(PY) -m config.run
+	$(PY) -m devserver.run
 
 test: install
 	$(PY) -m pytest
@@ -88,5 +88,5 @@ audit: install
 	$(VENV)/bin/pip-audit --skip-editable --strict --progress-spinner off --cache-dir $(AUDIT_DIR)/cache
 
 clean:
-	-$(PY) -m config.devdb stop
+	-$(PY) -m devserver.devdb stop
 	rm -rf .devdata

@@ -10,7 +10,7 @@ def main():
     from django.conf import settings
     from django.core.management import execute_from_command_line
 
-    from config import devdb
+    from devserver import devdb
 
     if settings.EMBEDDED_DATABASE and os.environ.get("DEVDB_AUTOSTART", "1") == "1":
         try:

@@ -73,7 +73,7 @@ def server_url() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
-    from config import devdb
+    from devserver import devdb
 
     devdb.start()
     return devdb.url()

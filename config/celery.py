@@ -29,7 +29,7 @@ def prepare_embedded_services(sender, **kwargs):
     """Start the embedded database and make the filesystem broker's folders when they are used."""
     from django.conf import settings
 
-    from config import devdb
+    from devserver import devdb
 
     sender.conf.beat_schedule = beat_schedule(settings)
     if settings.EMBEDDED_DATABASE:

@@ -6,8 +6,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config import devdb
 from config.env import env_bool, env_int, env_list, env_str, env_url
+from devserver import devdb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEVDATA_DIR = devdb.DEVDATA_DIR
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "accounts",
     "articles",
     "diplomacy",
 ]
@@ -75,7 +76,7 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, else the embedded cluster under .devdata/pg (see config/devdb.py).
+# Database: DATABASE_URL, else the embedded cluster under .devdata/pg (see devserver/devdb.py).
 DATABASE_URL = env_str("DATABASE_URL").strip()
 EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
@@ -118,8 +119,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Django's backend with a brake on guessing: every sign-in form, the admin's included, stops
-# accepting passwords after repeated failures (config/auth.py).
-AUTHENTICATION_BACKENDS = ["config.auth.RateLimitedModelBackend"]
+# accepting passwords after repeated failures (accounts/auth.py).
+AUTHENTICATION_BACKENDS = ["accounts.auth.RateLimitedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "diplomacy:timeline"
 LOGOUT_REDIRECT_URL = "diplomacy:timeline"

@@ -10,7 +10,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from config import auth
+from accounts import auth
 from diplomacy.urls import ingest_urlpatterns
 
 logger = logging.getLogger(__name__)

@@ -26,14 +26,14 @@ def pytest_configure(config):
     from django.conf import settings
 
     if settings.EMBEDDED_DATABASE and not hasattr(config, "workerinput"):
-        from config import devdb
+        from devserver import devdb
 
         _started_database = devdb.start()
 
 
 def pytest_unconfigure(config):
     if _started_database:
-        from config import devdb
+        from devserver import devdb
 
         devdb.stop()
 

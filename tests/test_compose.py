@@ -16,9 +16,9 @@ ENV_EXAMPLE = BASE_DIR / ".env.example"
 # The modules that read the environment when the project starts.
 SETTINGS_MODULES = [
     "config/settings.py",
-    "config/devdb.py",
+    "devserver/devdb.py",
     "config/celery.py",
-    "config/run.py",
+    "devserver/run.py",
     "manage.py",
 ]
 ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_url", "getenv"}

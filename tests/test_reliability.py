@@ -8,6 +8,7 @@ The long fault runs (killed workers, Redis outages, PostgreSQL restarts) live in
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import threading
 import time
 from datetime import timedelta
@@ -22,7 +23,6 @@ from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from articles import fetching
 from articles.feeds import source_poll
 from articles.models import Article, Source
 from articles.services import article_ingest
@@ -133,9 +133,9 @@ HostileHandler.routes["/huge-declared"] = _declared_huge
 class HostileSite(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), HostileHandler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+    def __init__(self, host: str = "127.0.0.1"):
+        super().__init__((host, 0), HostileHandler)
+        self.base = f"http://{host}:{self.server_address[1]}"
         self.seen: list[str] = []  # paths requested, in order
 
     def url(self, path: str) -> str:
@@ -148,9 +148,9 @@ class HostileSite(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def hostile_server_running():
+def hostile_server_running(host: str = "127.0.0.1"):
     """Run the hostile server in a thread on a random loopback port."""
-    server = HostileSite()
+    server = HostileSite(host)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -382,17 +382,20 @@ def test_it_refuses_a_redirect_to_a_private_address(hostile_site, queued, settin
     hostile_site.seen.clear()
     internal = hostile_site.url("/article.html")
     hostile_site.serve("/to-internal", lambda h: h.reply(b"", "text/html", 302, Location=internal))
-    real = fetching._addresses
-    # "localhost" passes for a public host here; 127.0.0.1 is what it really reaches.
-    public = {"localhost": ["93.184.215.14"]}
-    with patch.object(fetching, "_addresses", lambda host: public.get(host) or real(host)):
-        port = hostile_site.server_address[1]
-        article = article_ingest(url=f"http://localhost:{port}/to-internal").article
+    # 127.0.0.2 stands in for a public web server; 127.0.0.1 is what the redirect reaches.
+    original = ipaddress.IPv4Address.is_global
+    stand_in = property(lambda ip: str(ip) == "127.0.0.2" or original.fget(ip))
+    with (
+        hostile_server_running(host="127.0.0.2") as public,
+        patch.object(ipaddress.IPv4Address, "is_global", stand_in),
+    ):
+        article = article_ingest(url=public.url("/to-internal")).article
         assert article_fetch(article.pk) == "failed"
+        assert public.seen == ["/to-internal"]
 
     article.refresh_from_db()
     assert "private or local address (127.0.0.1)" in article.error
-    assert hostile_site.seen == ["/to-internal"]
+    assert hostile_site.seen == []
 
 
 # Lost messages and the sweeper ----------------------------------------------------------

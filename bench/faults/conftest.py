@@ -45,14 +45,14 @@ def pytest_configure(config):
     from django.conf import settings
 
     if settings.EMBEDDED_DATABASE:
-        from config import devdb
+        from devserver import devdb
 
         _started_database = devdb.start()
 
 
 def pytest_unconfigure(config):
     if _started_database:
-        from config import devdb
+        from devserver import devdb
 
         devdb.stop()
     if os.environ.get("FAULTS_KEEP") != "1":  # FAULTS_KEEP=1 keeps logs for a post-mortem
@@ -438,7 +438,7 @@ def compare_timelines(workers: dict, baseline: dict) -> dict:
 
 
 class OwnPostgres:
-    """A PostgreSQL cluster made by config/devdb.py in a folder of this run, on a free port."""
+    """A PostgreSQL cluster made by devserver/devdb.py in a folder of this run, on a free port."""
 
     def __init__(self, folder: Path):
         self.port = free_port()
@@ -463,15 +463,15 @@ class OwnPostgres:
             raise RuntimeError(f"{args}: {result.stdout}{result.stderr}")
 
     def start(self) -> None:
-        self._python("-m", "config.devdb", "start")
+        self._python("-m", "devserver.devdb", "start")
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server: "fast" (clean) or "immediate" (like a crash: recovery on start)."""
         if mode == "fast":
-            self._python("-m", "config.devdb", "stop")
+            self._python("-m", "devserver.devdb", "stop")
             return
         code = (
-            "from config import devdb\n"
+            "from devserver import devdb\n"
             "devdb._run([devdb.binary('pg_ctl'), 'stop', '-D', str(devdb.DATA_DIR), "
             f"'-m', {mode!r}, '-w'], devdb.server_user())"
         )

@@ -1,6 +1,6 @@
 """Restart PostgreSQL under load; the web app and the worker reconnect and nothing is lost.
 
-A PostgreSQL cluster of our own (config/devdb.py in a scratch folder, on a free port) serves a
+A PostgreSQL cluster of our own (devserver/devdb.py in a scratch folder, on a free port) serves a
 gunicorn web app, a prefork worker and beat. Three clients submit FAULTS_SUBMISSIONS (200)
 articles through the API, retrying an attempt that failed as any client would, while a reader
 polls the meeting list. PostgreSQL is restarted twice: once cleanly ("fast": sessions are

@@ -101,6 +101,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.seen = Seen(self.path, dict(self.headers))
         self.server.seen.append(self.seen)
+        if self.path in self.server.redirects:
+            self.reply(b"", "text/html", status=302, Location=self.server.redirects[self.path])
+            return
         route = getattr(self, "page_" + self.path.strip("/").replace(".", "_").replace("-", "_"))
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             route()  # the client may give up first, as it should with hostile pages
@@ -243,10 +246,11 @@ class Handler(BaseHTTPRequestHandler):
 class Site(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        super().__init__((host, port), Handler)
+        self.base = f"http://{host}:{self.server_address[1]}"
         self.seen: list[Seen] = []
+        self.redirects: dict[str, str] = {}  # path: Location
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -1,13 +1,27 @@
 """Fetching pages and feeds from servers that may be slow, huge, looping or wrongly typed."""
 
+import contextlib
+import ipaddress
 import re
 import socket
+import ssl
+import subprocess
+import threading
 import time
+from unittest.mock import patch
 
 import pytest
 
-from articles.fetching import FEED_TYPES, HTML_TYPES, MAX_REDIRECTS, Fetched, FetchError, fetch
-from tests.articles.conftest import ARTICLE_HTML, FEED_ETAG, FETCH_TIMEOUT, PLAIN_TEXT
+from articles.fetching import (
+    FEED_TYPES,
+    HTML_TYPES,
+    MAX_REDIRECTS,
+    Fetched,
+    FetchError,
+    address_is_public,
+    fetch,
+)
+from tests.articles.conftest import ARTICLE_HTML, FEED_ETAG, FETCH_TIMEOUT, PLAIN_TEXT, Site
 
 
 def test_it_returns_the_page_with_its_type_and_final_address(site):
@@ -126,3 +140,163 @@ def test_it_reports_a_server_that_cannot_be_reached():
 
     with pytest.raises(FetchError, match=f"Could not fetch {re.escape(url)}"):
         fetch(url, HTML_TYPES)
+
+
+# Addresses the fetcher must not reach -------------------------------------------------------
+
+STAND_IN = "127.0.0.2"  # a loopback address these tests treat as a public web server
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]:9999/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1::a00:1]/",  # local-use NAT64
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/",  # 6to4 of 192.168.1.1
+        "http://[::127.0.0.1]/",  # IPv4-compatible
+        "http://[::ffff:127.0.0.1]/",  # IPv4-mapped
+        "http://[::ffff:10.0.0.8]/",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",  # Teredo, client 10.0.0.1
+        "http://[fd00::1]/",  # unique local
+        "http://[fe80::1]/",  # link local
+        "http://[ff02::1]/",  # multicast
+        "http://100.64.0.1/",  # shared address space (carrier-grade NAT)
+        "http://2130706433/",  # 127.0.0.1 as one number
+        "http://0/",
+    ],
+)
+def test_it_refuses_addresses_that_embed_or_are_not_public(settings, url):
+    """IPv6 forms carrying a private IPv4 address, and anything not plainly global, are refused."""
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+
+    with pytest.raises(FetchError, match="private or local address"):
+        fetch(url, HTML_TYPES)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"]
+)
+def test_it_accepts_public_addresses_in_every_form(address):
+    """A public address passes, also when NAT64 or 6to4 carries a public IPv4 address."""
+    assert address_is_public(ipaddress.ip_address(address))
+
+
+@pytest.fixture
+def public_stand_in(site, settings):
+    """A second server on 127.0.0.2, on the test site's port, counted as a public address.
+
+    Both servers share a port so that one URL reaches either, depending only on which address
+    its host name resolves to when the connection is made.
+    """
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+    original = ipaddress.IPv4Address.is_global
+    treated_public = property(lambda ip: str(ip) == STAND_IN or original.fget(ip))
+    server = Site(host=STAND_IN, port=site.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with patch.object(ipaddress.IPv4Address, "is_global", treated_public):
+            yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def rebinding(host: str, answers: list[str]):
+    """Resolve `host` to each of `answers` in turn (the last one from then on), as DNS may."""
+    real = socket.getaddrinfo
+    calls = []
+
+    def resolve(name, *args, **kwargs):
+        if name != host:
+            return real(name, *args, **kwargs)
+        address = answers[min(len(calls), len(answers) - 1)]
+        calls.append(address)
+        return real(address, *args, **kwargs)
+
+    with patch.object(socket, "getaddrinfo", resolve):
+        yield calls
+
+
+def test_it_connects_to_the_address_it_checked(site, public_stand_in):
+    """A name answering public, then private, is fetched from the public address it was checked at.
+
+    Resolving again to connect would reach the private server on the second answer.
+    """
+    port = site.server_address[1]
+    with rebinding("news.test", [STAND_IN, "127.0.0.1"]) as calls:
+        fetched = fetch(f"http://news.test:{port}/article.html", HTML_TYPES)
+
+    assert fetched.content == ARTICLE_HTML
+    assert calls == [STAND_IN]
+    assert site.seen == []
+    (request,) = public_stand_in.requests_to("/article.html")
+    assert request.headers["Host"] == f"news.test:{port}"
+
+
+def test_it_connects_to_the_checked_address_after_a_redirect(site, public_stand_in):
+    """Each redirect hop is resolved once, checked, and connected to at that address."""
+    port = site.server_address[1]
+    public_stand_in.redirects["/hop"] = f"http://inside.test:{port}/article.html"
+    with (
+        rebinding("news.test", [STAND_IN]),
+        rebinding("inside.test", [STAND_IN, "127.0.0.1"]),
+    ):
+        fetched = fetch(f"http://news.test:{port}/hop", HTML_TYPES)
+
+    assert fetched.content == ARTICLE_HTML
+    assert [seen.path for seen in public_stand_in.seen] == ["/hop", "/article.html"]
+    assert site.seen == []
+
+
+def test_it_refuses_a_redirect_to_a_private_address(site, public_stand_in):
+    """A public page redirecting straight to a loopback address is refused at the redirect."""
+    port = site.server_address[1]
+    public_stand_in.redirects["/hop"] = f"http://127.0.0.1:{port}/article.html"
+
+    with pytest.raises(FetchError, match=r"private or local address \(127\.0\.0\.1\)"):
+        fetch(f"http://{STAND_IN}:{port}/hop", HTML_TYPES)
+
+    assert site.seen == []
+
+
+def test_it_keeps_sni_and_certificate_checks_on_the_host_name(site, public_stand_in, tmp_path):
+    """Connecting to the checked address still names the host in SNI and verifies its certificate.
+
+    The stand-in presents a self-signed certificate for the host: the fetch must fail
+    verification (not skip it), after a handshake that asked for the host by name.
+    """
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=news.test", "-addext", "subjectAltName=DNS:news.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda connection, name, context: names.append(name)
+    with socket.create_server((STAND_IN, 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def answer_one():
+            with contextlib.suppress(OSError):
+                conn, _ = listener.accept()
+                with context.wrap_socket(conn, server_side=True):
+                    pass
+
+        thread = threading.Thread(target=answer_one, daemon=True)
+        thread.start()
+        with (
+            rebinding("news.test", [STAND_IN, "127.0.0.1"]),
+            pytest.raises(FetchError, match="SSLError"),
+        ):
+            fetch(f"https://news.test:{port}/article.html", HTML_TYPES)
+        thread.join(5)
+
+    assert names == ["news.test"]

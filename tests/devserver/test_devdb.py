@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def free_port() -> int:
@@ -37,7 +37,7 @@ def separate_cluster():
 
 def devdb(env: dict, command: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "config.devdb", command],
+        [sys.executable, "-m", "devserver.devdb", command],
         env=env,
         cwd=BASE_DIR,
         capture_output=True,

@@ -4,7 +4,7 @@ Used when DATABASE_URL is unset, so that `make run` and `make test` work on a fr
 without Docker or a configured server. The machine's own PostgreSQL binaries run the cluster;
 as root, they run as an unprivileged user because PostgreSQL refuses to run as root.
 
-    python -m config.devdb start | stop | status | url
+    python -m devserver.devdb start | stop | status | url
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ def main(argv: list[str]) -> int:
         elif command == "url":
             print(url())
         else:
-            print("usage: python -m config.devdb start|stop|status|url", file=sys.stderr)
+            print("usage: python -m devserver.devdb start|stop|status|url", file=sys.stderr)
             return 2
     except EmbeddedDatabaseError as error:
         print(f"embedded database: {error}", file=sys.stderr)

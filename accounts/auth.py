@@ -71,12 +71,12 @@ def login_failure_record(request: HttpRequest | None, username: str | None) -> N
             cache.set(key, 1, LOGIN_FAILURE_WINDOW)
 
 
-@receiver(user_login_failed, dispatch_uid="config.auth.count_failure")
+@receiver(user_login_failed, dispatch_uid="accounts.auth.count_failure")
 def _count_failure(sender, credentials, request=None, **kwargs):
     login_failure_record(request, credentials.get(get_user_model().USERNAME_FIELD))
 
 
-@receiver(user_logged_in, dispatch_uid="config.auth.forgive_username")
+@receiver(user_logged_in, dispatch_uid="accounts.auth.forgive_username")
 def _forgive_username(sender, request, user, **kwargs):
     # A successful sign-in clears the account's count; the address keeps its own.
     cache.delete_many(_keys(None, user.get_username())[1:])

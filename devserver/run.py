@@ -80,7 +80,7 @@ def main() -> int:
     sys.path.insert(0, str(BASE_DIR))
     from django.conf import settings
 
-    from config import devdb
+    from devserver import devdb
 
     if not port_free(PORT):
         say(f"port {PORT} on {HOST} is in use; stop what runs there or set RUN_PORT")

@@ -1,0 +1,1 @@
+"""The development runner (`make run`) and the embedded PostgreSQL cluster it starts."""
