@@ -14,13 +14,11 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Only pyproject.toml, so this slow layer is rebuilt when the dependencies change, not the code.
-# The runtime dependencies and the build backend are read from it: one list, no requirements.txt.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
-print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" \
-        > /tmp/requirements.txt \
-    && pip install --requirement /tmp/requirements.txt
+# Only the lock, so this slow layer is rebuilt when the dependencies change, not the code. Every
+# package is checked against its hash (`make lock` writes the file from pyproject.toml).
+COPY requirements.lock ./
+RUN pip install --require-hashes --requirement requirements.lock \
+    && pip install "setuptools>=69"
 
 # --- runtime
 FROM ${PYTHON_IMAGE}

@@ -11,16 +11,25 @@ PYTHON ?= $(shell for c in python3.12 python3.13 $(PYENV_ROOT)/versions/3.12*/bi
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
 	2>/dev/null; then command -v $$c; break; fi; done)
 
-.PHONY: install run test test-fast lint format bench eval audit faults clean
+.PHONY: install lock run test test-fast lint format bench eval audit faults clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every package comes from the hashed lock, so a fresh machine gets exactly what was tested; the
+# project itself is installed editable on top, without dependencies.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (none found on PATH or in pyenv)."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --requirement requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps --editable .
 	@touch $(STAMP)
+
+# Resolve the pins of pyproject.toml and everything they pull in, with the hashes of every file:
+# requirements.lock for the image, requirements-dev.lock for development, tests and CI.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.12 --quiet
+lock: install
+	$(LOCK) --custom-compile-command "make lock" --output-file requirements.lock
+	$(LOCK) --custom-compile-command "make lock" --extra dev --output-file requirements-dev.lock
 
 run: install
 	$(PY) -m devserver.run
