@@ -36,7 +36,14 @@ _NEW_NAME = re.compile(
 )
 _APPOSITIVE_GAP = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:\S+\s+){0,3}$")
 _MAX_NEW_PEOPLE = 50  # a cap for pathological input
-_LINK_GAP = re.compile(r"[ ]+")
+# A service and rank between a title and the name belong to the title, not to the name:
+# "Chairman of the Joint Chiefs of Staff Air Force Gen. CQ Brown".
+_RANK = (
+    r"(?:(?:Air[ ]Force|Army|Navy|Marine[ ]Corps|Space[ ]Force|Coast[ ]Guard|PLA)[ ]+)?"
+    r"(?:(?:Lt|Lieutenant|Maj|Major|Brig|Brigadier|Rear|Vice)\.?[ ]+)?"
+    r"(?:Gen|General|Adm|Admiral|Col|Colonel|Capt|Captain|Cmdr|Commander)\.?"
+)
+_LINK_GAP = re.compile(rf"[ ]+(?:{_RANK}[ ]+)?")
 _TOKEN = re.compile(r"[A-Za-z][\w'.-]*")
 
 
@@ -159,7 +166,8 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
             continue
         if len(result.new_people) >= _MAX_NEW_PEOPLE:
             break
-        match = _NEW_NAME.match(doc.norm, title.hit.end)
+        gap = _LINK_GAP.match(doc.norm, title.hit.end)
+        match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
         if match is None or doc.in_noise(match.start(1), match.end(1)):
             continue
         name = match.group(1)

@@ -87,3 +87,15 @@ def test_it_accepts_a_spelling_variant_of_the_given_name(run):
     """'Lai Ching-de' is Lai Ching-te although only the surname matches exactly."""
     result = run("Lai Ching-de won the election.")
     assert ("Lai", "lai-ching-te") in people(result)
+
+
+def test_it_reads_a_service_and_rank_after_a_title_as_part_of_the_title(run):
+    """'Air Force Gen.' between a title and a new name is a rank, never a person."""
+    result = run(
+        "Chairman of the Joint Chiefs of Staff Air Force Gen. Dana Marsh spoke with Wang Yi "
+        "by phone on Thursday."
+    )
+    names = [person.name for person in result.new_people]
+    assert names == ["Dana Marsh"]
+    (meeting,) = result.meetings
+    assert {p.slug for p in meeting.participants} == {"dana-marsh", "wang-yi"}
