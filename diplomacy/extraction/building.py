@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from . import clauses as cl
@@ -12,10 +13,13 @@ from .people import PersonRef
 from .periods import Period, add_days
 from .places import PlaceChoice
 from .roles import side_of
+from .triggers import TRIGGER
 from .types import ParticipantClaim
 
 LEADER_ROLES = frozenset({"president", "party-general-secretary"})
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
+# "since Brown took office in October": the date of the event the meeting is measured from
+_OTHER_EVENT = re.compile(r"\b(?:since|until|till|before|after)\b[^,.;:]{0,50}$", re.IGNORECASE)
 
 
 def qualifies(ctx: Context, clause: Clause, people: list[PersonRef]) -> bool:
@@ -150,7 +154,14 @@ def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
         and not d.vague
         and d.preposition not in _UNUSED_PREPOSITIONS
         and not d.reported
+        and not _dates_other_event(ctx, max(start, d.start - 60), d.start)
     ]
+
+
+def _dates_other_event(ctx: Context, start: int, end: int) -> bool:
+    """Return True for "since Brown took office in October"; not for "since they met in Bali"."""
+    found = _OTHER_EVENT.search(ctx.doc.norm, start, end)
+    return found is not None and TRIGGER.search(ctx.doc.lower, found.start(), end) is None
 
 
 def clause_period(ctx: Context, clause: Clause) -> tuple[Period | None, int | None]:

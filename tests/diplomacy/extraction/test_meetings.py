@@ -286,3 +286,26 @@ def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
         "day",
     )
     assert any("date" in evidence.fields for evidence in meeting.evidence)
+
+
+def test_it_reads_meetings_over_video_as_calls(run):
+    """'Met virtually', 'via video teleconference', 'VTC': a call, whatever the verb."""
+    texts = (
+        "Jake Sullivan met virtually with Wang Yi on Thursday.",
+        "Jake Sullivan held talks with Wang Yi on Thursday via video teleconference.",
+        "Jake Sullivan and Wang Yi held a VTC on Thursday.",
+        "Jake Sullivan had his first engagement with Wang Yi yesterday by video link.",
+    )
+    for text in texts:
+        (meeting,) = run(text).meetings
+        assert meeting.kind == "call", text
+
+
+def test_it_counts_a_call_called_a_meeting_once(run):
+    """'The first meeting between A and B', undated, is the call of A and B the text reports."""
+    result = run(
+        "Jake Sullivan and Wang Yi spoke by phone on Thursday. It was the first meeting between "
+        "Jake Sullivan and Wang Yi since Sullivan returned from leave in October."
+    )
+    (meeting,) = result.meetings
+    assert (meeting.kind, meeting.start_date) == ("call", date(2024, 1, 25))
