@@ -11,7 +11,7 @@ from .dates import DateExpr, resolve
 from .drafts import PRECISION_RANK, Draft
 from .people import PersonRef
 from .periods import Period, add_days
-from .places import PlaceChoice
+from .places import PlaceChoice, place_after_name
 from .roles import side_of
 from .triggers import TRIGGER
 from .types import ParticipantClaim
@@ -82,8 +82,7 @@ def build(
     if period is not None and duration:
         draft.period = _spread(period, duration, draft.status, ctx.published)
     if choice is None and clause.kind != "visit":
-        found = ctx.places_near(clause.span, clause.trigger)
-        choice = found[0] if len(found) == 1 else None
+        choice = _place_of_meeting(ctx, clause, people)
     if choice is not None:
         draft.location, draft.location_note = choice.slug, choice.note
         fields.add("location")
@@ -97,6 +96,19 @@ def build(
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _place_of_meeting(ctx: Context, clause: Clause, people) -> PlaceChoice | None:
+    """Return the one place named by the meeting words, or right after a participant's name."""
+    found = ctx.places_near(clause.span, clause.trigger)
+    if found:
+        return found[0] if len(found) == 1 else None
+    for person in people:
+        if person.start > clause.trigger[0]:
+            choice = place_after_name(ctx.doc, ctx.places, ctx.compiled, person.end)
+            if choice is not None:
+                return choice
+    return None
 
 
 def _spread(period: Period, days: int, status: str, published: date | None) -> Period:
