@@ -55,6 +55,15 @@ _REMOTE = re.compile(
     r"|\b(?:video\s*)?teleconference\b|\bvideoconference\b|\bVTC\b|\bvideo\s+(?:call|link)\b",
     re.IGNORECASE,
 )
+# Words that turn from one meeting to another: "met Wang Yi to follow up on the summit between
+# Biden and Xi", "the talks, as directed by the leaders". People across them are not at the
+# same meeting.
+_LINK = re.compile(
+    r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
+    r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
+    r"|including\s+between|as\s+well\s+as)\b",
+    re.IGNORECASE,
+)
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -89,7 +98,11 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         # "met the premier, Li Qiang, and Vice Premier He Lifeng": the list runs on after "and"
         if start == span[1] + 1 and _AND_CONTINUES.match(norm, start, end):
             people_span = (span[0], end)
-    people = [p for p in ctx.people_in(*people_span) if _participates(norm, p, trigger[0])]
+    people = [
+        p
+        for p in ctx.people_in(*people_span)
+        if _participates(norm, p, trigger[0]) and not _across_link(norm, p, trigger)
+    ]
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
@@ -100,6 +113,13 @@ def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
     if not norm.startswith("'s", person.end):
         return True
     return 0 <= trigger - person.end <= 25
+
+
+def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
+    """Return True when words between the person and the meeting words turn to another event."""
+    if person.end <= trigger[0]:
+        return _LINK.search(norm, person.end, trigger[0]) is not None
+    return _LINK.search(norm, trigger[1], person.start) is not None
 
 
 def subject_start(ctx: Context, clause: Clause) -> int:

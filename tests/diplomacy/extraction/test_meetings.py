@@ -309,3 +309,16 @@ def test_it_counts_a_call_called_a_meeting_once(run):
     )
     (meeting,) = result.meetings
     assert (meeting.kind, meeting.start_date) == ("call", date(2024, 1, 25))
+
+
+def test_it_leaves_people_of_a_referenced_meeting_out_of_this_one(run):
+    """'To follow up on the summit between A and B': A and B were at the summit, not here."""
+    result = run(
+        "Jake Sullivan met on Friday with Director of the Office, and Foreign Minister Wang Yi in "
+        "Bangkok to follow up on the summit between Joe Biden and Xi Jinping last November."
+    )
+    people = {m.kind: sorted(p.slug for p in m.participants) for m in result.meetings}
+    assert people == {
+        "meeting": ["jake-sullivan", "wang-yi"],
+        "summit": ["joe-biden", "xi-jinping"],
+    }
