@@ -278,11 +278,31 @@ def _previous_token(norm: str, start: int) -> str | None:
     return word or None
 
 
+_THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
+
+
+def _unqualified_president(doc: Document, title: _Title, result: PeopleResult) -> TitleReading:
+    """Read "The President" beside a named Chinese leader as the U.S. president.
+
+    American readouts name their own president only by title ("The President met today with
+    Chinese President Xi"); the counterpart is then always given a country or a name.
+    """
+    reading = title.reading
+    start, end = title.hit.start, title.hit.end
+    if reading.country or reading.role != "president" or doc.norm[start:end] != "President":
+        return reading
+    if not _THE_BEFORE.search(doc.norm, max(0, start - 5), start):
+        return reading
+    if not any(ref.country == "CN" for ref in result.refs):
+        return reading
+    return TitleReading("president", "US", False, reading.historical)
+
+
 def _resolve_standalone(doc, compiled, titles, result: PeopleResult, published) -> None:
     """Resolve "China's foreign minister" to whoever held that office on the article's date."""
     in_article = {r.slug for r in result.refs}
     for title in titles:
-        reading = title.reading
+        reading = _unqualified_president(doc, title, result)
         if title.linked or reading.historical or not reading.role or not reading.country:
             continue
         multiword = " " in title.hit.refs[0]
