@@ -17,16 +17,37 @@ from .triggers import TRIGGER
 from .types import ParticipantClaim
 
 LEADER_ROLES = frozenset({"president", "party-general-secretary"})
+_OTHER_DELEGATION = re.compile(
+    r"\b(?:a|an|the|their|his|her)\s+(?:(?P<cn>PRC|Chinese|China's)|(?P<us>U\.S\.|US|American))"
+    r"\s+(?:delegation|counterparts?|team)\b"
+)
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
 # "since Brown took office in October": the date of the event the meeting is measured from
 _OTHER_EVENT = re.compile(r"\b(?:since|until|till|before|after)\b[^,.;:]{0,50}$", re.IGNORECASE)
 
 
 def qualifies(ctx: Context, clause: Clause, people: list[PersonRef]) -> bool:
-    """Return True when people make a meeting: both sides, or a visitor and a destination."""
+    """Return True when people make a meeting: both sides, or a visitor and a destination.
+
+    Named officials of one side who meet "a PRC delegation" or "their Chinese counterparts"
+    make a meeting too: the other side is there, unnamed.
+    """
     if both_sides(people):
         return True
-    return clause.kind == "visit" and _visit_place(ctx, clause, people) is not None
+    if clause.kind == "visit":
+        return _visit_place(ctx, clause, people) is not None
+    return _meets_other_delegation(ctx, clause, people)
+
+
+def _meets_other_delegation(ctx: Context, clause: Clause, people: list[PersonRef]) -> bool:
+    sides = sides_of(people)
+    if len(sides) != 1 or not sides <= {"us", "cn"}:
+        return False
+    other = "cn" if "us" in sides else "us"
+    for found in _OTHER_DELEGATION.finditer(ctx.doc.norm, *clause.span):
+        if found.group(other) is not None:
+            return True
+    return False
 
 
 def _visit_place(ctx: Context, clause: Clause, people: list[PersonRef]) -> PlaceChoice | None:

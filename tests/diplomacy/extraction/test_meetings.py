@@ -322,3 +322,22 @@ def test_it_leaves_people_of_a_referenced_meeting_out_of_this_one(run):
         "meeting": ["jake-sullivan", "wang-yi"],
         "summit": ["joe-biden", "xi-jinping"],
     }
+
+
+def test_it_records_named_officials_meeting_an_unnamed_delegation(run):
+    """Officials of one side who meet 'a PRC delegation' hold a meeting; they are its people."""
+    (meeting,) = run(
+        "Jake Sullivan led a U.S. delegation to meet with a PRC delegation on Thursday in Geneva."
+    ).meetings
+    assert [p.slug for p in meeting.participants] == ["jake-sullivan"]
+    assert meeting.start_date == date(2024, 1, 25)
+
+
+def test_it_takes_the_lead_named_before_will_lead(run):
+    """'A will lead a delegation to launch the working group': A is in the working group."""
+    (meeting,) = run(
+        "Deputy Adviser to the President Dana Marsh will lead an interagency U.S. delegation to "
+        "Beijing on January 30 to launch the U.S.-China Counternarcotics Working Group."
+    ).meetings
+    assert meeting.kind == "working_group"
+    assert [p.slug for p in meeting.participants] == ["dana-marsh"]
