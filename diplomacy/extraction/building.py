@@ -107,16 +107,20 @@ def build(
     if choice is not None:
         draft.location, draft.location_note = choice.slug, choice.note
         fields.add("location")
-    planned = draft.status == "planned"
-    if planned not in clause.announced:
-        norm, trigger = ctx.doc.norm, clause.trigger[0]
-        clause.announced[planned] = cl.read_announced(norm, *clause.span, trigger, planned)
-    draft.announced = clause.announced[planned]
+    draft.announced = _announced(ctx, clause, draft.status == "planned")
     if cues.possible:
         confidence = min(confidence, 0.4)
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _announced(ctx: Context, clause: Clause, planned: bool) -> bool | None:
+    """Read once per clause whether the meeting was announced beforehand."""
+    if planned not in clause.announced:
+        norm, trigger = ctx.doc.norm, clause.trigger[0]
+        clause.announced[planned] = cl.read_announced(norm, *clause.span, trigger, planned)
+    return clause.announced[planned]
 
 
 def _place_of_meeting(ctx: Context, clause: Clause, people) -> PlaceChoice | None:
