@@ -52,8 +52,10 @@ format: install
 bench: install
 	$(PY) bench/run.py
 
+# Strict scoring: the samples, then each real set (bench/eval/real/, and ../shared/eval/real/ when
+# it exists) ingested into a scratch database and scored as the API lists its meetings.
 eval: install
-	$(PY) bench/eval_extraction.py
+	$(PY) bench/eval_meetings.py
 
 # Long fault runs, minutes each: workers SIGKILLed mid-batch, Redis killed and frozen under load,
 # PostgreSQL restarted under load, thousands of generated API requests and extraction texts.

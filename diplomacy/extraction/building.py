@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from . import clauses as cl
@@ -10,19 +11,43 @@ from .dates import DateExpr, resolve
 from .drafts import PRECISION_RANK, Draft
 from .people import PersonRef
 from .periods import Period, add_days
-from .places import PlaceChoice
+from .places import PlaceChoice, place_after_name
 from .roles import side_of
+from .triggers import TRIGGER
 from .types import ParticipantClaim
 
 LEADER_ROLES = frozenset({"president", "party-general-secretary"})
+_OTHER_DELEGATION = re.compile(
+    r"\b(?:a|an|the|their|his|her)\s+(?:(?P<cn>PRC|Chinese|China's)|(?P<us>U\.S\.|US|American))"
+    r"\s+(?:delegation|counterparts?|team)\b"
+)
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
+# "since Brown took office in October": the date of the event the meeting is measured from
+_OTHER_EVENT = re.compile(r"\b(?:since|until|till|before|after)\b[^,.;:]{0,50}$", re.IGNORECASE)
 
 
 def qualifies(ctx: Context, clause: Clause, people: list[PersonRef]) -> bool:
-    """Return True when people make a meeting: both sides, or a visitor and a destination."""
+    """Return True when people make a meeting: both sides, or a visitor and a destination.
+
+    Named officials of one side who meet "a PRC delegation" or "their Chinese counterparts"
+    make a meeting too: the other side is there, unnamed.
+    """
     if both_sides(people):
         return True
-    return clause.kind == "visit" and _visit_place(ctx, clause, people) is not None
+    if clause.kind == "visit":
+        return _visit_place(ctx, clause, people) is not None
+    return _meets_other_delegation(ctx, clause, people)
+
+
+def _meets_other_delegation(ctx: Context, clause: Clause, people: list[PersonRef]) -> bool:
+    sides = sides_of(people)
+    if len(sides) != 1 or not sides <= {"us", "cn"}:
+        return False
+    other = "cn" if "us" in sides else "us"
+    for found in _OTHER_DELEGATION.finditer(ctx.doc.norm, *clause.span):
+        if found.group(other) is not None:
+            return True
+    return False
 
 
 def _visit_place(ctx: Context, clause: Clause, people: list[PersonRef]) -> PlaceChoice | None:
@@ -78,21 +103,37 @@ def build(
     if period is not None and duration:
         draft.period = _spread(period, duration, draft.status, ctx.published)
     if choice is None and clause.kind != "visit":
-        found = ctx.places_near(clause.span, clause.trigger)
-        choice = found[0] if len(found) == 1 else None
+        choice = _place_of_meeting(ctx, clause, people)
     if choice is not None:
         draft.location, draft.location_note = choice.slug, choice.note
         fields.add("location")
-    planned = draft.status == "planned"
-    if planned not in clause.announced:
-        norm, trigger = ctx.doc.norm, clause.trigger[0]
-        clause.announced[planned] = cl.read_announced(norm, *clause.span, trigger, planned)
-    draft.announced = clause.announced[planned]
+    draft.announced = _announced(ctx, clause, draft.status == "planned")
     if cues.possible:
         confidence = min(confidence, 0.4)
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _announced(ctx: Context, clause: Clause, planned: bool) -> bool | None:
+    """Read once per clause whether the meeting was announced beforehand."""
+    if planned not in clause.announced:
+        norm, trigger = ctx.doc.norm, clause.trigger[0]
+        clause.announced[planned] = cl.read_announced(norm, *clause.span, trigger, planned)
+    return clause.announced[planned]
+
+
+def _place_of_meeting(ctx: Context, clause: Clause, people) -> PlaceChoice | None:
+    """Return the one place named by the meeting words, or right after a participant's name."""
+    found = ctx.places_near(clause.span, clause.trigger)
+    if found:
+        return found[0] if len(found) == 1 else None
+    for person in people:
+        if person.start > clause.trigger[0]:
+            choice = place_after_name(ctx.doc, ctx.places, ctx.compiled, person.end)
+            if choice is not None:
+                return choice
+    return None
 
 
 def _spread(period: Period, days: int, status: str, published: date | None) -> Period:
@@ -150,7 +191,14 @@ def _usable_dates(ctx: Context, start: int, end: int) -> list[DateExpr]:
         and not d.vague
         and d.preposition not in _UNUSED_PREPOSITIONS
         and not d.reported
+        and not _dates_other_event(ctx, max(start, d.start - 60), d.start)
     ]
+
+
+def _dates_other_event(ctx: Context, start: int, end: int) -> bool:
+    """Return True for "since Brown took office in October"; not for "since they met in Bali"."""
+    found = _OTHER_EVENT.search(ctx.doc.norm, start, end)
+    return found is not None and TRIGGER.search(ctx.doc.lower, found.start(), end) is None
 
 
 def clause_period(ctx: Context, clause: Clause) -> tuple[Period | None, int | None]:

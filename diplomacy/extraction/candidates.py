@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from .context import Context
-from .drafts import Draft
+from .drafts import Draft, merge
 from .matcher import CompiledGazetteer, Hit
 from .periods import Period, add_days
 from .types import EvidenceSpan, MeetingCandidate, NewPerson, Span
@@ -31,6 +31,7 @@ def finalise(
     """Complete each draft and return candidates in the order the article first reports them."""
     if not drafts:
         return []
+    drafts = _fold_generic_reports(ctx.compiled, drafts)
     main = max(drafts, key=lambda d: (d.weight, -d.first))
     names = {person.slug: person.name for person in new_people}
     candidates = []
@@ -40,6 +41,33 @@ def finalise(
         topics = _topics(ctx, draft, draft is main, topic_hits)
         candidates.append(_candidate(ctx.compiled, draft, topics, names))
     return candidates
+
+
+def _fold_generic_reports(compiled: CompiledGazetteer, drafts: list[Draft]) -> list[Draft]:
+    """Fold "the first meeting between A and B", undated, into the call of A and B reported.
+
+    A text calls one video call both "the call" and "the meeting"; an undated generic report
+    with exactly the call's people is that call, not a second event.
+    """
+    calls = [d for d in drafts if d.kind == "call" and d.period is not None and d.people]
+    if not calls:
+        return drafts
+    kept = []
+    for draft in drafts:
+        same = [
+            c
+            for c in calls
+            if draft.kind == "meeting"
+            and (draft.period is None or not draft.period_own)
+            and draft.status == c.status
+            and set(draft.people) == set(c.people)
+            and draft.location is None
+        ]
+        if len(same) == 1:
+            merge(same[0], draft, compiled)
+            continue
+        kept.append(draft)
+    return kept
 
 
 def _place_at_dateline(ctx: Context, draft: Draft, main: Draft) -> None:

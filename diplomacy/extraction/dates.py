@@ -65,7 +65,8 @@ DATE_PATTERN = re.compile(
         (?(yr_pre)|{_EVENT_NOUN}))
     |(?P<rel>\b(?:(?P<rel_edge>[Ee]arlier|[Ll]ater)\s+this\s+(?P<rel_edge_unit>week|month|year)
         |(?P<rel_which>[Tt]his|[Ll]ast|[Nn]ext|[Pp]ast)\s+(?P<rel_unit>weekend|week|month|year)
-        |(?P<rel_day>[Tt]oday|[Yy]esterday|[Tt]omorrow|[Tt]onight)
+        |(?P<rel_day>[Tt]oday|[Yy]esterday|[Tt]omorrow|[Tt]onight|[Ll]ast\s+night
+            |[Tt]his\s+(?:morning|afternoon|evening))
         |(?:(?:[Ii]n|[Oo]ver|[Dd]uring|[Ww]ithin)\s+)?the\s+(?:coming|next\s+few|next|upcoming)
             \s+(?P<rel_coming>days|weeks|months)
         |(?:[Ii]n|[Oo]ver)\s+recent\s+(?P<rel_recent>days|weeks|months)
@@ -87,7 +88,7 @@ _ANCHOR_WORDS = (
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
     "saturday sunday spring summer fall autumn winter today yesterday tomorrow tonight week "
-    "weeks weekend month months year years day days recently"
+    "weeks weekend month months year years day days recently night morning afternoon evening"
 )
 _REACH = 40
 _DIGITS = re.compile(r"\d+")
@@ -100,6 +101,8 @@ _REPORTED = re.compile(
     r"\b(?:said|says|say|reported|reports|announced|announces|told\s+\w+|wrote|added|stated|"
     r"confirmed|noted|disclosed|revealed|tweeted|posted)\s*$"
 )
+# Days from publication; "this morning" and the like are the day itself.
+_DAY_OFFSETS = {"yesterday": -1, "last night": -1, "tomorrow": 1}
 _COMING_DAYS = {"days": 14, "weeks": 42, "months": 120}
 
 
@@ -274,7 +277,8 @@ def _relative(m: re.Match[str], published: date | None, future: bool | None):
         return None
     g = m.group
     if g("rel_day"):
-        offset = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}[g("rel_day").lower()]
+        word = " ".join(g("rel_day").lower().split())
+        offset = _DAY_OFFSETS.get(word, 0)
         day = published + timedelta(days=offset)
         return Period(day, day, "day")
     if g("rel_which"):

@@ -38,6 +38,13 @@ _LEADS = re.compile(
     r"|\bwill\s+(?:lead|head)\b",
     re.IGNORECASE,
 )
+# "Jen Daskal will lead an interagency delegation", "A and B led the U.S. delegation": the
+# people named before the verb lead it.
+_LEADS_ACTIVE = re.compile(
+    r"\b(?:will\s+(?:lead|head|chair|co-chair)|(?:led|headed|chaired|co-chaired))"
+    r"\s+(?:an?|the|their|his|her)\s+(?:[\w.-]+\s+){0,3}?(?:delegation|team|talks|meeting)\b",
+    re.IGNORECASE,
+)
 
 
 def two_parties(ctx: Context, clause: Clause) -> bool:
@@ -52,17 +59,25 @@ def two_parties(ctx: Context, clause: Clause) -> bool:
 def add_delegation_leads(ctx: Context, index: int, draft: Draft) -> None:
     """Add "The U.S. delegation will be led by ..." from this sentence and the next two."""
     for offset, following in enumerate(ctx.doc.sentences[index : index + 3]):
-        lead = _LEADS.search(ctx.doc.norm, following.start, following.end)
-        if lead is None:
-            continue
-        # in the meeting's own sentence only the people named after "led by" lead it
-        start = lead.start() if offset == 0 else following.start
-        found = ctx.people_in(start, following.end)
+        found = _leads_in(ctx, following, own_sentence=offset == 0)
         for person in found:
             draft.people.setdefault(person.slug, claim(ctx, person))
         if found:
             draft.parties_only = False
             draft.add_evidence((following.start, following.end), {"participants"}, 0.5)
+
+
+def _leads_in(ctx: Context, sentence, own_sentence: bool) -> list[PersonRef]:
+    """Return who leads a delegation in the sentence: after "led by", or before "will lead"."""
+    norm = ctx.doc.norm
+    active = _LEADS_ACTIVE.search(norm, sentence.start, sentence.end)
+    if active is not None:
+        return ctx.people_in(sentence.start, active.start())
+    lead = _LEADS.search(norm, sentence.start, sentence.end)
+    if lead is None:
+        return []
+    # in the meeting's own sentence only the people named after "led by" lead it
+    return ctx.people_in(lead.start() if own_sentence else sentence.start, sentence.end)
 
 
 def leaders_meant(ctx: Context, clause: Clause, pool: list[PersonRef]) -> list[PersonRef]:

@@ -99,17 +99,32 @@ def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) ->
 
 def _decide(ctx: Context, clause: Clause, sentence_people, claimed, made: list[Draft]) -> None:
     """Turn a clause into a new meeting, evidence for a known one, or nothing."""
-    if _refers_back(ctx, clause):
-        if clause.later:  # "The trip followed a visit earlier this month by Yellen"
-            start, end, kind = clause.later[0]
-            clause.trigger, clause.kind, clause.period = (start, end), kind, None
-        elif attach(ctx, clause, build(ctx, clause, [], 0.5, weak=True)):
-            return  # "after the talks, Mr. Biden said ...": the talks already reported
+    if _refers_back(ctx, clause) and _reported_before(ctx, clause):
+        return
     if qualifies(ctx, clause, clause.people):
         add_new(ctx, clause, clause.people, 0.75, made)
         return
-    if clause.weak:
+    if clause.weak or _joins_made(ctx, clause, made):
         return
+    if clause.people and join_visit(ctx, clause):
+        return
+    if _joins_focus(ctx, clause, sentence_people):
+        return
+    _from_sentence_people(ctx, clause, sentence_people, claimed, made)
+
+
+def _reported_before(ctx: Context, clause: Clause) -> bool:
+    """Handle "the talks" standing alone: evidence for the meeting already reported."""
+    if clause.later:  # "The trip followed a visit earlier this month by Yellen"
+        start, end, kind = clause.later[0]
+        clause.trigger, clause.kind, clause.period = (start, end), kind, None
+        return False
+    # "after the talks, Mr. Biden said ...": the talks already reported
+    return attach(ctx, clause, build(ctx, clause, [], 0.5, weak=True))
+
+
+def _joins_made(ctx: Context, clause: Clause, made: list[Draft]) -> bool:
+    """Fold the clause into a meeting made earlier in the same sentence when they agree."""
     for draft in made:
         if not kinds_compatible(draft.kind, clause.kind):
             continue
@@ -118,19 +133,25 @@ def _decide(ctx: Context, clause: Clause, sentence_people, claimed, made: list[D
             merge(draft, with_people(probe, draft), ctx.compiled)
             if draft.kind == "visit":  # "..., where she will meet Premier Li Qiang"
                 add_people(ctx, draft, clause)
-            return
-    if clause.people and join_visit(ctx, clause):
-        return
+            return True
+    return False
+
+
+def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
+    """Attach "the talks" or a meeting in a sentence naming nobody to a meeting reported before."""
     norm = ctx.doc.norm
     before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
     anaphoric = bool(ctx.drafts) and (not sentence_people or _DEFINITE.search(norm, *before))
-    if (
+    return (
         anaphoric
         and not _NEW_EVENT.search(norm, *before)
         and attach(ctx, clause, build(ctx, clause, [], 0.5))
-    ):
-        return
-    pronoun = _PRONOUN.search(norm, clause.span[0], clause.span[1]) is not None
+    )
+
+
+def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:
+    """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
+    pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
     pool = [p for p in sentence_people if pronoun or p.slug not in claimed]
     if clause.people and not qualifies(ctx, clause, pool):
         pool = complement(clause.people, sentence_people)

@@ -36,7 +36,14 @@ _NEW_NAME = re.compile(
 )
 _APPOSITIVE_GAP = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:\S+\s+){0,3}$")
 _MAX_NEW_PEOPLE = 50  # a cap for pathological input
-_LINK_GAP = re.compile(r"[ ]+")
+# A service and rank between a title and the name belong to the title, not to the name:
+# "Chairman of the Joint Chiefs of Staff Air Force Gen. CQ Brown".
+_RANK = (
+    r"(?:(?:Air[ ]Force|Army|Navy|Marine[ ]Corps|Space[ ]Force|Coast[ ]Guard|PLA)[ ]+)?"
+    r"(?:(?:Lt|Lieutenant|Maj|Major|Brig|Brigadier|Rear|Vice)\.?[ ]+)?"
+    r"(?:Gen|General|Adm|Admiral|Col|Colonel|Capt|Captain|Cmdr|Commander)\.?"
+)
+_LINK_GAP = re.compile(rf"[ ]+(?:{_RANK}[ ]+)?")
 _TOKEN = re.compile(r"[A-Za-z][\w'.-]*")
 
 
@@ -159,7 +166,8 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
             continue
         if len(result.new_people) >= _MAX_NEW_PEOPLE:
             break
-        match = _NEW_NAME.match(doc.norm, title.hit.end)
+        gap = _LINK_GAP.match(doc.norm, title.hit.end)
+        match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
         if match is None or doc.in_noise(match.start(1), match.end(1)):
             continue
         name = match.group(1)
@@ -270,13 +278,36 @@ def _previous_token(norm: str, start: int) -> str | None:
     return word or None
 
 
+_THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
+_SERVES = re.compile(r"\b(?:to|for)\s+the\s+$")
+
+
+def _unqualified_president(doc: Document, title: _Title, result: PeopleResult) -> TitleReading:
+    """Read "The President" beside a named Chinese leader as the U.S. president.
+
+    American readouts name their own president only by title ("The President met today with
+    Chinese President Xi"); the counterpart is then always given a country or a name.
+    """
+    reading = title.reading
+    start, end = title.hit.start, title.hit.end
+    if reading.country or reading.role != "president" or doc.norm[start:end] != "President":
+        return reading
+    if not _THE_BEFORE.search(doc.norm, max(0, start - 5), start):
+        return reading
+    if not any(ref.country == "CN" for ref in result.refs):
+        return reading
+    return TitleReading("president", "US", False, reading.historical)
+
+
 def _resolve_standalone(doc, compiled, titles, result: PeopleResult, published) -> None:
     """Resolve "China's foreign minister" to whoever held that office on the article's date."""
     in_article = {r.slug for r in result.refs}
     for title in titles:
-        reading = title.reading
+        reading = _unqualified_president(doc, title, result)
         if title.linked or reading.historical or not reading.role or not reading.country:
             continue
+        if _SERVES.search(doc.norm, max(0, title.hit.start - 12), title.hit.start):
+            continue  # "Special Assistant to the President": whom an aide serves, not who came
         multiword = " " in title.hit.refs[0]
         capitalised = doc.norm[title.hit.start].isupper()
         if not reading.explicit_country and not (multiword or capitalised):

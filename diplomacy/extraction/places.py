@@ -115,6 +115,24 @@ def places_for(
     return [_choice(doc, compiled, p) for p in chosen]
 
 
+_AFTER_NAME = re.compile(r",?\s+(?:in|at|outside|near)\s+(?:the\s+)?")
+
+
+def place_after_name(
+    doc: Document, places: list[PlaceRef], compiled: CompiledGazetteer, name_end: int
+) -> PlaceChoice | None:
+    """Return "Bangkok" in "... Foreign Minister Wang Yi in Bangkok": the place of whoever was met.
+
+    A long title can put the place far from the meeting words; right after a participant's
+    name it is still the meeting's place.
+    """
+    gap = _AFTER_NAME.match(doc.norm, name_end)
+    if gap is None:
+        return None
+    place = next((p for p in places if p.start == gap.end()), None)
+    return _choice(doc, compiled, place) if place is not None and not place.region_phrase else None
+
+
 def _is_cued(
     doc: Document, place: PlaceRef, clause: tuple[int, int], trigger: tuple[int, int]
 ) -> bool:

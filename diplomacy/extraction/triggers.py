@@ -12,7 +12,7 @@ _TRIGGER_FIRST = (
     r"phone|telephone|video|virtual|spoke|speak\w*|talk|a|the|their|held|had|hold|calls?|working|counter-?drug"
     r"|counter-?narcotics|anti-?drug|anti-?narcotics|counternarcotics|drug-control|dialogues?"
     r"|consultations|summits?|state|visit\w*|trips?|travel\w*|tour|met|meet\w*|talks|talked|sat"
-    r"|discussions?|conversation|hosted|hosts|negotiations|raised|spent|receiv\w+|greeted|strategic"
+    r"|discussions?|conversation|engagements?|videoconference|teleconference|vtc|hosted|hosts|negotiations|raised|spent|receiv\w+|greeted|strategic"
 )
 TRIGGER = re.compile(
     rf"""\b(?=(?:{_TRIGGER_FIRST})\b)(?:
@@ -20,14 +20,15 @@ TRIGGER = re.compile(
         |summit|meeting)|virtual\s+(?:meeting|summit|talks?|call)
         |(?:spoke|speak|speaks|speaking|talked|talk|talks)\s+(?:by|over\s+the|on\s+the)
         \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
-        |calls?\s+with)
+        |calls?\s+with|(?:video\s*)?teleconference|videoconference|vtc
+        |(?:met|meet|meets|meeting)\s+virtually)
     |(?P<working_group>working\s+groups?|(?:counter-?(?:drug|narcotics)|anti-?(?:drug|narcotics)
         |counternarcotics|drug-control)\s+(?:talks|dialogue|meetings?|consultations))
     |(?P<dialogue>dialogues?|consultations)
     |(?P<summit>summits?)
     |(?P<visit>state\s+visit|visit(?:s|ed|ing)?|trips?|travel(?:s|ed|led|ing|ling)?\s+to|tour\s+of)
     |(?P<meeting>met|meet(?:s|ing|ings)?|talks|sat\s+down\s+(?:with|together)|spoke\s+(?:with|to)
-        |talked\s+(?:with|to)|discussions?\s+with|conversation|hosted|hosts|negotiations
+        |talked\s+(?:with|to)|discussions?\s+with|engagements?\s+with|conversation|hosted|hosts|negotiations
         |receiv(?:ed|es|ing)|greeted|strategic\s+communication)
     |(?P<weak>(?:raised|spent)\s+(?:[\w'-]+\s+){{0,4}}?with)
     )\b""",
@@ -47,6 +48,21 @@ _GENERIC = re.compile(
     r"(?:U\.S\.|US|American|Chinese|China|Beijing|Washington)(?:'s)?(?:\s+and\s+(?:the\s+)?"
     r"(?:U\.S\.|US|American|Chinese|China)(?:'s)?)?\s+(?:officials|ministers|delegations|diplomats"
     r"|counterparts|militaries|negotiators|generals|teams|governments)\b"
+)
+# A meeting held over a screen or a line is a call, whatever verb reports it.
+_REMOTE = re.compile(
+    r"\b(?:via|by|over|through)\s+(?:a\s+|secure\s+)*(?:video|phone|telephone)\b|\bvirtually\b"
+    r"|\b(?:video\s*)?teleconference\b|\bvideoconference\b|\bVTC\b|\bvideo\s+(?:call|link)\b",
+    re.IGNORECASE,
+)
+# Words that turn from one meeting to another: "met Wang Yi to follow up on the summit between
+# Biden and Xi", "the talks, as directed by the leaders". People across them are not at the
+# same meeting.
+_LINK = re.compile(
+    r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
+    r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
+    r"|including\s+between|as\s+well\s+as)\b",
+    re.IGNORECASE,
 )
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
@@ -74,13 +90,19 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         kinds,
         key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
     )
+    if kind in ("meeting", "summit") and _REMOTE.search(norm, *span):
+        kind = "call"
     trigger = (strong or usable)[0]
     people_span = span
     for start, end in neighbours:
         # "met the premier, Li Qiang, and Vice Premier He Lifeng": the list runs on after "and"
         if start == span[1] + 1 and _AND_CONTINUES.match(norm, start, end):
             people_span = (span[0], end)
-    people = [p for p in ctx.people_in(*people_span) if _participates(norm, p, trigger[0])]
+    people = [
+        p
+        for p in ctx.people_in(*people_span)
+        if _participates(norm, p, trigger[0]) and not _across_link(norm, p, trigger)
+    ]
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
@@ -91,6 +113,13 @@ def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
     if not norm.startswith("'s", person.end):
         return True
     return 0 <= trigger - person.end <= 25
+
+
+def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
+    """Return True when words between the person and the meeting words turn to another event."""
+    if person.end <= trigger[0]:
+        return _LINK.search(norm, person.end, trigger[0]) is not None
+    return _LINK.search(norm, trigger[1], person.start) is not None
 
 
 def subject_start(ctx: Context, clause: Clause) -> int:

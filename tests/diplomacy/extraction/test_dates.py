@@ -128,3 +128,11 @@ def test_it_prefers_the_given_publication_date(gazetteer):
     """A given publication date wins over a dateline."""
     result = extract("2024-01-30\nTalks resumed.", date(2024, 2, 1), gazetteer)
     assert (result.published, result.published_source) == (date(2024, 2, 1), "given")
+
+
+def test_it_resolves_last_night_and_this_morning_against_publication(run):
+    """'Last night' is the day before publication; 'this morning' is the day itself."""
+    (call,) = run("Last night, Jake Sullivan held a call with Wang Yi.").meetings
+    assert (call.start_date, call.date_precision) == (date(2024, 1, 26), "day")
+    (met,) = run("Jake Sullivan met Wang Yi in Geneva this morning.").meetings
+    assert met.start_date == date(2024, 1, 27)

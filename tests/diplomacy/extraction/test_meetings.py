@@ -286,3 +286,58 @@ def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
         "day",
     )
     assert any("date" in evidence.fields for evidence in meeting.evidence)
+
+
+def test_it_reads_meetings_over_video_as_calls(run):
+    """'Met virtually', 'via video teleconference', 'VTC': a call, whatever the verb."""
+    texts = (
+        "Jake Sullivan met virtually with Wang Yi on Thursday.",
+        "Jake Sullivan held talks with Wang Yi on Thursday via video teleconference.",
+        "Jake Sullivan and Wang Yi held a VTC on Thursday.",
+        "Jake Sullivan had his first engagement with Wang Yi yesterday by video link.",
+    )
+    for text in texts:
+        (meeting,) = run(text).meetings
+        assert meeting.kind == "call", text
+
+
+def test_it_counts_a_call_called_a_meeting_once(run):
+    """'The first meeting between A and B', undated, is the call of A and B the text reports."""
+    result = run(
+        "Jake Sullivan and Wang Yi spoke by phone on Thursday. It was the first meeting between "
+        "Jake Sullivan and Wang Yi since Sullivan returned from leave in October."
+    )
+    (meeting,) = result.meetings
+    assert (meeting.kind, meeting.start_date) == ("call", date(2024, 1, 25))
+
+
+def test_it_leaves_people_of_a_referenced_meeting_out_of_this_one(run):
+    """'To follow up on the summit between A and B': A and B were at the summit, not here."""
+    result = run(
+        "Jake Sullivan met on Friday with Director of the Office, and Foreign Minister Wang Yi in "
+        "Bangkok to follow up on the summit between Joe Biden and Xi Jinping last November."
+    )
+    people = {m.kind: sorted(p.slug for p in m.participants) for m in result.meetings}
+    assert people == {
+        "meeting": ["jake-sullivan", "wang-yi"],
+        "summit": ["joe-biden", "xi-jinping"],
+    }
+
+
+def test_it_records_named_officials_meeting_an_unnamed_delegation(run):
+    """Officials of one side who meet 'a PRC delegation' hold a meeting; they are its people."""
+    (meeting,) = run(
+        "Jake Sullivan led a U.S. delegation to meet with a PRC delegation on Thursday in Geneva."
+    ).meetings
+    assert [p.slug for p in meeting.participants] == ["jake-sullivan"]
+    assert meeting.start_date == date(2024, 1, 25)
+
+
+def test_it_takes_the_lead_named_before_will_lead(run):
+    """'A will lead a delegation to launch the working group': A is in the working group."""
+    (meeting,) = run(
+        "Deputy Adviser to the President Dana Marsh will lead an interagency U.S. delegation to "
+        "Beijing on January 30 to launch the U.S.-China Counternarcotics Working Group."
+    ).meetings
+    assert meeting.kind == "working_group"
+    assert [p.slug for p in meeting.participants] == ["dana-marsh"]

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from diplomacy.extraction import extract
+
 
 def people(result) -> list[tuple[str, str]]:
     return [(m.text, m.slug) for m in result.mentions if m.kind == "person"]
@@ -87,3 +89,35 @@ def test_it_accepts_a_spelling_variant_of_the_given_name(run):
     """'Lai Ching-de' is Lai Ching-te although only the surname matches exactly."""
     result = run("Lai Ching-de won the election.")
     assert ("Lai", "lai-ching-te") in people(result)
+
+
+def test_it_reads_a_service_and_rank_after_a_title_as_part_of_the_title(run):
+    """'Air Force Gen.' between a title and a new name is a rank, never a person."""
+    result = run(
+        "Chairman of the Joint Chiefs of Staff Air Force Gen. Dana Marsh spoke with Wang Yi "
+        "by phone on Thursday."
+    )
+    names = [person.name for person in result.new_people]
+    assert names == ["Dana Marsh"]
+    (meeting,) = result.meetings
+    assert {p.slug for p in meeting.participants} == {"dana-marsh", "wang-yi"}
+
+
+def test_it_reads_the_president_beside_a_chinese_leader_as_the_us_president_on_that_day(gazetteer):
+    """'The President met ... Chinese President Xi': whoever held the U.S. office on the date."""
+    from diplomacy.extraction.types import Gazetteer, OfficeEntry, PersonEntry
+
+    earlier = PersonEntry(
+        "earlier-president",
+        "Earlier President",
+        "US",
+        (),
+        (OfficeEntry("president", "President", "", "US", date(2009, 1, 20), date(2017, 1, 20)),),
+    )
+    with_earlier = Gazetteer((*gazetteer.people, earlier), gazetteer.locations, gazetteer.topics)
+    text = "The President met today with Chinese President Xi Jinping in Geneva."
+    for published, president in ((date(2016, 11, 19), "earlier-president"),
+                                 (date(2024, 1, 27), "joe-biden")):  # fmt: skip
+        (meeting,) = extract(text, published, with_earlier).meetings
+        assert {p.slug for p in meeting.participants} == {president, "xi-jinping"}
+        assert meeting.kind == "summit"

@@ -50,3 +50,19 @@ def test_it_takes_the_place_next_to_the_meeting_expression(run):
     result = run("Joe Biden met He Lifeng at the White House on Friday.")
     (meeting,) = result.meetings
     assert meeting.location == "white-house"
+
+
+def test_it_finds_the_place_after_a_long_title_of_the_person_met(run):
+    """A title of many parts puts the city far from 'met'; after the name it is still the place."""
+    (meeting,) = run(
+        "Jake Sullivan met on Friday with Member of the Standing Committee, Head of the Central "
+        "Office of Foreign Affairs of the Party, and Foreign Minister Wang Yi in Bangkok to "
+        "review trade."
+    ).meetings
+    assert meeting.location == "bangkok"
+
+
+def test_it_keeps_a_country_named_as_the_place(run):
+    """'In Malta', with no city, makes the country the place."""
+    (meeting,) = run("Jake Sullivan met with Wang Yi in Malta on Saturday.").meetings
+    assert meeting.location == "malta"
