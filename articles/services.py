@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,7 +93,8 @@ def _clean_published(published_at: date | datetime | None) -> datetime | None:
         raise IngestError("The publication date is before 1900.")
     if published_at > timezone.now() + timedelta(days=2):
         raise IngestError("The publication date is in the future.")
-    return published_at
+    # Stored in UTC: the database cannot hold every offset Python accepts (beyond ±15:59).
+    return published_at.astimezone(UTC)
 
 
 def article_ingest(

@@ -30,3 +30,13 @@ def control_share(text: str) -> float:
     if not text:
         return 0.0
     return len(_CONTROL.findall(text)) / len(text)
+
+
+# Characters XML 1.0 cannot carry and iCalendar forbids in text: C0 controls except tab, newline
+# and carriage return, DEL and the C1 controls, lone surrogates, and the non-characters U+FFFE/F.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Return the text without the characters an Atom feed or an iCalendar file cannot hold."""
+    return _NOT_XML.sub("", text)

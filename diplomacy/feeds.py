@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from articles.text import xml_safe
 from diplomacy import selectors
 from diplomacy.api.rows import MeetingRowShaper
 from diplomacy.choices import DatePrecision, MeetingStatus
@@ -40,7 +41,22 @@ def feed_rows(request, filterset: MeetingFilterSet) -> list[dict]:
     """Return the newest meetings matching the filters, shaped like list rows (one query)."""
     rows = selectors.meeting_list_values(filterset.qs, *MEETING_FEED_FIELDS)[:FEED_SIZE]
     shape = MeetingRowShaper(request)
-    return [shape(row) for row in rows]
+    return [feed_safe(shape(row)) for row in rows]
+
+
+def feed_safe(value):
+    """Return the row with every text stripped of characters XML and iCalendar cannot carry.
+
+    Input is cleaned when saved, but rows written before that (or by raw SQL) must not turn
+    the whole feed into a server error.
+    """
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {key: feed_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [feed_safe(item) for item in value]
+    return value
 
 
 def participant_line(row: dict) -> str:

@@ -4,6 +4,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 
+from articles.fields import XmlSafeCharField, XmlSafeTextField
 from articles.models import Article
 from diplomacy.choices import (
     DatePrecision,
@@ -26,7 +27,7 @@ def alias_list():
 class Person(models.Model):
     """Someone who takes part in meetings: an official, a leader, an envoy."""
 
-    name = models.CharField(max_length=200)
+    name = XmlSafeCharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2")
     aliases = alias_list()
@@ -82,7 +83,7 @@ class Office(models.Model):
 class Location(models.Model):
     """A venue, city, country or region; parents let a country include its cities."""
 
-    name = models.CharField(max_length=200)
+    name = XmlSafeCharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=LocationKind.choices)
     country = models.CharField(max_length=2, blank=True)
@@ -104,13 +105,13 @@ class Location(models.Model):
 class Topic(models.Model):
     """A subject of talks (Taiwan, fentanyl, …); analysts add topics and re-run extraction."""
 
-    name = models.CharField(max_length=200)
+    name = XmlSafeCharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     keywords = ArrayField(models.CharField(max_length=200), default=list, blank=True)
-    description = models.TextField(blank=True)
+    description = XmlSafeTextField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -125,7 +126,7 @@ class Topic(models.Model):
 class Meeting(models.Model):
     """One engagement between the two sides, merged from every text that reports it."""
 
-    title = models.CharField(max_length=300)
+    title = XmlSafeCharField(max_length=300)
     slug = models.SlugField(max_length=300, unique=True)
     kind = models.CharField(max_length=20, choices=MeetingKind.choices, default=MeetingKind.MEETING)
     status = models.CharField(
@@ -139,7 +140,7 @@ class Meeting(models.Model):
     location = models.ForeignKey(
         Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
     )
-    location_note = models.CharField(max_length=300, blank=True)
+    location_note = XmlSafeCharField(max_length=300, blank=True)
     announced = models.BooleanField(
         null=True, blank=True, help_text="Announced beforehand (yes), disclosed afterwards (no)"
     )
@@ -149,7 +150,7 @@ class Meeting(models.Model):
     topics = models.ManyToManyField(
         Topic, through="MeetingTopic", related_name="meetings", blank=True
     )
-    summary = models.TextField(blank=True)
+    summary = XmlSafeTextField(blank=True)
     review_state = models.CharField(
         max_length=20, choices=ReviewState.choices, default=ReviewState.AUTO
     )
@@ -218,7 +219,7 @@ class Participation(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="participations", db_index=False
     )
-    role = models.CharField(max_length=200, blank=True)
+    role = XmlSafeCharField(max_length=200, blank=True)
     side = models.CharField(max_length=10, choices=Side.choices, default=Side.OTHER)
 
     class Meta:

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
@@ -10,6 +12,7 @@ from articles.models import Article, Source
 MAX_URL_CHARS = 2000
 MAX_SOURCE_CHARS = 200
 MAX_TITLE_CHARS = 500
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 class NamedChoiceField(serializers.ChoiceField):
@@ -101,6 +104,7 @@ class DateOrDateTimeField(serializers.Field):
 
     default_error_messages = {
         "invalid": "Give a date (YYYY-MM-DD) or an ISO 8601 date-time.",
+        "offset": "The UTC offset {offset} is beyond any time zone; give one within ±14:00.",
     }
 
     def to_internal_value(self, data):
@@ -115,6 +119,11 @@ class DateOrDateTimeField(serializers.Field):
             value = None
         if value is None:
             self.fail("invalid")
+        offset = value.utcoffset() if isinstance(value, datetime) else None
+        # ISO 8601 allows offsets up to ±23:59, PostgreSQL stores up to ±15:59, and real time
+        # zones span -12:00 to +14:00: refuse what no clock shows rather than fail in the database.
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            self.fail("offset", offset=text[-6:])
         return value
 
     def to_representation(self, value):

@@ -1,5 +1,6 @@
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
@@ -169,6 +170,40 @@ def test_it_refuses_invalid_fields_with_messages_per_field(token_client, data, f
     assert set(response.json()) == {"detail", "errors"}
     assert field in response.json()["errors"]
     assert Article.objects.count() == 0
+
+
+OFFSETS_BEYOND_ANY_TIME_ZONE = [
+    "2024-01-01T00:00:00+16:00",
+    "2024-01-01T00:00:00-16:00",
+    "2024-01-01T00:00:00+23:59",
+    "2024-01-01T12:30:00-20:15",
+]
+
+
+@pytest.mark.parametrize("published_at", OFFSETS_BEYOND_ANY_TIME_ZONE)
+@pytest.mark.parametrize("channel", ["json", "multipart", "text/plain"])
+def test_it_refuses_a_utc_offset_the_database_cannot_store(token_client, published_at, channel):
+    """An offset beyond ±15:59 is a 400 naming published_at on every channel, not a 500."""
+    if channel == "text/plain":
+        url = reverse("api:article-list") + "?" + urlencode({"published_at": published_at})
+        response = token_client.post(url, READOUT, content_type="text/plain; charset=utf-8")
+    else:
+        response = submit(
+            token_client, {"body": READOUT, "published_at": published_at}, format=channel
+        )
+
+    assert response.status_code == 400
+    assert "published_at" in response.json()["errors"]
+    assert Article.objects.count() == 0
+
+
+@pytest.mark.parametrize("published_at", ["2024-01-01T00:00:00+14:00", "2024-01-01T00:00:00-12:00"])
+def test_it_accepts_the_widest_real_offsets(token_client, published_at):
+    """UTC+14 (Kiribati) and UTC-12 are real time zones and are stored as the same instant."""
+    response = submit(token_client, {"body": READOUT, "published_at": published_at})
+
+    assert response.status_code == 202
+    assert Article.objects.get().published_at == datetime.fromisoformat(published_at)
 
 
 @pytest.mark.parametrize(

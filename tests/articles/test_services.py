@@ -347,3 +347,14 @@ def test_it_stores_one_article_when_the_same_url_arrives_ten_times_at_once(pipel
     assert {outcome.article.pk for outcome in outcomes} == {article.pk}
     assert sum(outcome.created for outcome in outcomes) == 1
     assert pipeline.fetch_queued == [article.pk]
+
+
+def test_it_stores_any_offset_python_accepts_as_the_same_instant_in_utc():
+    """A date-time at +16:00 (beyond what PostgreSQL stores) is kept as its UTC instant."""
+    published = datetime.fromisoformat("2024-01-02T06:00:00+16:00")
+
+    article = article_ingest(body=READOUT, published_at=published).article
+
+    article.refresh_from_db()
+    assert article.published_at == published
+    assert article.published_at.isoformat() == "2024-01-01T14:00:00+00:00"

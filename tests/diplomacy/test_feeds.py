@@ -1,8 +1,10 @@
 from datetime import date
+from xml.etree import ElementTree
 
 import feedparser
 import icalendar
 import pytest
+from django.db import connection
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -237,3 +239,97 @@ def test_it_names_the_place_once_when_the_note_repeats_it(client):
     places = sorted(str(event["LOCATION"]) for event in calendar_events(client))
 
     assert places == ["Kuala Lumpur, during the ASEAN meetings", "Lima, APEC summit venue"]
+
+
+# Characters XML cannot carry -------------------------------------------------------------
+
+CONTROLS = "\x01\x1b\x7f\ufffe"
+
+
+def admin_form_data(response) -> dict:
+    """Return what the admin page's form would post back unchanged, inlines included."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
+        data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[f"{inline.formset.prefix}-{name}"] = management[name].value()
+    return data
+
+
+def test_it_drops_control_characters_saved_through_the_admin(client):
+    """A title typed with control characters into the admin is stored without them."""
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    meeting = MeetingFactory(title="Talks", start_date=date(2024, 4, 26))
+    change = reverse("admin:diplomacy_meeting_change", args=[meeting.pk])
+    data = admin_form_data(client.get(change))
+    data.update(title=f"Talks{CONTROLS} in Beijing", summary=f"Agreed{CONTROLS}.")
+
+    response = client.post(change, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.summary) == ("Talks in Beijing", "Agreed.")
+
+
+def test_it_drops_control_characters_on_every_save_and_update():
+    """Saves and queryset updates store names and titles without XML-illegal characters."""
+    meeting = MeetingFactory(title=f"A{CONTROLS}B", location_note=f"Hall{CONTROLS} 1")
+    person = PersonFactory(name=f"Wang{CONTROLS} Yi")
+    topic = TopicFactory(name=f"Trade{CONTROLS}")
+    assert meeting.title == "AB"  # the instance holds what was stored
+
+    type(meeting).objects.filter(pk=meeting.pk).update(summary=f"x{CONTROLS}y")
+
+    meeting.refresh_from_db()
+    person.refresh_from_db()
+    topic.refresh_from_db()
+    assert (meeting.title, meeting.location_note, meeting.summary) == ("AB", "Hall 1", "xy")
+    assert (person.name, topic.name) == ("Wang Yi", "Trade")
+
+
+@pytest.fixture
+def dirty_meeting():
+    """A meeting whose texts hold control characters written past the models (raw SQL)."""
+    meeting = beijing_talks()
+    person = meeting.participations.get().person
+    with connection.cursor() as cursor:
+        for model, pk, column in (
+            (type(meeting), meeting.pk, "title"),
+            (type(meeting), meeting.pk, "summary"),
+            (type(person), person.pk, "name"),
+        ):
+            cursor.execute(
+                f'UPDATE "{model._meta.db_table}" SET "{column}" = "{column}" || %s WHERE id = %s',
+                [CONTROLS, pk],
+            )
+    return meeting
+
+
+def test_it_keeps_the_atom_feed_well_formed_whatever_the_database_holds(client, dirty_meeting):
+    """Stored control characters are left out of the Atom feed instead of breaking it."""
+    response = client.get(reverse(ATOM))
+
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)  # strict: refuses any illegal character
+    namespace = {"atom": "http://www.w3.org/2005/Atom"}
+    assert root.find("atom:entry/atom:title", namespace).text == "Blinken & Wang meet <in Beijing>"
+    assert "Wang Yi (Minister)" in root.find("atom:entry/atom:summary", namespace).text
+
+
+def test_it_keeps_the_calendar_free_of_control_characters(client, dirty_meeting):
+    """Stored control characters are left out of the iCalendar events too."""
+    response = client.get(reverse(ICS))
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert not any(character in text for character in CONTROLS)
+    (event,) = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == "Blinken & Wang meet <in Beijing>"

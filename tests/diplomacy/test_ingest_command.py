@@ -243,3 +243,26 @@ def test_it_extracts_meetings_before_returning_with_sync(real_extraction):
     assert meeting.location.name == "Bangkok"
     assert {person.slug for person in meeting.participants.all()} == {"jake-sullivan", "wang-yi"}
     assert Evidence.objects.filter(article=article, meeting=meeting).exists()
+
+
+def test_it_refuses_a_published_date_time_with_an_impossible_offset(ingest):
+    """--published takes a date; a date-time with an offset beyond any zone is refused by name."""
+    with pytest.raises(CommandError, match="--published"):
+        ingest(BANGKOK, "--published", "2024-01-01T00:00:00+16:00")
+    assert not Article.objects.exists()
+
+
+def test_it_stores_an_html_file_whose_metadata_has_an_impossible_offset(ingest, tmp_path):
+    """A page's date-time metadata with a +16:00 offset gives its day, not a database error."""
+    page = tmp_path / "offset.html"
+    page.write_text(
+        CLIMATE.read_text().replace(
+            "<head>",
+            '<head><meta property="article:published_time" content="2024-01-01T00:00:00+16:00">',
+            1,
+        )
+    )
+
+    ingest(page)
+
+    assert Article.objects.get().published_at.date().isoformat() == "2024-01-01"

@@ -817,6 +817,11 @@ def test_it_says_when_a_text_was_ingested_before(user_client):
         ({"url": "ftp://example.org/x"}, "url", "http or https"),
         ({"body": "Talks.", "published_at": "2024-02-30"}, "published_at", "valid date"),
         ({"body": "Talks.", "published_at": "2999-01-01"}, "published_at", "in the future"),
+        (
+            {"body": "Talks.", "published_at": "2024-01-01T00:00:00+16:00"},
+            "published_at",
+            "valid date",
+        ),
         ({"body": "x" * 1001}, "body", "the limit is 1,000"),
         ({"body": "Talks.", "source": "!!!"}, "source", "no letters or digits"),
     ],
