@@ -11,7 +11,7 @@ from drf_spectacular.views import (
 )
 
 from accounts import auth
-from diplomacy.urls import ingest_urlpatterns
+from articles.urls import ingest_urlpatterns
 
 logger = logging.getLogger(__name__)
 
@@ -38,5 +38,6 @@ urlpatterns = [
     path("login/", auth.login, name="login"),
     path("", include("django.contrib.auth.urls")),
     path("", include(ingest_urlpatterns)),
+    path("", include("articles.urls")),
     path("", include("diplomacy.urls")),
 ]

@@ -147,7 +147,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     )
     meeting = django_filters.ModelChoiceFilter(
         field_name="evidence__meeting",
-        queryset=Meeting.objects.all(),
+        # A rejected meeting is not shown to readers: its id must answer as an unknown one,
+        # not reveal which articles reported it.
+        queryset=Meeting.objects.visible(),
         method="filter_meeting",
         label="Meeting (id): articles that report it",
     )

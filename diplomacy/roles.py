@@ -56,9 +56,5 @@ def roles_ensure(**kwargs) -> None:
         group.permissions.set(_permissions(permissions))
 
 
-def can_ingest(user) -> bool:
-    return user.is_authenticated and (user.is_staff or user.has_perm("articles.add_article"))
-
-
 def can_curate(user) -> bool:
     return user.is_authenticated and (user.is_staff or user.has_perm("diplomacy.change_meeting"))

@@ -10,15 +10,6 @@ urlpatterns = [
     path("topics/", views.topics, name="topics"),
     path("topics/<slug:slug>/", views.topic, name="topic"),
     path("people/<slug:slug>/", views.person, name="person"),
-    path("articles/<int:article_id>/", views.article, name="article"),
-    path("articles/<int:article_id>/status/", views.article_status, name="article-status"),
     path("articles/<int:article_id>/reprocess/", views.article_reprocess, name="article-reprocess"),
     path("search/", views.search, name="search"),
-]
-
-# Named without the app namespace ("ingest"), as DESIGN.md names the route; included from
-# config/urls.py on its own.
-ingest_urlpatterns = [
-    path("ingest/", views.ingest, name="ingest"),
-    path("ingest/<int:article_id>/", views.ingest_status, name="ingest-status"),
 ]

@@ -1,50 +1,40 @@
-"""The analyst dashboard: server-rendered pages over meetings, topics, people and articles."""
+"""The analyst dashboard: server-rendered pages over meetings, topics and people.
+
+The article pages are in `articles.views`; what extraction found in an article is added to
+them by diplomacy's templates and template tags.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
-from articles.choices import ArticleStatus
-from articles.exceptions import IngestError, TextTooLarge
 from articles.models import Article
-from articles.services import article_ingest
+from articles.pages import is_partial, readable
 from diplomacy import charts, selectors
 from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.filtersets import MeetingFilterSet
-from diplomacy.formatting import (
-    Span,
-    format_date_range,
-    highlight_article,
-    mention_span,
-    period_label,
-)
-from diplomacy.forms import IngestForm, SearchForm
+from diplomacy.formatting import format_date_range, period_label
+from diplomacy.forms import SearchForm
 from diplomacy.models import Meeting, Person, Topic
 from diplomacy.revision import cached_by_revision, data_revision
-from diplomacy.roles import can_curate, can_ingest
+from diplomacy.roles import can_curate
 
 TIMELINE_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 20
 SEARCH_PAGE_SIZE = 20
 SEARCH_MEETINGS_SHOWN = 5
-# An article waiting longer than this probably has no worker to process it.
-STALLED_AFTER_SECONDS = 60
 
 FILTER_LABELS = {
     "topic": "Topic",
@@ -58,24 +48,6 @@ FILTER_LABELS = {
     "ordering": "Order",
 }
 FILTER_PARAMS = ("topic", "participant", "location", "kind", "status", "date_from", "date_to", "q")
-
-
-def readable(view):
-    """Let anyone read when PUBLIC_READ is on; otherwise send visitors to sign in first."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not settings.PUBLIC_READ and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def is_partial(request: HttpRequest) -> bool:
-    """Return True for htmx requests that swap part of a page (not a history restore)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
 
 
 def query_url(path: str, params: QueryDict, **changes) -> str:
@@ -360,84 +332,11 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
 # Articles ---------------------------------------------------------------------------------
 
 
-@readable
-def article(request: HttpRequest, article_id: int) -> HttpResponse:
-    """Show an article's text with what extraction found in it highlighted."""
-    found = get_object_or_404(
-        Article.objects.select_related("source").defer("search_vector"), pk=article_id
-    )
-    mentions = selectors.article_mentions(found)
-    evidence = selectors.article_evidence(found)
-    sentences: dict[tuple[int, int], list[str]] = {}
-    for row in evidence:
-        sentences.setdefault((row.start, row.end), []).append(row.meeting.title)
-    spans = [
-        Span(start, end, "evidence", label="Evidence for: " + "; ".join(titles))
-        for (start, end), titles in sentences.items()
-    ]
-    meetings: dict[int, dict] = {}
-    for row in evidence:
-        entry = meetings.setdefault(
-            row.meeting_id, {"meeting": row.meeting, "fields": set(), "sentences": []}
-        )
-        entry["fields"].update(row.fields)
-        entry["sentences"].append(row)
-    return render(
-        request,
-        "diplomacy/article.html",
-        {
-            "article": found,
-            "highlighted": _highlight(found.body, mentions, spans),
-            "entities": selectors.entity_counts(mentions),
-            "meetings_found": list(meetings.values()),
-            "unfinished": found.status in (ArticleStatus.PENDING, ArticleStatus.PROCESSING),
-            "safe_url": _safe_url(found.url),
-        },
-    )
-
-
-def _highlight(body: str, mentions: list[dict], spans: list[Span]):
-    return highlight_article(body, [mention_span(row) for row in mentions], spans)
-
-
-def _safe_url(url: str | None) -> str:
-    """Return the URL when it is a web address (never javascript: or data:), else ""."""
-    if url and url.lower().startswith(("http://", "https://")):
-        return url
-    return ""
-
-
-@readable
-def article_status(request: HttpRequest, article_id: int) -> HttpResponse:
-    """Return an article's processing status; the panel polls itself until it is final."""
-    found = get_object_or_404(
-        Article.objects.only("id", "title", "url", "status", "error", "status_changed_at"),
-        pk=article_id,
-    )
-    template = "diplomacy/_article_status.html" if is_partial(request) else "diplomacy/status.html"
-    response = render(request, template, _status_context(found))
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _status_context(found: Article) -> dict:
-    final = found.status in (ArticleStatus.DONE, ArticleStatus.FAILED)
-    waited = (timezone.now() - found.status_changed_at).total_seconds()
-    return {
-        "article": found,
-        "final": final,
-        "stalled": not final and waited > STALLED_AFTER_SECONDS,
-        "meetings": selectors.article_meetings(found.pk)
-        if found.status == ArticleStatus.DONE
-        else [],
-    }
-
-
 @require_POST
 def article_reprocess(request: HttpRequest, article_id: int) -> HttpResponse:
     """Queue extraction of an article again (curators and staff)."""
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("diplomacy:article", args=[article_id]))
+        return redirect_to_login(reverse("articles:article", args=[article_id]))
     if not can_curate(request.user):
         raise PermissionDenied("Only curators can re-run extraction.")
     get_object_or_404(Article.objects.only("id"), pk=article_id)
@@ -450,7 +349,7 @@ def article_reprocess(request: HttpRequest, article_id: int) -> HttpResponse:
         messages.warning(
             request, "Extraction could not be re-run: the article has no text yet or is running."
         )
-    return redirect("diplomacy:article", article_id=article_id)
+    return redirect("articles:article", article_id=article_id)
 
 
 # Search -----------------------------------------------------------------------------------
@@ -486,58 +385,3 @@ def search(request: HttpRequest) -> HttpResponse:
                 timeline_url=query_url(reverse("diplomacy:timeline"), QueryDict(), q=q),
             )
     return render(request, "diplomacy/search.html", context)
-
-
-# Ingest -----------------------------------------------------------------------------------
-
-# Where a message of article_ingest belongs in the form, by a word it contains.
-INGEST_ERROR_FIELDS = (
-    ("source", "source"),
-    ("publication date", "published_at"),
-    ("url", "url"),
-    ("address", "url"),
-    ("text", "body"),
-)
-
-
-@login_required
-def ingest(request: HttpRequest) -> HttpResponse:
-    """Take a pasted text or a URL and store it for extraction (analysts and above)."""
-    if not can_ingest(request.user):
-        raise PermissionDenied("Your account may read but not ingest; ask for the analyst role.")
-    form = IngestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            outcome = article_ingest(
-                body=data["body"] or None,
-                url=data["url"] or None,
-                title=data["title"],
-                published_at=data["published_at"],
-                source=data["source"] or None,
-            )
-        except TextTooLarge as error:
-            form.add_error("body", error.message)
-        except IngestError as error:
-            lowered = error.message.lower()
-            field = next((f for word, f in INGEST_ERROR_FIELDS if word in lowered), None)
-            form.add_error(field, error.message)
-        else:
-            if not outcome.created:
-                messages.info(
-                    request, "This text was ingested before; this is the article already stored."
-                )
-            return redirect("ingest-status", article_id=outcome.article.pk)
-    return render(
-        request, "diplomacy/ingest.html", {"form": form, "recent": selectors.articles_recent()}
-    )
-
-
-@login_required
-def ingest_status(request: HttpRequest, article_id: int) -> HttpResponse:
-    """Show an ingested article's progress until extraction is done."""
-    found = get_object_or_404(
-        Article.objects.only("id", "title", "url", "status", "error", "status_changed_at"),
-        pk=article_id,
-    )
-    return render(request, "diplomacy/status.html", _status_context(found))

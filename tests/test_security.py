@@ -389,8 +389,8 @@ def test_it_closes_every_read_when_public_read_is_off(settings, client, api_clie
         reverse("diplomacy:topics"),
         reverse("diplomacy:topic", args=[topic.slug]),
         reverse("diplomacy:person", args=[person.slug]),
-        reverse("diplomacy:article", args=[article.pk]),
-        reverse("diplomacy:article-status", args=[article.pk]),
+        reverse("articles:article", args=[article.pk]),
+        reverse("articles:article-status", args=[article.pk]),
         reverse("diplomacy:search") + "?q=talks",
     ]
     for url in api_urls:
@@ -485,7 +485,7 @@ def test_it_escapes_hostile_text_in_every_page(client, hostile_rows, admin_user)
         reverse("diplomacy:topics"),
         reverse("diplomacy:topic", args=[rows["topic"].slug]),
         reverse("diplomacy:person", args=[rows["person"].slug]),
-        reverse("diplomacy:article", args=[rows["article"].pk]),
+        reverse("articles:article", args=[rows["article"].pk]),
         reverse("diplomacy:search") + "?q=envoys",
     ]
     for url in pages:

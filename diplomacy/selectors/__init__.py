@@ -8,11 +8,12 @@
 """
 
 from diplomacy.selectors.articles import (
+    ArticleFindings,
     article_evidence,
+    article_findings,
     article_meetings,
     article_mentions,
     article_mentions_by_kind,
-    articles_recent,
     entity_counts,
 )
 from diplomacy.selectors.meetings import (
@@ -67,11 +68,13 @@ __all__ = [
     "INTERVALS",
     "MEETING_LIST_FIELDS",
     "SEARCH_CANDIDATES",
+    "ArticleFindings",
     "FactEvidence",
     "MeetingEvidenceIds",
     "MeetingListRows",
     "StatusStep",
     "article_evidence",
+    "article_findings",
     "article_headlines",
     "article_meetings",
     "article_mentions",
@@ -79,7 +82,6 @@ __all__ = [
     "article_search",
     "articles_by_id",
     "articles_mentioning",
-    "articles_recent",
     "describe_claim",
     "entity_counts",
     "evidence_by_fact",

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery
+from django.utils.safestring import SafeString
 
 from articles.models import Article
-from diplomacy.choices import (
-    MentionKind,
-)
-from diplomacy.models import (
-    Evidence,
-    Meeting,
-    Mention,
-)
-
-# Articles ---------------------------------------------------------------------------------
-
-
-def articles_recent(limit: int = 8) -> list[Article]:
-    """Return the articles received last, whatever their status."""
-    return list(
-        Article.objects.only("id", "title", "url", "status", "created_at").order_by(
-            "-created_at", "-id"
-        )[:limit]
-    )
+from diplomacy.choices import MentionKind, ReviewState
+from diplomacy.formatting import Span, highlight_article, mention_span
+from diplomacy.models import Evidence, Meeting, Mention
 
 
 def article_mentions(article_id: int) -> list[dict]:
@@ -53,11 +39,16 @@ def article_mentions(article_id: int) -> list[dict]:
 ENTITIES = ("person", "location", "topic")
 
 
-def article_evidence(article: Article) -> list[Evidence]:
-    """Return the evidence taken from an article, with its meetings."""
+def article_evidence(article: Article, include_rejected: bool = False) -> list[Evidence]:
+    """Return the evidence taken from an article, with its meetings.
+
+    Evidence for rejected meetings is left out unless `include_rejected` (for curators).
+    """
+    evidence = Evidence.objects.filter(article=article)
+    if not include_rejected:
+        evidence = evidence.exclude(meeting__review_state=ReviewState.REJECTED)
     return list(
-        Evidence.objects.filter(article=article)
-        .select_related("meeting")
+        evidence.select_related("meeting")
         .defer("meeting__search_vector", "meeting__summary")
         .order_by("start", "meeting_id")
     )
@@ -110,3 +101,49 @@ def article_mentions_by_kind(article_id: int) -> dict[str, list[dict]]:
             {key: row[key] for key in ("text", "start", "end", "value")} | {"slug": slug}
         )
     return grouped
+
+
+@dataclass(frozen=True)
+class ArticleFindings:
+    """What extraction found in an article, ready for its page."""
+
+    highlighted: SafeString  # the body with evidence sentences and mentions wrapped
+    entities: dict[str, list[tuple[str, str, int]]]  # entity_counts()
+    meetings: list[dict]  # {"slug", "title", "fields", "sentences" (their starts)}
+
+
+def article_findings(article: Article, include_rejected: bool = False) -> ArticleFindings:
+    """Return an article's highlighted body, the entities it mentions and its meetings.
+
+    Rejected meetings and their sentences are left out unless `include_rejected`.
+    """
+    mentions = article_mentions(article.pk)
+    evidence = article_evidence(article, include_rejected=include_rejected)
+    titles: dict[tuple[int, int], list[str]] = {}
+    meetings: dict[int, dict] = {}
+    for row in evidence:
+        titles.setdefault((row.start, row.end), []).append(row.meeting.title)
+        entry = meetings.setdefault(
+            row.meeting_id,
+            {
+                "slug": row.meeting.slug,
+                "title": row.meeting.title,
+                "fields": set(),
+                "sentences": [],
+            },
+        )
+        entry["fields"].update(row.fields)
+        entry["sentences"].append(row.start)
+    sentences = [
+        Span(start, end, "evidence", label="Evidence for: " + "; ".join(names))
+        for (start, end), names in titles.items()
+    ]
+    for entry in meetings.values():
+        entry["fields"] = sorted(entry["fields"])
+    return ArticleFindings(
+        highlighted=highlight_article(
+            article.body, [mention_span(row) for row in mentions], sentences
+        ),
+        entities=entity_counts(mentions),
+        meetings=list(meetings.values()),
+    )

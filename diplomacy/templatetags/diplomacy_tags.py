@@ -1,4 +1,9 @@
-"""Template tags and filters of the dashboard; the formatting itself is in diplomacy.formatting."""
+"""Template tags and filters of the dashboard; the formatting itself is in diplomacy.formatting.
+
+The article pages belong to `articles`, which imports nothing of diplomacy: they include
+diplomacy's fragments by name, and those fragments read what extraction found through the
+article tags below.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from diplomacy import formatting
+from diplomacy import formatting, selectors
+from diplomacy.roles import can_curate
 
 register = template.Library()
 
@@ -26,3 +32,39 @@ def meeting_dates(meeting) -> SafeString:
     if not machine:
         return format_html('<span class="date-unknown">{}</span>', text)
     return format_html('<time datetime="{}">{}</time>', machine, text)
+
+
+# Where the findings of the articles rendered by one template live: the article page includes
+# two fragments (its text and its side panels) that share one computation.
+_FINDINGS = "diplomacy.article_findings"
+
+
+def _curator(context) -> bool:
+    """Return whether the reader may see rejected meetings (curators and staff)."""
+    user = context.get("user")
+    return user is not None and can_curate(user)
+
+
+@register.simple_tag(takes_context=True)
+def viewer_can_curate(context) -> bool:
+    """Return whether the reader is a curator (or staff), who may re-run extraction."""
+    return _curator(context)
+
+
+@register.simple_tag(takes_context=True)
+def article_findings(context, article) -> selectors.ArticleFindings:
+    """Return what extraction found in the article, as the reader may see it."""
+    # dicts[0] of the render context lasts for the whole render, includes and all (Django
+    # keeps its own per-render caches there); the later dicts are per template.
+    shared = context.render_context.dicts[0].setdefault(_FINDINGS, {})
+    include_rejected = True
+    key = (article.pk, include_rejected)
+    if key not in shared:
+        shared[key] = selectors.article_findings(article, include_rejected=include_rejected)
+    return shared[key]
+
+
+@register.simple_tag(takes_context=True)
+def article_meetings_found(context, article) -> list:
+    """Return the meetings the article gave evidence for, as the reader may see them."""
+    return selectors.article_meetings(article.pk)

@@ -500,6 +500,20 @@ def test_it_rejects_invalid_article_filters(api_client, params, field):
     assert field in response.json()["errors"]
 
 
+def test_it_treats_a_rejected_meeting_filter_as_an_unknown_meeting(api_client):
+    """Filtering articles by a rejected meeting answers as for an id that does not exist."""
+    rejected = MeetingFactory(review_state="rejected")
+    EvidenceFactory(article=ArticleFactory(), meeting=rejected)
+    unknown = rejected.pk + 1000
+
+    by_rejected = api_client.get(reverse("api:article-list"), {"meeting": rejected.pk})
+    by_unknown = api_client.get(reverse("api:article-list"), {"meeting": unknown})
+
+    assert by_unknown.status_code == 400
+    assert by_rejected.status_code == by_unknown.status_code
+    assert by_rejected.json() == by_unknown.json()
+
+
 def test_it_answers_404_for_an_unknown_article(api_client):
     """An unknown id is a JSON 404."""
     response = api_client.get(reverse("api:article-detail", args=[987654]))

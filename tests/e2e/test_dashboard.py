@@ -149,7 +149,7 @@ def test_it_renders_a_hostile_article_as_text(live_server, page, screenshot):
     article = ArticleFactory(title="<img src=x onerror=alert('title')>", body=HOSTILE_BODY)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(live_server.url + reverse("diplomacy:article", args=[article.pk]))
+    page.goto(live_server.url + reverse("articles:article", args=[article.pk]))
     page.wait_for_load_state("networkidle")
     body = page.locator(".article-body")
     assert "<script>window.__pwned = 1; alert('script')</script>" in body.inner_text()
