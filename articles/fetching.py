@@ -189,40 +189,45 @@ def fetch(url: str, accept: tuple[str, ...], headers: dict | None = None) -> Fet
             timeout=(5, settings.FETCH_TIMEOUT),
             stream=True,
         ) as response:
-            if response.status_code == 304:
-                return Fetched(response.url, 304, "", b"")
-            if response.status_code >= 400:
-                raise FetchError(f"The server answered {response.status_code} for {url}.")
-            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type and not any(kind in content_type for kind in accept):
-                raise FetchError(f"Unsupported content type {content_type!r} at {url}.")
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise FetchError(f"The page is larger than the {limit:,}-byte limit.")
-            chunks, size = [], 0
-            # The read timeout applies per chunk; a server trickling bytes meets this deadline.
-            deadline = time.monotonic() + settings.FETCH_TIMEOUT * 2
-            for chunk in _arriving(response):
-                size += len(chunk)
-                if time.monotonic() > deadline:
-                    raise FetchError(f"{url} took too long to send the page.")
-                if size > limit:
-                    raise FetchError(f"The page is larger than the {limit:,}-byte limit.")
-                chunks.append(chunk)
-            return Fetched(
-                url=response.url,
-                status=response.status_code,
-                content_type=content_type,
-                content=b"".join(chunks),
-                etag=response.headers.get("ETag", ""),
-                last_modified=response.headers.get("Last-Modified", ""),
-            )
+            return _read(response, url, accept, limit)
     except requests.TooManyRedirects:
         raise FetchError(f"More than {MAX_REDIRECTS} redirects from {url}.") from None
     except (requests.Timeout, urllib3.exceptions.TimeoutError):
         raise FetchError(f"{url} did not answer within {settings.FETCH_TIMEOUT} seconds.") from None
     except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
         raise FetchError(f"Could not fetch {url}: {type(error).__name__}.") from None
+
+
+def _read(response: requests.Response, url: str, accept: tuple[str, ...], limit: int) -> Fetched:
+    """Check a response's status, type and size, and read its body within the deadline."""
+    if response.status_code == 304:
+        return Fetched(response.url, 304, "", b"")
+    if response.status_code >= 400:
+        raise FetchError(f"The server answered {response.status_code} for {url}.")
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type and not any(kind in content_type for kind in accept):
+        raise FetchError(f"Unsupported content type {content_type!r} at {url}.")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchError(f"The page is larger than the {limit:,}-byte limit.")
+    chunks, size = [], 0
+    # The read timeout applies per chunk; a server trickling bytes meets this deadline.
+    deadline = time.monotonic() + settings.FETCH_TIMEOUT * 2
+    for chunk in _arriving(response):
+        size += len(chunk)
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} took too long to send the page.")
+        if size > limit:
+            raise FetchError(f"The page is larger than the {limit:,}-byte limit.")
+        chunks.append(chunk)
+    return Fetched(
+        url=response.url,
+        status=response.status_code,
+        content_type=content_type,
+        content=b"".join(chunks),
+        etag=response.headers.get("ETag", ""),
+        last_modified=response.headers.get("Last-Modified", ""),
+    )
 
 
 def _arriving(response: requests.Response):
