@@ -559,3 +559,21 @@ def test_it_answers_404_for_an_unknown_article(api_client):
 
     assert response.status_code == 404
     assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("https://analyst:s3cret@news.example.org/a?x=1#top", "https://news.example.org/a?x=1#top"),
+        ("http://token@news.example.org:8080/b", "http://news.example.org:8080/b"),
+        ("https://u:s3cret@[2606:4700::1111]/c", "https://[2606:4700::1111]/c"),
+    ],
+)
+def test_it_stores_a_url_without_its_credentials(token_client, given, stored):
+    """A user name or password in a submitted address is dropped before it is stored or shown."""
+    response = submit(token_client, {"url": given})
+
+    assert response.status_code == 202
+    assert response.json()["source_url"] == stored
+    assert Article.objects.get().url == stored
+    assert "s3cret" not in json.dumps(token_client.get(response.json()["url"]).json())
