@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from articles.choices import ArticleStatus, PublishedSource, SourceKind
 from articles.exceptions import IngestError, TextTooLarge
+from articles.fetching import without_credentials
 from articles.models import Article, Source
 from articles.signals import article_stored
 from articles.text import content_hash, control_share, normalise_body
@@ -79,7 +80,8 @@ def _clean_url(url: str) -> str:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise IngestError(f"{url[:200]!r} is not an http or https URL.") from None
-    return url
+    # A user name and password in the address would be shown as source_url and sent on fetching.
+    return without_credentials(url)
 
 
 def _clean_published(published_at: date | datetime | None) -> datetime | None:

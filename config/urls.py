@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 )
 
 from accounts import auth
+from accounts.decorators import public_or_signed_in
 from articles.urls import ingest_urlpatterns
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,20 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The schema answers 401 without credentials when reading is closed (SERVE_PERMISSIONS);
+    # the two documentation pages send visitors to sign in instead.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP forbids inline ones.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/docs/",
+        public_or_signed_in(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        public_or_signed_in(SpectacularRedocView.as_view(url_name="schema")),
+        name="redoc",
+    ),
     path("", include("config.api_urls")),
     path("login/", auth.login, name="login"),
     path("", include("django.contrib.auth.urls")),

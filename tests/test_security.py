@@ -382,8 +382,11 @@ def test_it_closes_every_read_when_public_read_is_off(settings, client, api_clie
         reverse("api:location-list"),
         reverse("feeds:meetings-atom"),
         reverse("feeds:meetings-ics"),
+        reverse("schema"),
     ]
     pages = [
+        reverse("swagger-ui"),
+        reverse("redoc"),
         reverse("diplomacy:timeline"),
         reverse("diplomacy:meeting", args=[meeting.slug]),
         reverse("diplomacy:topics"),

@@ -247,18 +247,71 @@ def test_it_refuses_a_huge_request_before_reading_it(token_client, settings):
     assert Article.objects.count() == 0
 
 
-def test_it_refuses_oversized_form_data_with_413(token_client, settings):
-    """Form data beyond Django's upload cap is a 413 too, not a 400 or a 500."""
+def test_it_refuses_oversized_multipart_data_naming_the_limits(token_client, settings):
+    """Multipart fields beyond Django's cap are a 413 naming that cap and the text limit."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    settings.ARTICLE_MAX_CHARS = 10_000
 
     response = token_client.post(
-        reverse("api:article-list"),
-        "body=" + "x" * 5000,
-        content_type="application/x-www-form-urlencoded",
+        reverse("api:article-list"), {"body": "x" * 5000}, format="multipart"
     )
 
     assert response.status_code == 413
-    assert "form data" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "2,000 bytes" in detail
+    assert "10,000 characters" in detail
+
+
+# One character of text: 4 bytes of UTF-8, 6 as a JSON \uXXXX escape, 12 as a surrogate pair.
+WIDE_TEXTS = {
+    "chinese": "外交部长会见美国国务卿",
+    "emoji": "\U0001f91d谈判\U0001f30f",
+}
+
+
+def wide_body(script: str, length: int) -> str:
+    words = (WIDE_TEXTS[script] + " ") * (length // (len(WIDE_TEXTS[script]) + 1) + 1)
+    return words[:length].strip()
+
+
+def post_wide(client, body: str, how: str):
+    url = reverse("api:article-list")
+    if how == "text/plain":
+        return client.post(url, body.encode(), content_type="text/plain; charset=utf-8")
+    if how == "urlencoded":
+        return client.post(
+            url, urlencode({"body": body}), content_type="application/x-www-form-urlencoded"
+        )
+    payload = json.dumps({"body": body}, ensure_ascii=how == "json-escaped")
+    return client.post(url, payload.encode(), content_type="application/json")
+
+
+@pytest.mark.parametrize("script", sorted(WIDE_TEXTS))
+@pytest.mark.parametrize("how", ["json", "json-escaped", "urlencoded", "text/plain"])
+def test_it_accepts_a_text_at_the_limit_in_any_script_and_encoding(
+    token_client, settings, script, how
+):
+    """ARTICLE_MAX_CHARS characters get in however wide their bytes, whatever Django's cap."""
+    settings.ARTICLE_MAX_CHARS = 2000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2500  # the default's ratio: 2.5 bytes a character
+    body = wide_body(script, 2000)
+
+    response = post_wide(token_client, body, how)
+
+    assert response.status_code == 202, response.content
+    assert Article.objects.get().body == body
+
+
+@pytest.mark.slow
+def test_it_accepts_the_documented_million_characters_of_escaped_json(token_client, settings):
+    """At the shipped settings, 1,000,000 Chinese characters sent \\u-escaped (6 MB) get in."""
+    assert settings.ARTICLE_MAX_CHARS == 1_000_000
+    body = wide_body("chinese", 1_000_000)
+
+    response = post_wide(token_client, body, "json-escaped")
+
+    assert response.status_code == 202, response.content
+    assert len(Article.objects.get().body) == len(body)
 
 
 @pytest.mark.parametrize("content_type", ["application/xml", "image/png", "text/html"])
@@ -520,3 +573,21 @@ def test_it_answers_404_for_an_unknown_article(api_client):
 
     assert response.status_code == 404
     assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("https://analyst:s3cret@news.example.org/a?x=1#top", "https://news.example.org/a?x=1#top"),
+        ("http://token@news.example.org:8080/b", "http://news.example.org:8080/b"),
+        ("https://u:s3cret@[2606:4700::1111]/c", "https://[2606:4700::1111]/c"),
+    ],
+)
+def test_it_stores_a_url_without_its_credentials(token_client, given, stored):
+    """A user name or password in a submitted address is dropped before it is stored or shown."""
+    response = submit(token_client, {"url": given})
+
+    assert response.status_code == 202
+    assert response.json()["source_url"] == stored
+    assert Article.objects.get().url == stored
+    assert "s3cret" not in json.dumps(token_client.get(response.json()["url"]).json())

@@ -300,3 +300,13 @@ def test_it_keeps_sni_and_certificate_checks_on_the_host_name(site, public_stand
         thread.join(5)
 
     assert names == ["news.test"]
+
+
+def test_it_never_sends_credentials_written_in_the_address(site):
+    """user:password@ in a URL is not turned into an Authorization header."""
+    url = site.url("/article.html").replace("http://", "http://analyst:s3cret@")
+
+    fetch(url, HTML_TYPES)
+
+    (request,) = site.requests_to("/article.html")
+    assert "Authorization" not in request.headers
