@@ -17,6 +17,7 @@ from diplomacy.formatting import (
     highlight_article,
     highlight_snippet,
 )
+from diplomacy.roles import CURATORS
 from tests.factories import (
     ArticleFactory,
     EvidenceFactory,
@@ -608,6 +609,55 @@ def test_it_builds_the_person_page_in_a_bounded_number_of_queries(
 
 
 # Articles ---------------------------------------------------------------------------------
+
+
+def article_with_a_rejected_meeting():
+    """Return an article reporting a kept meeting and, in its second sentence, a rejected one."""
+    body = "Wang Yi met Jake Sullivan in Vienna. Envoys also met in Malta. Both went home."
+    article = ArticleFactory(body=body, status="done")
+    kept = MeetingFactory(title="Vienna talks", slug="vienna-talks")
+    rejected = MeetingFactory(title="Malta talks", slug="malta-talks", review_state="rejected")
+    EvidenceFactory(article=article, meeting=kept, start=0, end=body.index(" Envoys"))
+    malta = body.index("Envoys")
+    EvidenceFactory(article=article, meeting=rejected, start=malta, end=body.index(" Both"))
+    return article, kept, rejected, malta
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "analyst"])
+def test_it_hides_rejected_meetings_on_article_pages_from_readers(client, reader):
+    """Readers see neither a rejected meeting nor its sentence on the article and its status."""
+    if reader == "analyst":
+        client.force_login(UserFactory(username="reader"))
+    article, kept, rejected, malta = article_with_a_rejected_meeting()
+    page = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    status = client.get(
+        reverse("articles:article-status", args=[article.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    for html in (page, status):
+        assert reverse("diplomacy:meeting", args=[kept.slug]) in html
+        assert reverse("diplomacy:meeting", args=[rejected.slug]) not in html
+        assert "Malta talks" not in html
+    assert f'id="ev-{malta}"' not in page and 'id="ev-0"' in page
+    assert "1 meeting found" in status
+
+
+@pytest.mark.parametrize("role", ["staff", "curator"])
+def test_it_shows_rejected_meetings_on_article_pages_to_curators(client, role):
+    """Curators and staff still see a rejected meeting and its sentence, to review it."""
+    if role == "staff":
+        client.force_login(UserFactory(username="boss", is_staff=True, roles=[]))
+    else:
+        client.force_login(UserFactory(username="curator", roles=[CURATORS]))
+    article, kept, rejected, malta = article_with_a_rejected_meeting()
+    page = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    status = client.get(
+        reverse("articles:article-status", args=[article.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    for html in (page, status):
+        assert reverse("diplomacy:meeting", args=[kept.slug]) in html
+        assert reverse("diplomacy:meeting", args=[rejected.slug]) in html
+    assert f'id="ev-{malta}"' in page
+    assert "2 meetings found" in status
 
 
 def test_it_lets_only_staff_rerun_extraction(client, user_client, monkeypatch):
