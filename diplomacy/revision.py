@@ -39,9 +39,22 @@ def _bump() -> None:
         cursor.execute(f"SELECT nextval('{SEQUENCE}')")
 
 
-def cached_by_revision(key: str, compute, revision: int | None = None):
-    """Return `compute()` cached under `key` for the current data revision."""
+def cached_by_revision(key: str, compute, revision: int | None = None, *, latest_only=False):
+    """Return `compute()` cached under `key` for the current data revision.
+
+    With `latest_only`, the key holds one value, replaced when the revision moves on, instead
+    of one per revision left to expire: for large values (an article's highlighted text),
+    whose older copies would fill the cache's memory while the data changes often.
+    """
     revision = data_revision() if revision is None else revision
+    if latest_only:
+        full_key = f"rev:latest:{key}"
+        stored = cache.get(full_key)
+        if stored is not None and stored[0] == revision:
+            return stored[1]
+        value = compute()
+        cache.set(full_key, (revision, value), CACHE_SECONDS)
+        return value
     full_key = f"rev:{revision}:{key}"
     value = cache.get(full_key)
     if value is None:

@@ -12,6 +12,7 @@ from articles.models import Article
 from diplomacy.choices import MentionKind, ReviewState
 from diplomacy.formatting import Span, highlight_article, mention_span
 from diplomacy.models import Evidence, Meeting, Mention
+from diplomacy.revision import cached_by_revision
 
 
 def article_mentions(article_id: int) -> list[dict]:
@@ -113,10 +114,23 @@ class ArticleFindings:
 
 
 def article_findings(article: Article, include_rejected: bool = False) -> ArticleFindings:
-    """Return an article's highlighted body, the entities it mentions and its meetings.
+    """Return an article's highlighted body, entities and meetings, cached per data revision.
 
-    Rejected meetings and their sentences are left out unless `include_rejected`.
+    Highlighting a long article with tens of thousands of mentions takes most of a second;
+    repeated views read it from the cache until extraction or curation changes the data. The
+    key holds the article's status and processing time as well, for changes made without the
+    revision moving on, and who is reading: rejected meetings are shown only to curators.
     """
+    processed = article.processed_at.isoformat() if article.processed_at else ""
+    audience = "curators" if include_rejected else "readers"
+    return cached_by_revision(
+        f"article-findings:{article.pk}:{article.status}:{processed}:{audience}",
+        lambda: _article_findings(article, include_rejected),
+        latest_only=True,
+    )
+
+
+def _article_findings(article: Article, include_rejected: bool) -> ArticleFindings:
     mentions = article_mentions(article.pk)
     evidence = article_evidence(article, include_rejected=include_rejected)
     titles: dict[tuple[int, int], list[str]] = {}

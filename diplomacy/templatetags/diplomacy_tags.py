@@ -57,7 +57,7 @@ def article_findings(context, article) -> selectors.ArticleFindings:
     # dicts[0] of the render context lasts for the whole render, includes and all (Django
     # keeps its own per-render caches there); the later dicts are per template.
     shared = context.render_context.dicts[0].setdefault(_FINDINGS, {})
-    include_rejected = True
+    include_rejected = _curator(context)
     key = (article.pk, include_rejected)
     if key not in shared:
         shared[key] = selectors.article_findings(article, include_rejected=include_rejected)
@@ -67,4 +67,4 @@ def article_findings(context, article) -> selectors.ArticleFindings:
 @register.simple_tag(takes_context=True)
 def article_meetings_found(context, article) -> list:
     """Return the meetings the article gave evidence for, as the reader may see them."""
-    return selectors.article_meetings(article.pk)
+    return selectors.article_meetings(article.pk, include_rejected=_curator(context))

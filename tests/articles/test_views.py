@@ -98,10 +98,14 @@ def test_it_builds_the_article_page_in_a_bounded_number_of_queries(
             article=article, kind="person", person=person, start=index * 7, end=index * 7 + 5
         )
         EvidenceFactory(article=article, start=index * 7, end=index * 7 + 6)
-    # article with source; mentions with their entities; evidence with meetings.
-    with django_assert_max_num_queries(3):
+    # article with source; data revision; mentions with their entities; evidence with meetings.
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("articles:article", args=[article.pk]))
     assert response.status_code == 200
+    # article with source; data revision (the findings come from the cache).
+    with django_assert_max_num_queries(2):
+        again = client.get(reverse("articles:article", args=[article.pk]))
+    assert again.content == response.content
 
 
 def test_it_polls_the_status_until_extraction_is_done(client):

@@ -1,5 +1,6 @@
 """The dashboard pages: content, filters, permissions, escaping and bounded queries."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from diplomacy.formatting import (
     highlight_article,
     highlight_snippet,
 )
+from diplomacy.roles import CURATORS
 from tests.factories import (
     ArticleFactory,
     EvidenceFactory,
@@ -130,6 +132,48 @@ def test_it_keeps_highlights_well_nested():
     )
     assert "&lt;b&gt;Then&lt;/b&gt;" in html
     assert html.count("<a ") == 1 and "<mark" not in html
+
+
+def test_it_highlights_a_very_large_article_correctly():
+    """A million characters with 30,000 mentions and 1,000 sentences come out whole and nested."""
+    sentence = "Wang Yi met Jake Sullivan in Vienna on 10 May for talks both sides called useful. "
+    count = 1_000_000 // len(sentence)
+    body = sentence * count
+    step = count // 1000
+    mentions = []
+    for index in range(10_000):
+        start = index * len(sentence)
+        for text, kind, url in (
+            ("Wang Yi", "person", "/people/wang-yi/"),
+            ("Jake Sullivan", "person", "/people/jake-sullivan/"),
+            ("10 May", "date", ""),
+        ):
+            offset = start + sentence.index(text)
+            mentions.append(Span(offset, offset + len(text), kind, url, text))
+    # Crosses the end of the first evidence sentence: dropped, so the markup stays nested.
+    mentions.append(Span(len(sentence) - 8, len(sentence), "person"))
+    sentences = [
+        Span(index * len(sentence), (index + 1) * len(sentence) - 1, "evidence", label="Talks")
+        for index in range(0, count, step)
+    ]
+
+    html = str(highlight_article(body, mentions, sentences))
+
+    assert len(body) >= 990_000 and len(mentions) > 30_000 and len(sentences) >= 1000
+    assert re.sub(r"<[^>]+>", "", html) == body  # every character, once, in order
+    assert html.count('<span class="evidence"') == len(sentences)
+    assert html.count("</span>") == len(sentences)
+    assert html.count('<a class="mention mention-person"') == 20_000
+    assert html.count('<mark class="mention mention-date" title="10 May">10 May</mark>') == 10_000
+    assert html.startswith(
+        '<span class="evidence" id="ev-0" title="Talks">'
+        '<a class="mention mention-person" href="/people/wang-yi/" title="Wang Yi">Wang Yi</a> met '
+    )
+    last = sentences[-1].start
+    assert f'<span class="evidence" id="ev-{last}" title="Talks">' in html
+    middle = 5_001 * len(sentence)  # inside the mentioned part, outside every evidence sentence
+    assert 5_001 % step and html.count(f'id="ev-{middle}"') == 0
+    assert html.endswith("called useful. ")
 
 
 # Timeline ---------------------------------------------------------------------------------
@@ -608,6 +652,67 @@ def test_it_builds_the_person_page_in_a_bounded_number_of_queries(
 
 
 # Articles ---------------------------------------------------------------------------------
+
+
+def article_with_a_rejected_meeting():
+    """Return an article reporting a kept meeting and, in its second sentence, a rejected one."""
+    body = "Wang Yi met Jake Sullivan in Vienna. Envoys also met in Malta. Both went home."
+    article = ArticleFactory(body=body, status="done")
+    kept = MeetingFactory(title="Vienna talks", slug="vienna-talks")
+    rejected = MeetingFactory(title="Malta talks", slug="malta-talks", review_state="rejected")
+    EvidenceFactory(article=article, meeting=kept, start=0, end=body.index(" Envoys"))
+    malta = body.index("Envoys")
+    EvidenceFactory(article=article, meeting=rejected, start=malta, end=body.index(" Both"))
+    return article, kept, rejected, malta
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "analyst"])
+def test_it_hides_rejected_meetings_on_article_pages_from_readers(client, reader):
+    """Readers see neither a rejected meeting nor its sentence on the article and its status."""
+    if reader == "analyst":
+        client.force_login(UserFactory(username="reader"))
+    article, kept, rejected, malta = article_with_a_rejected_meeting()
+    page = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    status = client.get(
+        reverse("articles:article-status", args=[article.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    for html in (page, status):
+        assert reverse("diplomacy:meeting", args=[kept.slug]) in html
+        assert reverse("diplomacy:meeting", args=[rejected.slug]) not in html
+        assert "Malta talks" not in html
+    assert f'id="ev-{malta}"' not in page and 'id="ev-0"' in page
+    assert "1 meeting found" in status
+
+
+def test_it_stops_showing_a_meeting_on_its_article_once_it_is_rejected(client):
+    """The cached findings of an article follow a curator's rejection at once."""
+    article, kept, _, _ = article_with_a_rejected_meeting()
+    url = reverse("articles:article", args=[article.pk])
+    assert reverse("diplomacy:meeting", args=[kept.slug]) in client.get(url).content.decode()
+    kept.review_state = "rejected"
+    kept.save()
+    html = client.get(url).content.decode()
+    assert reverse("diplomacy:meeting", args=[kept.slug]) not in html
+    assert 'id="ev-0"' not in html and "No meeting found in this text." in html
+
+
+@pytest.mark.parametrize("role", ["staff", "curator"])
+def test_it_shows_rejected_meetings_on_article_pages_to_curators(client, role):
+    """Curators and staff still see a rejected meeting and its sentence, to review it."""
+    if role == "staff":
+        client.force_login(UserFactory(username="boss", is_staff=True, roles=[]))
+    else:
+        client.force_login(UserFactory(username="curator", roles=[CURATORS]))
+    article, kept, rejected, malta = article_with_a_rejected_meeting()
+    page = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    status = client.get(
+        reverse("articles:article-status", args=[article.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    for html in (page, status):
+        assert reverse("diplomacy:meeting", args=[kept.slug]) in html
+        assert reverse("diplomacy:meeting", args=[rejected.slug]) in html
+    assert f'id="ev-{malta}"' in page
+    assert "2 meetings found" in status
 
 
 def test_it_lets_only_staff_rerun_extraction(client, user_client, monkeypatch):
