@@ -56,3 +56,8 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
         shown = f"a {scheme}:// URL" if sep else "a value without a scheme"
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}, not {shown}")
     return raw
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """Return True for a key Django's deployment check would call insecure (short or repetitive)."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
