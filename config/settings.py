@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -128,6 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Django's backend with a brake on guessing: every sign-in form, the admin's included, stops
 # accepting passwords after repeated failures (accounts/auth.py).
 AUTHENTICATION_BACKENDS = ["accounts.auth.RateLimitedModelBackend"]
+# API tokens stop working this many days after they were issued; unset: they never expire.
+API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 0, minimum=1) or None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "diplomacy:timeline"
 LOGOUT_REDIRECT_URL = "diplomacy:timeline"
@@ -224,7 +225,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.ReadPublicWriteAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -256,7 +257,7 @@ SPECTACULAR_SETTINGS = {
     # The schema and its pages are read like the rest of the API: open only with PUBLIC_READ.
     "SERVE_PERMISSIONS": ["config.permissions.ReadPublicWriteAuthenticated"],
     "SERVE_AUTHENTICATION": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
 }

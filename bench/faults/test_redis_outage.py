@@ -25,8 +25,8 @@ from collections import Counter
 import pytest
 import requests
 from django.contrib.auth.models import Group, User
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from articles.models import Article
 from articles.text import content_hash, normalise_body
 from bench.faults.conftest import (
@@ -135,7 +135,7 @@ def test_it_accepts_or_refuses_each_submission_and_loses_none_when_redis_fails(
     roles_ensure()
     user = User.objects.create_user("loader", password="not-used-here")
     user.groups.add(Group.objects.get(name=ANALYSTS))  # analysts may ingest
-    token = Token.objects.create(user=user).key
+    token = ApiToken.objects.create(user=user).key
     port = free_port()
     env = child_env(
         database_url_for_children(),
