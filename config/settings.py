@@ -116,6 +116,8 @@ if env_bool("CACHE_REDIS", False):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        # A frozen Redis fails a request in seconds instead of holding a worker indefinitely.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,6 +1,7 @@
 """docker-compose.yml and .env.example agree with the Compose specification and the settings."""
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -297,3 +298,36 @@ def test_it_keeps_a_tls_server_ready_to_enable():
     text = NGINX_SITE.read_text()
     assert "#     listen 443 ssl;" in text
     assert "#     ssl_certificate /etc/nginx/certs/fullchain.pem;" in text
+
+
+def test_it_caches_in_redis_by_default(compose):
+    """Every application service shares the Redis cache unless .env turns it off."""
+    for name in APP_SERVICES:
+        env = environment(compose["services"][name])
+        assert env["CACHE_REDIS"] == "${CACHE_REDIS:-true}", name
+        assert env["REDIS_URL"] != env["CELERY_BROKER_URL"], "the cache shares the queue's database"
+
+
+def test_it_loads_a_redis_cache_with_socket_timeouts():
+    """CACHE_REDIS=true gives Django's Redis cache on REDIS_URL, with short socket timeouts."""
+    code = (
+        "from django.conf import settings as s; import json; print(json.dumps(s.CACHES['default']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "CACHE_REDIS": "true",
+            "REDIS_URL": "redis://redis:6379/1",
+        },
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    cache = json.loads(result.stdout)
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://redis:6379/1"
+    assert cache["OPTIONS"]["socket_timeout"] <= 5
