@@ -24,3 +24,23 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"API token of {self.user}"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, counted against a client address or a username (hashed) for a while.
+
+    Kept in the database, not a cache, so that every web process sees every failure: with a
+    per-process cache, attempts spread over gunicorn's workers never reach the limit.
+    """
+
+    key = models.CharField(max_length=120)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "failed_at"], name="signin_failure_key_time"),
+            models.Index(fields=["failed_at"], name="signin_failure_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} at {self.failed_at:%Y-%m-%d %H:%M:%S}"

@@ -31,9 +31,39 @@ def free_port() -> int:
     raise RuntimeError("no free port in 8200-8299")
 
 
+STATIC_ROOT = BASE_DIR / ".devdata" / "test-static"
+
+
+def collect_static() -> Path:
+    """Collect static files once for production-mode servers (hashed names need a manifest)."""
+    manifest = STATIC_ROOT / "staticfiles.json"
+    sources = [BASE_DIR / "static", BASE_DIR / "pyproject.toml"]
+    newest = max(path.stat().st_mtime for folder in sources for path in _files(folder))
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=BASE_DIR,
+            env=process_env(
+                DEBUG="false",
+                SECRET_KEY=PRODUCTION_SECRET,
+                STATIC_ROOT=str(STATIC_ROOT),
+                DEVDB_AUTOSTART="0",
+            ),
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return STATIC_ROOT
+
+
+def _files(path: Path):
+    return [path] if path.is_file() else [item for item in path.rglob("*") if item.is_file()]
+
+
 def production_env(**extra: str) -> dict:
     """Return the environment of a production-like process on the test database."""
     return process_env(
+        STATIC_ROOT=str(collect_static()),
         DEBUG="false",
         SECRET_KEY=PRODUCTION_SECRET,
         ALLOWED_HOSTS="127.0.0.1,localhost",
