@@ -37,18 +37,10 @@ TOO_MANY_MESSAGE = (
 
 
 def _client_address(request: HttpRequest | None) -> str:
-    """Return the client's address as the nearest proxy saw it.
-
-    Production runs behind a TLS-terminating proxy, where REMOTE_ADDR is the proxy's own
-    address: keyed on it, ten failures by anyone would lock everyone out. The proxy appends the
-    peer it saw to X-Forwarded-For, so the last entry is the client (earlier ones are whatever
-    the client wrote). Without a proxy a client can vary that header to spread its attempts
-    over addresses, but the per-username count still stops it.
-    """
+    """Return the client's address: REMOTE_ADDR, which TrustedProxyMiddleware has resolved."""
     if request is None:
         return "unknown"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-    return forwarded[:100] or request.META.get("REMOTE_ADDR") or "unknown"
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _keys(request: HttpRequest | None, username: str | None) -> list[str]:

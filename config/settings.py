@@ -6,7 +6,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str, env_url, secret_key_is_weak
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+    secret_key_is_weak,
+)
 from devserver import devdb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it sees the client's real address and scheme.
+    "accounts.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,7 +170,12 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+# Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks,
+# comma-separated); from anyone else both headers are dropped (accounts/proxies.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes ask for the health check over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -244,6 +259,9 @@ REST_FRAMEWORK = {
         "ingest": env_str("THROTTLE_INGEST", "60/minute"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # Throttle by REMOTE_ADDR, which TrustedProxyMiddleware sets from trusted proxies only;
+    # DRF's default would key on whatever X-Forwarded-For a client writes.
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -22,7 +22,7 @@ SETTINGS_MODULES = [
     "devserver/run.py",
     "manage.py",
 ]
-ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_url", "getenv"}
+ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_url", "env_networks", "getenv"}
 NOT_SETTINGS = {"PATH", "DJANGO_SETTINGS_MODULE"}
 APP_SERVICES = ["migrate", "web", "worker", "beat"]
 
@@ -331,3 +331,11 @@ def test_it_loads_a_redis_cache_with_socket_timeouts():
     assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert cache["LOCATION"] == "redis://redis:6379/1"
     assert cache["OPTIONS"]["socket_timeout"] <= 5
+
+
+def test_it_trusts_forwarded_headers_from_the_stack_network_only(compose):
+    """TRUSTED_PROXIES names the stack's own subnet, where the proxy is, and nothing wider."""
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    for name in APP_SERVICES:
+        env = environment(compose["services"][name])
+        assert env["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-" + subnet + "}", name

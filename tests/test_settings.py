@@ -180,6 +180,8 @@ def test_it_uses_the_embedded_database_when_database_url_is_unset():
         ({"REDIS_URL": "http://cache.example:6379/0"}, "REDIS_URL"),
         ({"CELERY_BROKER_URL": "ftp://queue.example"}, "CELERY_BROKER_URL"),
         ({"DEVDB_PORT": "80"}, "DEVDB_PORT"),
+        ({"TRUSTED_PROXIES": "10.0.0.1, nginx"}, "TRUSTED_PROXIES"),
+        ({"API_TOKEN_LIFETIME": "0"}, "API_TOKEN_LIFETIME"),
     ],
 )
 def test_it_refuses_to_start_with_a_malformed_value(variables, named):

@@ -94,8 +94,9 @@ def test_it_locks_out_a_username_tried_from_many_addresses(client, analyst, cura
     assert other_user.status_code == 302
 
 
-def test_it_counts_clients_behind_a_proxy_by_the_address_the_proxy_saw(analyst):
-    """Behind the TLS proxy, one client's failures lock out that client, not everyone."""
+def test_it_counts_clients_behind_a_proxy_by_the_address_the_proxy_saw(analyst, settings):
+    """Behind a trusted proxy, one client's failures lock out that client, not everyone."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     proxy = "10.0.0.2"
     for attempt in range(auth.LOGIN_FAILURE_LIMIT):
         Client().post(
