@@ -1,6 +1,6 @@
 """Sign-in with a brake on password guessing.
 
-Failed sign-ins are counted in the cache per client address and per username, whichever
+Failed sign-ins are counted per client address and per username, whichever
 sign-in form they came through (this page or the admin's). After LOGIN_FAILURE_LIMIT failures
 within LOGIN_FAILURE_WINDOW seconds, further attempts are refused until the window ends: this
 page answers 429 with a readable message, and the authentication backend refuses even a correct
