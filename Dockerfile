@@ -51,7 +51,7 @@ RUN pip install --no-deps --no-build-isolation --editable . \
 # Static files with the production storage (hashed names, compressed). A throwaway secret and a
 # dummy DATABASE_URL let the settings load; collectstatic connects to nothing.
 RUN DEBUG=false \
-    SECRET_KEY=collectstatic-at-build-time-only \
+    SECRET_KEY=collectstatic-at-build-time-only-never-used-to-sign-anything-0123456789 \
     DATABASE_URL=postgresql://build@localhost/build \
     python manage.py collectstatic --noinput --verbosity 0
 

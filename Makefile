@@ -98,6 +98,9 @@ audit: install
 		--progress-spinner off --cache-dir $(AUDIT_DIR)/cache
 	$(VENV)/bin/pip-audit --skip-editable --strict --progress-spinner off --cache-dir $(AUDIT_DIR)/cache
 
+# The cluster may live in a private folder outside the project (a clone under /root).
 clean:
 	-$(PY) -m devserver.devdb stop
+	-location="$$($(PY) -m devserver.devdb location)"; \
+		case "$$location" in /var/tmp/backchannel-*) rm -rf "$$location";; esac
 	rm -rf .devdata

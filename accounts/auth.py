@@ -1,27 +1,32 @@
 """Sign-in with a brake on password guessing.
 
-Failed sign-ins are counted in the cache per client address and per username, whichever
+Failed sign-ins are counted per client address and per username, whichever
 sign-in form they came through (this page or the admin's). After LOGIN_FAILURE_LIMIT failures
 within LOGIN_FAILURE_WINDOW seconds, further attempts are refused until the window ends: this
 page answers 429 with a readable message, and the authentication backend refuses even a correct
 password, so the admin's sign-in cannot be used to go on guessing.
 
-The counters live in Django's cache: per process with the default local-memory cache, shared
-between processes with CACHE_REDIS=true (what production should use).
+The failures are rows in the database (SignInFailure), so the limit holds across every web
+process and container whatever the cache is; a sliding window counts the rows of the last
+LOGIN_FAILURE_WINDOW seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from accounts.models import SignInFailure
 
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_FAILURE_WINDOW = 15 * 60
@@ -32,18 +37,10 @@ TOO_MANY_MESSAGE = (
 
 
 def _client_address(request: HttpRequest | None) -> str:
-    """Return the client's address as the nearest proxy saw it.
-
-    Production runs behind a TLS-terminating proxy, where REMOTE_ADDR is the proxy's own
-    address: keyed on it, ten failures by anyone would lock everyone out. The proxy appends the
-    peer it saw to X-Forwarded-For, so the last entry is the client (earlier ones are whatever
-    the client wrote). Without a proxy a client can vary that header to spread its attempts
-    over addresses, but the per-username count still stops it.
-    """
+    """Return the client's address: REMOTE_ADDR, which TrustedProxyMiddleware has resolved."""
     if request is None:
         return "unknown"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-    return forwarded[:100] or request.META.get("REMOTE_ADDR") or "unknown"
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _keys(request: HttpRequest | None, username: str | None) -> list[str]:
@@ -54,21 +51,30 @@ def _keys(request: HttpRequest | None, username: str | None) -> list[str]:
     return keys
 
 
+def _window_start():
+    return timezone.now() - timedelta(seconds=LOGIN_FAILURE_WINDOW)
+
+
 def login_blocked(request: HttpRequest | None, username: str | None) -> bool:
     """Return True when this address or this username has used up its failures."""
-    counts = cache.get_many(_keys(request, username))
-    return any(count >= LOGIN_FAILURE_LIMIT for count in counts.values())
+    counts = (
+        SignInFailure.objects.filter(
+            key__in=_keys(request, username), failed_at__gte=_window_start()
+        )
+        .values("key")
+        .annotate(count=Count("id"))
+    )
+    return any(row["count"] >= LOGIN_FAILURE_LIMIT for row in counts)
 
 
 def login_failure_record(request: HttpRequest | None, username: str | None) -> None:
     """Count one failed sign-in against the address and the username."""
-    for key in _keys(request, username):
-        # add() starts the window only when the key is new; incr() keeps its expiry.
-        cache.add(key, 0, LOGIN_FAILURE_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, LOGIN_FAILURE_WINDOW)
+    now = timezone.now()
+    SignInFailure.objects.bulk_create(
+        SignInFailure(key=key, failed_at=now) for key in _keys(request, username)
+    )
+    # Failures are rare next to requests: forgetting the expired ones here keeps the table small.
+    SignInFailure.objects.filter(failed_at__lt=_window_start()).delete()
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.auth.count_failure")
@@ -79,7 +85,7 @@ def _count_failure(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in, dispatch_uid="accounts.auth.forgive_username")
 def _forgive_username(sender, request, user, **kwargs):
     # A successful sign-in clears the account's count; the address keeps its own.
-    cache.delete_many(_keys(None, user.get_username())[1:])
+    SignInFailure.objects.filter(key__in=_keys(None, user.get_username())[1:]).delete()
 
 
 class RateLimitedModelBackend(ModelBackend):

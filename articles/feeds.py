@@ -13,6 +13,7 @@ from articles.exceptions import IngestError
 from articles.fetching import FEED_TYPES, FetchError, fetch
 from articles.models import Source
 from articles.services import article_ingest
+from articles.text import html_to_text
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def _parse_problem(error: Exception | None) -> str:
 def _ingest_entry(source: Source, entry) -> int:
     link = entry.get("link") or None
     content = " ".join(part.get("value", "") for part in entry.get("content", []))
-    text = _strip_html(content or entry.get("summary", ""))
+    text = html_to_text(content or entry.get("summary", ""))
     published = _entry_date(entry)
     if len(text) >= FULL_TEXT_CHARS:
         outcome = article_ingest(
@@ -93,17 +94,6 @@ def _entry_date(entry) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return value if value <= timezone.now() else None
-
-
-def _strip_html(html: str) -> str:
-    if "<" not in html:
-        return html
-    import lxml.html
-
-    try:
-        return lxml.html.fromstring(html).text_content()
-    except Exception:  # malformed markup: keep nothing rather than tags
-        return ""
 
 
 def _record(source: Source, error: str, extra: list[str] | None = None) -> None:

@@ -40,3 +40,48 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\
 def xml_safe(text: str) -> str:
     """Return the text without the characters an Atom feed or an iCalendar file cannot hold."""
     return _NOT_XML.sub("", text)
+
+
+# Elements whose text a reader never sees.
+_HIDDEN_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
+    "head", "title", "button", "select", "textarea",
+)  # fmt: skip
+# Elements that start a new paragraph, and those that only start a new line.
+_PARAGRAPH_TAGS = {
+    "p", "div", "section", "article", "header", "footer", "aside", "main", "nav", "blockquote",
+    "pre", "figure", "figcaption", "table", "ul", "ol", "dl", "hr", "address", "details",
+    "h1", "h2", "h3", "h4", "h5", "h6",
+}  # fmt: skip
+_LINE_TAGS = {"br", "li", "tr", "dt", "dd", "caption", "summary"}
+_CELL_TAGS = {"td", "th"}
+
+
+def html_to_text(html: str) -> str:
+    """Return the text a reader sees in an HTML fragment, with paragraph and line breaks.
+
+    Scripts, styles, comments and other hidden elements are dropped with their content;
+    entities are decoded. The result is meant for `normalise_body`, which folds the spaces.
+    """
+    if "<" not in html and "&" not in html:
+        return html
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):  # nothing parseable: no text rather than tags
+        return ""
+    etree.strip_elements(root, *_HIDDEN_TAGS, with_tail=False)
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in _PARAGRAPH_TAGS:
+            element.text = "\n\n" + (element.text or "")
+            element.tail = "\n\n" + (element.tail or "")
+        elif element.tag in _LINE_TAGS:
+            element.tail = "\n" + (element.tail or "")
+        elif element.tag in _CELL_TAGS:
+            element.tail = " " + (element.tail or "")
+    return root.text_content()

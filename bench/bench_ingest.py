@@ -87,14 +87,14 @@ def api_token(env: dict) -> str:
         capture_output=True,
     )
     output = subprocess.run(
-        [sys.executable, "manage.py", "drf_create_token", "bench"],
+        [sys.executable, "manage.py", "api_token", "bench"],
         cwd=BASE_DIR,
         env=env,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return output.split()[2]  # "Generated token <key> for user bench"
+    return output.strip()
 
 
 class Worker:

@@ -68,15 +68,33 @@ def parse_scale(text: str) -> int:
     return int(float(text.rstrip("km")) * factor)
 
 
+_started_embedded = False
+
+
 def server_url() -> str:
-    """Return the URL of the server the development database lives on."""
+    """Return the URL of the server the development database lives on.
+
+    Without DATABASE_URL that is the embedded cluster, started here when it is not running;
+    `stop_started_database()` stops it again, as `make run` does on its way out.
+    """
+    global _started_embedded
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
     from devserver import devdb
 
-    devdb.start()
+    _started_embedded = devdb.start() or _started_embedded
     return devdb.url()
+
+
+def stop_started_database() -> None:
+    """Stop the embedded cluster if server_url() started it; leave one found running alone."""
+    global _started_embedded
+    if _started_embedded:
+        from devserver import devdb
+
+        devdb.stop()
+        _started_embedded = False
 
 
 def database_url(name: str, base: str | None = None) -> str:

@@ -813,6 +813,13 @@ def main(argv: list[str] | None = None) -> int:
     scales = [bench_load.parse_scale(part) for part in options.scales.split(",") if part.strip()]
 
     server = bench_load.server_url()
+    try:
+        return run_benchmarks(server, scales, options)
+    finally:
+        bench_load.stop_started_database()
+
+
+def run_benchmarks(server: str, scales: list[int], options: argparse.Namespace) -> int:
     # The in-process profile (--explain) runs with the servers' settings.
     os.environ.update(
         {

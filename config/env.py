@@ -1,5 +1,6 @@
 """Read settings from the environment with small typed helpers that fail loudly."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -56,3 +57,21 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
         shown = f"a {scheme}:// URL" if sep else "a value without a scheme"
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}, not {shown}")
     return raw
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """Return True for a key Django's deployment check would call insecure (short or repetitive)."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """Return a comma-separated list of IP addresses or networks (CIDR), each checked."""
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/8, not {entry!r}"
+            ) from None
+    return entries

@@ -6,7 +6,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str, env_url
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+    secret_key_is_weak,
+)
 from devserver import devdb
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,6 +26,13 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
     SECRET_KEY = "development-only-not-secret-" + "x" * 32
+elif not DEBUG and secret_key_is_weak(SECRET_KEY):
+    # Signed sessions, password-reset links and CSRF tokens are only as strong as this key.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for DEBUG=false: use at least 50 characters with at least 5 "
+        "different ones, e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -35,7 +50,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -46,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it sees the client's real address and scheme.
+    "accounts.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +126,8 @@ if env_bool("CACHE_REDIS", False):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        # A frozen Redis fails a request in seconds instead of holding a worker indefinitely.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -121,6 +139,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Django's backend with a brake on guessing: every sign-in form, the admin's included, stops
 # accepting passwords after repeated failures (accounts/auth.py).
 AUTHENTICATION_BACKENDS = ["accounts.auth.RateLimitedModelBackend"]
+# API tokens stop working this many days after they were issued; unset: they never expire.
+API_TOKEN_LIFETIME = env_int("API_TOKEN_LIFETIME", 0, minimum=1) or None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "diplomacy:timeline"
 LOGOUT_REDIRECT_URL = "diplomacy:timeline"
@@ -150,7 +170,12 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
+# Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks,
+# comma-separated); from anyone else both headers are dropped (accounts/proxies.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Probes ask for the health check over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -217,7 +242,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.ReadPublicWriteAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -234,6 +259,9 @@ REST_FRAMEWORK = {
         "ingest": env_str("THROTTLE_INGEST", "60/minute"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # Throttle by REMOTE_ADDR, which TrustedProxyMiddleware sets from trusted proxies only;
+    # DRF's default would key on whatever X-Forwarded-For a client writes.
+    "NUM_PROXIES": 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -249,7 +277,7 @@ SPECTACULAR_SETTINGS = {
     # The schema and its pages are read like the rest of the API: open only with PUBLIC_READ.
     "SERVE_PERMISSIONS": ["config.permissions.ReadPublicWriteAuthenticated"],
     "SERVE_AUTHENTICATION": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
 }

@@ -13,9 +13,9 @@ from django.utils.html import format_html_join
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.authentication import ApiTokenAuthentication
 from articles.text import xml_safe
 from diplomacy import selectors
 from diplomacy.api.rows import MeetingRowShaper
@@ -159,7 +159,7 @@ def reader_refused(request) -> HttpResponse | None:
     if settings.PUBLIC_READ or request.user.is_authenticated:
         return None
     try:
-        if TokenAuthentication().authenticate(request) is not None:
+        if ApiTokenAuthentication().authenticate(request) is not None:
             return None
     except AuthenticationFailed as error:
         return plain_text(str(error.detail), status=401)

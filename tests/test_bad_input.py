@@ -16,9 +16,9 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from articles.models import Article, Source
 from articles.services import article_ingest
 from articles.tasks import article_fetch
@@ -125,7 +125,9 @@ class Outcome:
 
 def via_api(user, text, **fields) -> Outcome:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {ApiToken.objects.get_or_create(user=user)[0].key}"
+    )
     url = reverse("api:article-list")
     if isinstance(text, bytes):
         response = client.post(url, text, content_type="text/plain; charset=utf-8")
@@ -350,7 +352,7 @@ def test_it_drops_stray_control_characters_from_a_file(analyst, tmp_path):
 def test_it_refuses_deeply_nested_json_with_400(analyst):
     """JSON nested thousands deep is a parse error for the client, not a server error."""
     client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=analyst)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=analyst).key}")
     nested = b'{"body": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
     response = client.post(reverse("api:article-list"), nested, content_type="application/json")
     assert response.status_code == 400

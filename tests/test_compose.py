@@ -1,6 +1,7 @@
 """docker-compose.yml and .env.example agree with the Compose specification and the settings."""
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ SETTINGS_MODULES = [
     "devserver/run.py",
     "manage.py",
 ]
-ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_url", "getenv"}
+ENV_HELPERS = {"env_str", "env_bool", "env_int", "env_list", "env_url", "env_networks", "getenv"}
 NOT_SETTINGS = {"PATH", "DJANGO_SETTINGS_MODULE"}
 APP_SERVICES = ["migrate", "web", "worker", "beat"]
 
@@ -115,8 +116,8 @@ def test_it_rejects_a_file_that_breaks_the_specification(tmp_path):
 
 
 def test_it_has_the_services_of_the_stack(compose):
-    """The stack is db, redis, a one-off migrate, web, worker and beat."""
-    assert set(compose["services"]) == {"db", "redis", *APP_SERVICES}
+    """The stack is db, redis, a one-off migrate, web, worker, beat and the proxy in front."""
+    assert set(compose["services"]) == {"db", "redis", "proxy", *APP_SERVICES}
 
 
 def test_it_builds_one_image_for_every_application_service(compose):
@@ -220,3 +221,121 @@ def test_it_explains_every_variable_in_env_example():
     """Each variable in .env.example has a comment line right above it."""
     for name, comment in env_example_entries():
         assert comment.startswith("# ") and not VARIABLE_LINE.match(comment), name
+
+
+# The proxy in front of gunicorn ------------------------------------------------------------
+
+NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "backchannel.conf"
+NGINX_PROXY_PARAMS = BASE_DIR / "deploy" / "nginx" / "backchannel-proxy.conf"
+
+
+def nginx_directives(text: str) -> dict[str, list[str]]:
+    """Return the active (uncommented) directives of an nginx file: name -> values."""
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip().rstrip(";").strip()
+        if not line or line.endswith("{") or line == "}":
+            continue
+        name, _, value = line.partition(" ")
+        found.setdefault(name, []).append(value.strip())
+    return found
+
+
+def test_it_publishes_only_the_proxy(compose):
+    """nginx is the one published port; gunicorn is reachable inside the stack only."""
+    services = compose["services"]
+    published = sorted(name for name, service in services.items() if service.get("ports"))
+    assert published == ["proxy"]
+    assert services["web"]["expose"] == ["8000"]
+    assert services["proxy"]["ports"] == ["${PROXY_PORT:-80}:80"]
+
+
+def test_it_runs_the_official_nginx_image_with_the_repository_config(compose):
+    """The proxy is the official nginx image, pinned, mounting the site files read-only."""
+    proxy = compose["services"]["proxy"]
+    name, _, tag = proxy["image"].partition(":")
+    assert name == "nginx"
+    assert re.fullmatch(r"1\.\d+(\.\d+)?", tag)
+    mounts = {}
+    for volume in proxy["volumes"]:
+        source, target, mode = volume.split(":")
+        assert mode == "ro"
+        assert (BASE_DIR / source).is_file(), source
+        mounts[target] = source
+    assert mounts["/etc/nginx/conf.d/default.conf"] == "./deploy/nginx/backchannel.conf"
+    assert mounts["/etc/nginx/backchannel-proxy.conf"] == "./deploy/nginx/backchannel-proxy.conf"
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_it_buffers_requests_and_passes_the_forwarded_headers():
+    """nginx buffers both ways, drops stalled clients, and forwards the client and scheme."""
+    site = nginx_directives(NGINX_SITE.read_text())
+    params = nginx_directives(NGINX_PROXY_PARAMS.read_text())
+    assert site["server"] == ["web:8000"]
+    assert site["proxy_pass"] == ["http://backchannel_web"]
+    assert site["include"] == ["/etc/nginx/backchannel-proxy.conf"]
+    assert params["proxy_request_buffering"] == ["on"]
+    assert params["proxy_buffering"] == ["on"]
+    headers = dict(value.split(" ", 1) for value in params["proxy_set_header"])
+    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert headers["X-Forwarded-Proto"] == "$scheme"
+    assert headers["Host"] == "$host"
+    for timeout in ("client_header_timeout", "client_body_timeout"):
+        assert int(site[timeout][0].removesuffix("s")) <= 15, timeout
+
+
+def test_it_lets_the_largest_article_through_the_proxy():
+    """client_max_body_size covers ARTICLE_MAX_CHARS at 12 bytes a character and the envelope."""
+    from articles.api.views import BYTES_PER_CHAR, ENVELOPE_BYTES
+
+    size = nginx_directives(NGINX_SITE.read_text())["client_max_body_size"][0]
+    assert size.endswith("m")
+    assert int(size[:-1]) * 1024 * 1024 >= 1_000_000 * BYTES_PER_CHAR + ENVELOPE_BYTES
+
+
+def test_it_keeps_a_tls_server_ready_to_enable():
+    """The site file carries the TLS server block, commented, with certificate paths."""
+    text = NGINX_SITE.read_text()
+    assert "#     listen 443 ssl;" in text
+    assert "#     ssl_certificate /etc/nginx/certs/fullchain.pem;" in text
+
+
+def test_it_caches_in_redis_by_default(compose):
+    """Every application service shares the Redis cache unless .env turns it off."""
+    for name in APP_SERVICES:
+        env = environment(compose["services"][name])
+        assert env["CACHE_REDIS"] == "${CACHE_REDIS:-true}", name
+        assert env["REDIS_URL"] != env["CELERY_BROKER_URL"], "the cache shares the queue's database"
+
+
+def test_it_loads_a_redis_cache_with_socket_timeouts():
+    """CACHE_REDIS=true gives Django's Redis cache on REDIS_URL, with short socket timeouts."""
+    code = (
+        "from django.conf import settings as s; import json; print(json.dumps(s.CACHES['default']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "CACHE_REDIS": "true",
+            "REDIS_URL": "redis://redis:6379/1",
+        },
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    cache = json.loads(result.stdout)
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://redis:6379/1"
+    assert cache["OPTIONS"]["socket_timeout"] <= 5
+
+
+def test_it_trusts_forwarded_headers_from_the_stack_network_only(compose):
+    """TRUSTED_PROXIES names the stack's own subnet, where the proxy is, and nothing wider."""
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    for name in APP_SERVICES:
+        env = environment(compose["services"][name])
+        assert env["TRUSTED_PROXIES"] == "${TRUSTED_PROXIES:-" + subnet + "}", name

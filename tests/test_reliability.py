@@ -20,9 +20,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from articles.feeds import source_poll
 from articles.models import Article, Source
 from articles.services import article_ingest
@@ -225,7 +225,7 @@ def race(count: int, action) -> list:
 @pytest.mark.parametrize("field", ["body", "url"])
 def test_it_stores_one_article_for_ten_concurrent_submissions(queued, field):
     """Ten clients racing to submit the same text (or URL): one article, one 202, one message."""
-    token = Token.objects.create(user=UserFactory()).key
+    token = ApiToken.objects.create(user=UserFactory()).key
     value = READOUT if field == "body" else "https://example.org/bangkok-talks"
 
     def submit():

@@ -18,9 +18,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from articles.models import Article
 from diplomacy.models import Meeting, Topic
 from diplomacy.roles import ANALYSTS, CURATORS
@@ -86,7 +86,7 @@ def signed_in(user, **kwargs) -> Client:
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=user).key}")
     return client
 
 
@@ -172,7 +172,7 @@ def test_it_refuses_a_revoked_token(analyst):
     """Deleting a token ends its access at once."""
     client = token_client(analyst)
     assert submit(client).status_code == 202
-    Token.objects.filter(user=analyst).delete()
+    ApiToken.objects.filter(user=analyst).delete()
 
     response = submit(client, body=READOUT + " More.")
 
@@ -339,7 +339,7 @@ def test_it_keeps_curators_away_from_users_and_groups(curator, analyst):
         reverse("admin:auth_user_changelist"),
         reverse("admin:auth_user_change", args=[analyst.pk]),
         reverse("admin:auth_group_changelist"),
-        reverse("admin:authtoken_tokenproxy_changelist"),
+        reverse("admin:accounts_apitoken_changelist"),
     ):
         assert client.get(url).status_code == 403, url
     promote = client.post(

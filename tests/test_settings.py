@@ -169,6 +169,9 @@ def test_it_uses_the_embedded_database_when_database_url_is_unset():
         ({"DATABASE_URL": "postgresql://backchannel@db:port/backchannel"}, "DATABASE_URL"),
         ({"DEBUG": "false"}, "SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"DEBUG": "false", "SECRET_KEY": "short-but-not-empty"}, "SECRET_KEY"),
+        ({"DEBUG": "false", "SECRET_KEY": "ab" * 40}, "SECRET_KEY"),
+        ({"DEBUG": "false", "SECRET_KEY": "django-insecure-" + "k3y" * 20}, "SECRET_KEY"),
         ({"FETCH_TIMEOUT": "ten"}, "FETCH_TIMEOUT"),
         ({"DB_CONN_MAX_AGE": "-1"}, "DB_CONN_MAX_AGE"),
         ({"DB_CONNECT_TIMEOUT": "0"}, "DB_CONNECT_TIMEOUT"),
@@ -177,6 +180,8 @@ def test_it_uses_the_embedded_database_when_database_url_is_unset():
         ({"REDIS_URL": "http://cache.example:6379/0"}, "REDIS_URL"),
         ({"CELERY_BROKER_URL": "ftp://queue.example"}, "CELERY_BROKER_URL"),
         ({"DEVDB_PORT": "80"}, "DEVDB_PORT"),
+        ({"TRUSTED_PROXIES": "10.0.0.1, nginx"}, "TRUSTED_PROXIES"),
+        ({"API_TOKEN_LIFETIME": "0"}, "API_TOKEN_LIFETIME"),
     ],
 )
 def test_it_refuses_to_start_with_a_malformed_value(variables, named):
@@ -185,3 +190,17 @@ def test_it_refuses_to_start_with_a_malformed_value(variables, named):
     assert result.returncode != 0
     message = result.stderr.strip().splitlines()[-1]
     assert named in message, result.stderr
+
+
+def test_it_never_echoes_a_weak_secret_key():
+    """The refusal of a weak key names the variable and the rule, never the key itself."""
+    result = load_settings(DEBUG="false", SECRET_KEY="hunter2-hunter2")
+
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_it_accepts_a_short_secret_key_in_development():
+    """With DEBUG on, any key will do: nothing there needs to stay secret."""
+    assert load_settings(DEBUG="true", SECRET_KEY="dev").returncode == 0

@@ -3,12 +3,13 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import QueryDict
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import parsers, renderers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils import json
 
+from accounts.authentication import ApiTokenAuthentication
 from articles.api.serializers import (
     ArticleDetailSerializer,
     ArticleIngestSerializer,
@@ -103,7 +104,7 @@ class ArticleViewSet(RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ArticleSerializer
     # Token first, so an anonymous write is told how to authenticate (401 with
     # WWW-Authenticate) instead of getting a bare 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     parser_classes = [
         JSONParser,
         FormParser,

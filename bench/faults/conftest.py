@@ -472,7 +472,7 @@ class OwnPostgres:
             return
         code = (
             "from devserver import devdb\n"
-            "devdb._run([devdb.binary('pg_ctl'), 'stop', '-D', str(devdb.DATA_DIR), "
+            "devdb._run([devdb.binary('pg_ctl'), 'stop', '-D', str(devdb.data_dir()), "
             f"'-m', {mode!r}, '-w'], devdb.server_user())"
         )
         self._python("-c", code)

@@ -15,10 +15,10 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis import checks
 
+from accounts.models import ApiToken
 from config.wsgi import application
 from diplomacy.roles import ANALYSTS
 from tests.factories import (
@@ -60,7 +60,7 @@ def report(run_figures):
 def token(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # An analyst: submissions are really stored, not refused for the role.
-    return Token.objects.create(user=UserFactory(username="fuzzer", roles=[ANALYSTS])).key
+    return ApiToken.objects.create(user=UserFactory(username="fuzzer", roles=[ANALYSTS])).key
 
 
 @pytest.fixture(autouse=True)

@@ -311,7 +311,7 @@ def _make_token(pg) -> str:
             "'', false, true, now()) RETURNING id"
         ).fetchone()[0]
         conn.execute(
-            "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, %s, now())",
+            "INSERT INTO accounts_apitoken (key, user_id, created_at) VALUES (%s, %s, now())",
             [key, user_id],
         )
         # Analysts may ingest; the group is made after each migrate.

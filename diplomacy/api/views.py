@@ -16,12 +16,13 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
+from accounts.authentication import ApiTokenAuthentication
 from articles.api import views as article_views
 from articles.api.serializers import ArticleSerializer, ErrorSerializer
 from diplomacy import selectors
@@ -100,7 +101,7 @@ class PublicReadAutoSchema(AutoSchema):
 class ReadOnlyViewSet(article_views.RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
     # Token first, so a client without credentials is told how to authenticate (401 with
     # WWW-Authenticate) rather than getting a bare 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
     schema = PublicReadAutoSchema()
 

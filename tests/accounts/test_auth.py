@@ -1,13 +1,15 @@
 """Sign-in: the page, safe redirects, and the brakes on password guessing."""
 
-import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import auth
+from accounts.models import SignInFailure
 from diplomacy.roles import ANALYSTS, CURATORS
 from tests.factories import UserFactory
 
@@ -92,8 +94,9 @@ def test_it_locks_out_a_username_tried_from_many_addresses(client, analyst, cura
     assert other_user.status_code == 302
 
 
-def test_it_counts_clients_behind_a_proxy_by_the_address_the_proxy_saw(analyst):
-    """Behind the TLS proxy, one client's failures lock out that client, not everyone."""
+def test_it_counts_clients_behind_a_proxy_by_the_address_the_proxy_saw(analyst, settings):
+    """Behind a trusted proxy, one client's failures lock out that client, not everyone."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     proxy = "10.0.0.2"
     for attempt in range(auth.LOGIN_FAILURE_LIMIT):
         Client().post(
@@ -134,12 +137,31 @@ def test_it_locks_out_the_admin_sign_in_too(client, admin_user):
     assert "_auth_user_id" not in client.session
 
 
-def test_it_forgets_failures_after_the_window(client, analyst, monkeypatch):
-    """The lock-out ends when the window does (counters expire in the cache)."""
+def test_it_forgets_failures_after_the_window(client, analyst):
+    """The lock-out ends when the window does: older failures no longer count."""
     for attempt in range(auth.LOGIN_FAILURE_LIMIT):
         sign_in(client, "analyst", f"wrong{attempt}")
     assert sign_in(client, "analyst", PASSWORD).status_code == 429
 
-    later = time.time() + auth.LOGIN_FAILURE_WINDOW + 1
-    monkeypatch.setattr(time, "time", lambda: later)  # the cache's clock, moved on
+    earlier = timezone.now() - timedelta(seconds=auth.LOGIN_FAILURE_WINDOW + 1)
+    SignInFailure.objects.update(failed_at=earlier)  # the window, moved on
     assert sign_in(client, "analyst", PASSWORD).status_code == 302
+
+
+def test_it_keeps_failures_in_the_database_whatever_the_cache(client, analyst, settings):
+    """The counts survive a cache that forgets everything (the dummy cache stores nothing)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    for attempt in range(auth.LOGIN_FAILURE_LIMIT):
+        sign_in(client, "analyst", f"wrong{attempt}")
+
+    assert sign_in(client, "analyst", PASSWORD).status_code == 429
+
+
+def test_it_keeps_only_failures_inside_the_window(client, analyst):
+    """Recording a failure forgets the expired ones, so the table stays small."""
+    sign_in(client, "someone", "wrong")
+    SignInFailure.objects.update(failed_at=timezone.now() - timedelta(days=1))
+
+    sign_in(client, "someone", "wrong")
+
+    assert SignInFailure.objects.count() == 2  # this failure: its address and its username

@@ -104,6 +104,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path in self.server.redirects:
             self.reply(b"", "text/html", status=302, Location=self.server.redirects[self.path])
             return
+        if self.path in self.server.pages:
+            self.reply(*self.server.pages[self.path])
+            return
         route = getattr(self, "page_" + self.path.strip("/").replace(".", "_").replace("-", "_"))
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             route()  # the client may give up first, as it should with hostile pages
@@ -251,6 +254,7 @@ class Site(ThreadingHTTPServer):
         self.base = f"http://{host}:{self.server_address[1]}"
         self.seen: list[Seen] = []
         self.redirects: dict[str, str] = {}  # path: Location
+        self.pages: dict[str, tuple[bytes, str]] = {}  # path: (body, content type), per test
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -275,4 +279,6 @@ def site(web_server, settings) -> Site:
     settings.FETCH_TIMEOUT = FETCH_TIMEOUT
     settings.FETCH_MAX_BYTES = FETCH_MAX_BYTES
     web_server.seen.clear()
+    web_server.pages.clear()
+    web_server.redirects.clear()
     return web_server

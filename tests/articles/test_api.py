@@ -5,9 +5,9 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from articles.models import Article
 from tests.factories import (
     ArticleFactory,
@@ -41,7 +41,7 @@ def user():
 
 @pytest.fixture
 def token(user):
-    return Token.objects.create(user=user)
+    return ApiToken.objects.create(user=user)
 
 
 @pytest.fixture
@@ -398,21 +398,21 @@ def test_it_throttles_submissions_at_the_ingest_rate(token_client, monkeypatch):
 
 
 def test_it_lets_staff_create_and_revoke_tokens_in_the_admin(client):
-    """The admin's Tokens page creates a token for a user and deletes it."""
+    """The admin's API tokens page creates a token for a user and deletes it."""
     admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
     analyst = UserFactory(username="analyst")
     client.force_login(admin)
 
-    created = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": analyst.pk})
-    key = Token.objects.get(user=analyst).key
+    created = client.post(reverse("admin:accounts_apitoken_add"), {"user": analyst.pk})
+    token = ApiToken.objects.get(user=analyst)
     revoked = client.post(
-        reverse("admin:authtoken_tokenproxy_delete", args=[analyst.pk]), {"post": "yes"}
+        reverse("admin:accounts_apitoken_delete", args=[token.pk]), {"post": "yes"}
     )
 
     assert created.status_code == 302
-    assert len(key) == 40
+    assert len(token.key) == 40
     assert revoked.status_code == 302
-    assert not Token.objects.filter(user=analyst).exists()
+    assert not ApiToken.objects.filter(user=analyst).exists()
 
 
 # Reading -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from articles.feeds import source_poll
 from articles.models import Article
+from articles.text import html_to_text, normalise_body
 from tests.articles.conftest import ARTICLE_TITLE, FEED_ETAG, FEED_MODIFIED, LONG_ENTRY
 from tests.factories import SourceFactory
 
@@ -148,3 +149,67 @@ def test_it_clears_the_error_once_the_feed_is_readable_again(site, poll):
 
     source.refresh_from_db()
     assert source.last_poll_error == ""
+
+
+# HTML in entries ---------------------------------------------------------------------------
+
+ENTRY_PARAGRAPH = (
+    "Secretary Blinken met Foreign Minister Wang Yi in Beijing on Friday for five hours of "
+    "talks that both sides described as candid and constructive. "
+) * 6
+HTML_ENTRY = (
+    f"<p>{ENTRY_PARAGRAPH}in Beijing.</p><p>They agreed to resume talks.</p>"
+    "<ul><li>Fentanyl &amp; precursors</li><li>Military&nbsp;channels</li></ul>"
+    "<script>var tracking = 'pixel';</script><style>p { color: red }</style>"
+    "<!-- an editor's note --><p>Officials said &ldquo;progress&rdquo; was made<br>on trade.</p>"
+)
+EXPECTED_TEXT = (
+    f"{ENTRY_PARAGRAPH}in Beijing.\n\nThey agreed to resume talks.\n\n"
+    "Fentanyl & precursors\nMilitary channels\n\n"
+    "Officials said \u201cprogress\u201d was made\non trade."
+)
+
+
+def html_feed(base: str, html: str) -> bytes:
+    cdata = html.replace("]]>", "]]]]><![CDATA[>")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>Harbour Daily</title><link>{base}/</link><description>Diplomacy</description>
+<item><title>Blinken in Beijing</title><link>{base}/news/blinken-beijing</link>
+<content:encoded><![CDATA[{cdata}]]></content:encoded></item>
+</channel></rss>""".encode()
+
+
+def test_it_keeps_paragraphs_and_lists_apart_and_drops_scripts(site, poll):
+    """Paragraphs stay paragraphs, list items lines; scripts, styles and comments go."""
+    site.pages["/html-feed.xml"] = (html_feed(site.base, HTML_ENTRY), "application/rss+xml")
+    source = SourceFactory(feed_url=site.url("/html-feed.xml"))
+
+    assert poll(source) == 1
+
+    body = Article.objects.get().body
+    assert body == EXPECTED_TEXT
+    assert "Beijing.They" not in body
+    assert "tracking" not in body and "color" not in body and "editor" not in body
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>One.</p><p>Two.</p>", "One.\n\nTwo."),
+        ("<div>One.</div><div>Two.</div>", "One.\n\nTwo."),
+        ("<h2>Title</h2>Body", "Title\n\nBody"),
+        ("Line<br/>break", "Line\nbreak"),
+        ("<ol><li>a</li><li>b</li></ol>", "a\nb"),
+        ("<table><tr><td>x</td><td>y</td></tr><tr><td>z</td></tr></table>", "x y\nz"),
+        ("A &amp; B &lt;c&gt; &#8212; &eacute;", "A & B <c> \u2014 \u00e9"),
+        ("<script>alert(1)</script>Safe", "Safe"),
+        ("<noscript>x</noscript><template>y</template><iframe>z</iframe>Kept", "Kept"),
+        ("<p>Unclosed <b>bold <i>nested</p>After", "Unclosed bold nested\n\nAfter"),
+        ("plain text only", "plain text only"),
+        ("", ""),
+    ],
+)
+def test_it_turns_entry_html_into_text(html, text):
+    """html_to_text keeps the reading order and the breaks a reader sees, and nothing hidden."""
+    assert normalise_body(html_to_text(html)) == text

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from diplomacy.api import serializers
 from diplomacy.api.serializers import MeetingDetailSerializer, MeetingListItemSerializer
 from diplomacy.models import Evidence
@@ -962,7 +962,7 @@ def test_it_needs_credentials_to_read_when_reading_is_not_public(api_client, set
     """With PUBLIC_READ off, anonymous reads get 401; a token or a session reads."""
     settings.PUBLIC_READ = False
     user = UserFactory()
-    token = Token.objects.create(user=user)
+    token = ApiToken.objects.create(user=user)
 
     anonymous = api_client.get(reverse(route, args=args))
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")

@@ -6,8 +6,8 @@ import icalendar
 import pytest
 from django.db import connection
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from tests.factories import (
     LocationFactory,
     MeetingFactory,
@@ -160,7 +160,7 @@ def test_it_needs_credentials_for_feeds_when_reading_is_not_public(client, setti
     """With PUBLIC_READ off, a feed needs a session or a token."""
     settings.PUBLIC_READ = False
     user = UserFactory()
-    token = Token.objects.create(user=user)
+    token = ApiToken.objects.create(user=user)
 
     anonymous = client.get(reverse(route))
     bad_token = client.get(reverse(route), HTTP_AUTHORIZATION="Token nope")
