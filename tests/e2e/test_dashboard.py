@@ -198,3 +198,44 @@ def test_it_polls_the_ingest_status_until_done(live_server, signed_in_page, scre
     expect(page.locator("[data-status=done]")).to_be_visible(timeout=8000)
     page.get_by_role("link", name="Talks found by the worker").click()
     page.wait_for_url(f"**/meetings/{meeting.slug}/")
+
+
+def test_it_runs_no_markup_stored_in_meetings_people_places_or_topics(
+    live_server, page, screenshot
+):
+    """Names and titles saved with markup stay text on every page that shows them."""
+    hostile = "<img src=x onerror=\"window.__pwned = 3; alert('stored')\">"
+    topic = TopicFactory(name=f"Topic {hostile}", slug="hostile-topic")
+    person = PersonFactory(name=f"Person {hostile}", slug="hostile-person", country="CN")
+    place = LocationFactory(name=f"Place {hostile}", slug="hostile-place")
+    meeting = MeetingFactory(
+        title=f"Talks {hostile}",
+        slug="hostile-talks",
+        summary=f"Summary {hostile} <script>window.__pwned = 4</script>",
+        location=place,
+        start_date=date(2024, 5, 14),
+    )
+    ParticipationFactory(meeting=meeting, person=person)
+    MeetingTopicFactory(meeting=meeting, topic=topic)
+    article = ArticleFactory(title=f"Report {hostile}", body=f"Envoys met. {hostile} Talks.")
+    EvidenceFactory(meeting=meeting, article=article, quote=f"Envoys met. {hostile}")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    paths = [
+        reverse("diplomacy:timeline"),
+        reverse("diplomacy:meeting", args=[meeting.slug]),
+        reverse("diplomacy:topic", args=[topic.slug]),
+        reverse("diplomacy:topics"),
+        reverse("diplomacy:person", args=[person.slug]),
+        reverse("diplomacy:search") + "?q=Talks",
+        reverse("articles:article", args=[article.pk]),
+    ]
+    for path in paths:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("img[src='x']").count() == 0, path
+        assert page.evaluate("window.__pwned === undefined"), path
+    assert dialogs == []
+    page.goto(live_server.url + reverse("diplomacy:meeting", args=[meeting.slug]))
+    assert hostile in page.locator("h1").inner_text()
+    screenshot(page, "meeting-hostile")
