@@ -54,6 +54,13 @@ def api_client():
 
 
 @pytest.fixture(autouse=True)
+def _quick_passwords(settings):
+    """Hash passwords quickly: tests make users by the dozen, and the production hasher takes
+    most of a second for each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Start every test with an empty cache: cached aggregates must not leak between tests."""
     from django.core.cache import cache

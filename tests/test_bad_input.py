@@ -71,8 +71,6 @@ IMPOSSIBLE_DATES = ["2024-02-30", "99999-01-01", "2024-13-01", "1850-06-01", "29
 @pytest.fixture(autouse=True)
 def small_limits(settings):
     settings.ARTICLE_MAX_CHARS = LIMIT
-    # Users are made by the dozen here; the production hasher takes most of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # throttle counters
 
 

@@ -178,11 +178,6 @@ def hostile_site(hostile_server, settings) -> HostileSite:
     return hostile_server
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def queued():
     """Record what would go to the broker: extraction and fetch messages."""

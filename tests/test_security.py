@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -34,28 +33,12 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.security_inputs import HANDLER, PASSWORD, READOUT, SCRIPT
 
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PASSWORD = "correct horse battery staple"
-READOUT = (
-    "Secretary Blinken met Foreign Minister Wang Yi in Beijing on Friday. "
-    "They discussed counternarcotics cooperation and Taiwan."
-)
-SCRIPT = "<script>alert(1)</script>"
-HANDLER = '<img src=x onerror="alert(2)">'
 HOSTILE = f"Talks {SCRIPT} {HANDLER}"
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(settings):
-    # Throttle and sign-in failure counters live in the cache; each test starts from zero.
-    cache.clear()
-    # A deliberately slow hasher would make each of the many failed sign-ins take a second.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    yield
-    cache.clear()
 
 
 def member(username: str, group: str | None = None, **flags):

@@ -37,19 +37,13 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.security_inputs import HANDLER, PASSWORD, READOUT, SCRIPT
 from tests.stack import BASE_DIR, gunicorn, production_env, stop
 from tests.workers import start_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-PASSWORD = "correct horse battery staple"
-READOUT = (
-    "Secretary Blinken met Foreign Minister Wang Yi in Beijing on Friday. "
-    "They discussed counternarcotics cooperation and Taiwan."
-)
-SCRIPT = "<script>alert(1)</script>"
-HANDLER = '<img src=x onerror="alert(2)">'
 ARTIFACT = BASE_DIR / "test-artifacts" / "stack-security.json"
 
 

@@ -14,23 +14,14 @@ from typing import NamedTuple
 
 from django.db import connection
 
-from articles.models import Article
 from diplomacy import merging
 from diplomacy.choices import MeetingKind, MeetingStatus, ReviewState
-from diplomacy.models import Evidence, Location, Meeting, MeetingTopic, Participation, Person, Topic
+from diplomacy.models import Meeting
+from diplomacy.selectors import tables
 
 # Meetings a candidate is compared with, best first; the distance of an undated one.
 MATCH_CANDIDATES = 200
 NO_DISTANCE = 10_000
-
-_ARTICLE = Article._meta.db_table
-_EVIDENCE = Evidence._meta.db_table
-_LOCATION = Location._meta.db_table
-_MEETING = Meeting._meta.db_table
-_MEETING_TOPIC = MeetingTopic._meta.db_table
-_PARTICIPATION = Participation._meta.db_table
-_PERSON = Person._meta.db_table
-_TOPIC = Topic._meta.db_table
 
 
 def _fetch(sql: str, params) -> list[tuple]:
@@ -44,9 +35,9 @@ def _fetch(sql: str, params) -> list[tuple]:
 # The rows a reference holds, and a fingerprint of them: any added, removed or renamed person,
 # place or topic changes it. One statement, so rows and fingerprint come from one snapshot.
 _REFERENCE_ROWS = f"""
-    SELECT 'person' AS kind, id, slug, name, country, NULL::bigint AS parent_id FROM {_PERSON}
-    UNION ALL SELECT 'location', id, slug, name, country, parent_id FROM {_LOCATION}
-    UNION ALL SELECT 'topic', id, slug, name, '', parent_id FROM {_TOPIC}
+    SELECT 'person' AS kind, id, slug, name, country, NULL::bigint AS parent_id FROM {tables.PERSON}
+    UNION ALL SELECT 'location', id, slug, name, country, parent_id FROM {tables.LOCATION}
+    UNION ALL SELECT 'topic', id, slug, name, '', parent_id FROM {tables.TOPIC}
 """
 _FINGERPRINT = "SELECT md5(string_agg(r::text, ',' ORDER BY r.kind, r.id)) FROM reference AS r"
 _REFERENCE_VERSION_SQL = f"WITH reference AS ({_REFERENCE_ROWS}) {_FINGERPRINT}"
@@ -130,7 +121,7 @@ def match_candidates(candidate, claim, people, place_id, parents, published) -> 
         conditions.order_first("m.location_id IS NULL")
     sql = (
         "SELECT m.id, m.kind, m.start_date, m.end_date, m.date_precision, m.location_id"
-        f" FROM {_MEETING} AS m CROSS JOIN LATERAL ({_SPAN}) AS span"
+        f" FROM {tables.MEETING} AS m CROSS JOIN LATERAL ({_SPAN}) AS span"
         f" WHERE {' AND '.join(conditions.where)} ORDER BY {', '.join(conditions.order)} LIMIT %s"
     )
     params = [*conditions.where_params, *conditions.order_params, MATCH_CANDIDATES]
@@ -153,17 +144,17 @@ def _people_condition(conditions: _Conditions, people) -> None:
         # Meetings of each: merging the people's index ranges beats counting over their rows.
         for person in people:
             conditions.add(
-                f"m.id IN (SELECT meeting_id FROM {_PARTICIPATION} WHERE person_id = %s)",
+                f"m.id IN (SELECT meeting_id FROM {tables.PARTICIPATION} WHERE person_id = %s)",
                 person.pk,
             )
     elif people:
         conditions.add(
-            f"m.id IN (SELECT meeting_id FROM {_PARTICIPATION} WHERE person_id = ANY(%s)"
+            f"m.id IN (SELECT meeting_id FROM {tables.PARTICIPATION} WHERE person_id = ANY(%s)"
             " GROUP BY meeting_id HAVING count(*) >= 2)",
             [person.pk for person in people],
         )
     else:
-        conditions.add(f"NOT EXISTS (SELECT FROM {_PARTICIPATION} WHERE meeting_id = m.id)")
+        conditions.add(f"NOT EXISTS (SELECT FROM {tables.PARTICIPATION} WHERE meeting_id = m.id)")
 
 
 def _date_conditions(conditions: _Conditions, claim, status: str, published) -> None:
@@ -205,7 +196,7 @@ def claims_by_meeting(meeting_ids: list[int]) -> dict[int, list[Claim]]:
     """
     rows = _fetch(
         "SELECT meeting_id, claims, confidence, conflicting, count(*),"
-        f" min(ARRAY[article_id, start]) FROM {_EVIDENCE} WHERE meeting_id = ANY(%s)"
+        f" min(ARRAY[article_id, start]) FROM {tables.EVIDENCE} WHERE meeting_id = ANY(%s)"
         " GROUP BY meeting_id, claims, confidence, conflicting",
         [meeting_ids],
     )
@@ -220,7 +211,7 @@ def totals_by_meeting(meeting_ids: list[int]) -> dict[int, dict]:
     rows = _fetch(
         "SELECT e.meeting_id, count(*), count(DISTINCT e.article_id),"
         " min(coalesce(a.published_at, a.created_at))"
-        f" FROM {_EVIDENCE} AS e JOIN {_ARTICLE} AS a ON a.id = e.article_id"
+        f" FROM {tables.EVIDENCE} AS e JOIN {tables.ARTICLE} AS a ON a.id = e.article_id"
         " WHERE e.meeting_id = ANY(%s) GROUP BY e.meeting_id",
         [meeting_ids],
     )
@@ -242,11 +233,11 @@ def links_by_meeting(meeting_ids: list[int]):
     """Return each meeting's participants and its topics, as two dicts of Links."""
     rows = _fetch(
         "SELECT 'person', p.meeting_id, p.id, x.slug, x.name, x.country, p.side"
-        f" FROM {_PARTICIPATION} AS p"
-        f" JOIN {_PERSON} AS x ON x.id = p.person_id WHERE p.meeting_id = ANY(%s)"
+        f" FROM {tables.PARTICIPATION} AS p"
+        f" JOIN {tables.PERSON} AS x ON x.id = p.person_id WHERE p.meeting_id = ANY(%s)"
         " UNION ALL SELECT 'topic', t.meeting_id, t.id, x.slug, x.name, '', ''"
-        f" FROM {_MEETING_TOPIC} AS t"
-        f" JOIN {_TOPIC} AS x ON x.id = t.topic_id WHERE t.meeting_id = ANY(%s)",
+        f" FROM {tables.MEETING_TOPIC} AS t"
+        f" JOIN {tables.TOPIC} AS x ON x.id = t.topic_id WHERE t.meeting_id = ANY(%s)",
         [meeting_ids, meeting_ids],
     )
     links = {"person": defaultdict(list), "topic": defaultdict(list)}

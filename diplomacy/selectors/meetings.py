@@ -28,18 +28,8 @@ from diplomacy.models import (
     Meeting,
     MeetingTopic,
     Participation,
-    Person,
-    Topic,
 )
-
-_ARTICLE = Article._meta.db_table
-_EVIDENCE = Evidence._meta.db_table
-_LOCATION = Location._meta.db_table
-_MEETING = Meeting._meta.db_table
-_MEETINGTOPIC = MeetingTopic._meta.db_table
-_PARTICIPATION = Participation._meta.db_table
-_PERSON = Person._meta.db_table
-_TOPIC = Topic._meta.db_table
+from diplomacy.selectors import tables
 
 # A meeting page lists at most this many evidence sentences (a summit may have thousands):
 # each is rendered once per fact it supports, most of the page's cost.
@@ -71,7 +61,7 @@ def meeting_detail(slug: str, include_rejected: bool = False) -> Meeting | None:
 MEETING_EVIDENCE_SQL = f"""
 WITH per_article AS MATERIALIZED (
     SELECT article_id, count(*) AS row_count
-    FROM {_EVIDENCE}
+    FROM {tables.EVIDENCE}
     WHERE meeting_id = %(meeting)s
     GROUP BY article_id
 ), placed AS (
@@ -80,7 +70,7 @@ WITH per_article AS MATERIALIZED (
                ORDER BY a.published_at ASC NULLS LAST, c.article_id ROWS UNBOUNDED PRECEDING
            ) - c.row_count AS rows_before
     FROM per_article AS c
-    JOIN {_ARTICLE} AS a ON a.id = c.article_id
+    JOIN {tables.ARTICLE} AS a ON a.id = c.article_id
     WHERE a.id = ANY(ARRAY(SELECT article_id FROM per_article))
 ), page AS (
     SELECT article_id, rows_before
@@ -93,7 +83,7 @@ FROM (
            page.rows_before + row_number() OVER (PARTITION BY page.article_id ORDER BY e.start) - 1
                AS position
     FROM page
-    JOIN {_EVIDENCE} AS e ON e.meeting_id = %(meeting)s AND e.article_id = page.article_id
+    JOIN {tables.EVIDENCE} AS e ON e.meeting_id = %(meeting)s AND e.article_id = page.article_id
 ) AS numbered
 WHERE position >= %(start)s AND position < %(stop)s
 ORDER BY position
@@ -342,14 +332,14 @@ SELECT m.id, m.slug, m.title, m.kind, m.status, m.start_date, m.end_date, m.date
        (SELECT json_agg(json_build_object('slug', p.slug, 'name', p.name,
                                           'country', p.country, 'role', pa.role)
                         ORDER BY pa.id)::text
-        FROM {_PARTICIPATION} AS pa JOIN {_PERSON} AS p ON p.id = pa.person_id
+        FROM {tables.PARTICIPATION} AS pa JOIN {tables.PERSON} AS p ON p.id = pa.person_id
         WHERE pa.meeting_id = m.id),
        (SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
                         ORDER BY t.name, t.id)::text
-        FROM {_MEETINGTOPIC} AS mt JOIN {_TOPIC} AS t ON t.id = mt.topic_id
+        FROM {tables.MEETING_TOPIC} AS mt JOIN {tables.TOPIC} AS t ON t.id = mt.topic_id
         WHERE mt.meeting_id = m.id)
-FROM {_MEETING} AS m
-LEFT JOIN {_LOCATION} AS l ON l.id = m.location_id
+FROM {tables.MEETING} AS m
+LEFT JOIN {tables.LOCATION} AS l ON l.id = m.location_id
 WHERE m.id = ANY(%s)
 """
 

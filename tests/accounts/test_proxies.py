@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def resolved(settings_proxies, settings, **meta) -> dict:
     """Return the request META after the middleware, for a request with these headers."""
     settings.TRUSTED_PROXIES = settings_proxies

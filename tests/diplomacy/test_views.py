@@ -35,11 +35,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE_BODY = (
-    "Envoys met in Geneva. <script>alert(1)</script> and "
-    '<img src=x onerror="alert(2)"> followed; Wang Yi spoke.'
-)
-
 
 def make_meetings(count: int, topic=None, person=None) -> list:
     """Create `count` meetings, each with two participants, two topics and two evidence rows."""
