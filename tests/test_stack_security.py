@@ -128,8 +128,16 @@ def local_server(handler, **attributes) -> ThreadingHTTPServer:
     return server
 
 
+@pytest.fixture(autouse=True)
+def stack_passwords(settings):
+    """Hash passwords as the running stack does: it cannot check the suite's quick hashes."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
 @pytest.fixture
-def people():
+def people(stack_passwords):
     analyst = UserFactory(username="analyst", roles=[ANALYSTS])
     curator = UserFactory(username="curator", roles=[CURATORS], is_staff=True)
     inactive = UserFactory(username="gone", roles=[ANALYSTS], is_active=False)
