@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.urls import reverse
 from django.utils.html import escape, format_html
@@ -149,9 +149,11 @@ def highlight_snippet(text: str | None) -> SafeString:
     return mark_safe("".join(out))  # every piece of text above went through escape()
 
 
-@dataclass(frozen=True)
-class Span:
-    """A stretch of the article body to wrap: an evidence sentence or an entity mention."""
+class Span(NamedTuple):
+    """A stretch of the article body to wrap: an evidence sentence or an entity mention.
+
+    A tuple, so that tens of thousands of them are built, sorted and unpacked cheaply.
+    """
 
     start: int
     end: int
@@ -270,21 +272,47 @@ def _with_mentions(body: str, start: int, end: int, marks: list[Span]) -> str:
     return "".join(out)
 
 
-def mention_span(row: dict) -> Span:
-    """Build a highlight span from a Mention values() row, linking resolved entities."""
-    kind = row["kind"]
-    url = label = ""
-    if kind == "person" and row.get("person__slug"):
-        url = reverse("diplomacy:person", args=[row["person__slug"]])
-        label = row.get("person__name") or ""
-    elif kind == "topic" and row.get("topic__slug"):
-        url = reverse("diplomacy:topic", args=[row["topic__slug"]])
-        label = f"Topic: {row.get('topic__name') or ''}"
-    elif kind == "location" and row.get("location__slug"):
-        url = reverse("diplomacy:timeline") + "?location=" + row["location__slug"]
-        label = f"Meetings in {row.get('location__name') or ''}"
-    elif kind == "date":
-        label = row.get("value") or "date"
-    elif kind == "title":
-        label = "Title"
-    return Span(row["start"], row["end"], kind, url, label)
+def mention_spans(rows: Iterable[tuple]) -> list[Span]:
+    """Build highlight spans from article_mentions() rows, linking resolved entities.
+
+    The URL of a person, place or topic is reversed once per entity, not once per mention.
+    """
+    links: dict[tuple[str, str, str], tuple[str, str]] = {}
+    spans: list[Span] = []
+    for (
+        start,
+        end,
+        kind,
+        _text,
+        value,
+        person_slug,
+        person_name,
+        location_slug,
+        location_name,
+        topic_slug,
+        topic_name,
+    ) in rows:
+        if kind == "person" and person_slug:
+            entity = (kind, person_slug, person_name or "")
+        elif kind == "topic" and topic_slug:
+            entity = (kind, topic_slug, topic_name or "")
+        elif kind == "location" and location_slug:
+            entity = (kind, location_slug, location_name or "")
+        else:
+            label = (value or "date") if kind == "date" else "Title" if kind == "title" else ""
+            spans.append(Span(start, end, kind, "", label))
+            continue
+        link = links.get(entity)
+        if link is None:
+            link = links[entity] = _entity_link(*entity)
+        spans.append(Span(start, end, kind, *link))
+    return spans
+
+
+def _entity_link(kind: str, slug: str, name: str) -> tuple[str, str]:
+    """Return the URL and tooltip of a mention resolved to a person, place or topic."""
+    if kind == "person":
+        return reverse("diplomacy:person", args=[slug]), name
+    if kind == "topic":
+        return reverse("diplomacy:topic", args=[slug]), f"Topic: {name}"
+    return reverse("diplomacy:timeline") + "?location=" + slug, f"Meetings in {name}"
