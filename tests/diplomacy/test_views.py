@@ -725,6 +725,21 @@ def article_with_a_rejected_meeting():
     return article, kept, rejected, malta
 
 
+def test_it_links_every_sentence_of_a_meeting_found_in_an_article(client):
+    """The panel of meetings found links each of a meeting's sentences, numbered in order."""
+    body = "Wang Yi met Jake Sullivan. They talked for hours. Both went home."
+    article = ArticleFactory(body=body, status="done")
+    meeting = MeetingFactory(title="Vienna talks")
+    second = body.index("They")
+    EvidenceFactory(article=article, meeting=meeting, start=0, end=body.index(" They"))
+    EvidenceFactory(article=article, meeting=meeting, start=second, end=body.index(" Both"))
+    html = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    assert (
+        '<span class="sentence-links"><a href="#ev-0" class="small">sentence 1</a>, '
+        f'<a href="#ev-{second}" class="small">sentence 2</a></span>'
+    ) in html
+
+
 @pytest.mark.parametrize("reader", ["anonymous", "analyst"])
 def test_it_hides_rejected_meetings_on_article_pages_from_readers(client, reader):
     """Readers see neither a rejected meeting nor its sentence on the article and its status."""
