@@ -151,6 +151,19 @@ def highlight_snippet(text: str | None) -> SafeString:
     return mark_safe("".join(out))  # every piece of text above went through escape()
 
 
+def sentence_links(starts: Iterable[int]) -> SafeString:
+    """Return links to a meeting's evidence sentences in the article: "sentence 1, sentence 2".
+
+    Built in one join: a long article's panel lists a thousand of them.
+    """
+    return mark_safe(  # the only values are integers
+        ", ".join(
+            f'<a href="#ev-{int(start)}" class="small">sentence {number}</a>'
+            for number, start in enumerate(starts, 1)
+        )
+    )
+
+
 class Span(NamedTuple):
     """A stretch of the article body to wrap: an evidence sentence or an entity mention.
 
