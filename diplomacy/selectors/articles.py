@@ -136,7 +136,7 @@ class ArticleFindings:
 def article_findings(article: Article, include_rejected: bool = False) -> ArticleFindings:
     """Return an article's highlighted body, entities and meetings, cached per data revision.
 
-    Highlighting a long article with tens of thousands of mentions takes most of a second;
+    Highlighting a long article with tens of thousands of mentions takes a fifth of a second;
     repeated views read it from the cache until extraction or curation changes the data. The
     key holds the article's status and processing time as well, for changes made without the
     revision moving on, and who is reading: rejected meetings are shown only to curators.
