@@ -1,18 +1,22 @@
 """Measure how long one very large article's page takes to render, cold and warm.
 
     DATABASE_URL=... python bench/article_page.py [--chars N] [--mentions N] [--sentences N]
-        [--cold R] [--warm R]
+        [--cold R] [--warm R] [--profile N]
 
 Builds an article of about a million characters with tens of thousands of mentions and a
 thousand evidence sentences, requests `/articles/<id>/` through Django's test client as an
 anonymous reader, and prints the median time of the first request after the cache was cleared
 (cold) and of repeated requests (warm). Everything it writes is rolled back at the end.
+`--profile N` adds cProfile's N costliest functions (cumulative time) of one more cold request.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -100,6 +104,18 @@ def timed(client: Client, path: str) -> float:
     return elapsed * 1000
 
 
+def cold_profile(client: Client, path: str, limit: int) -> str:
+    """Return cProfile's `limit` costliest functions (cumulative) of one cold request."""
+    cache.clear()
+    profile = cProfile.Profile()
+    profile.enable()
+    client.get(path)
+    profile.disable()
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=1_000_000)
@@ -107,6 +123,9 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=1_000)
     parser.add_argument("--cold", type=int, default=3, help="requests after clearing the cache")
     parser.add_argument("--warm", type=int, default=5, help="repeated requests")
+    parser.add_argument(
+        "--profile", type=int, default=0, help="functions of a cold request to list"
+    )
     options = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.PUBLIC_READ = True
@@ -130,6 +149,8 @@ def main() -> None:
                 f"{name:<8} {len(times):>5} {statistics.median(times):>10.1f} "
                 f"{min(times):>8.1f} {max(times):>8.1f}"
             )
+        if options.profile:
+            print(cold_profile(client, path, options.profile))
         transaction.set_rollback(True)
     cache.clear()
 

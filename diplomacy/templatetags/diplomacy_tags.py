@@ -20,6 +20,7 @@ register.filter("date_range", formatting.date_range)
 register.filter("side_label", formatting.side_label)
 register.filter("country_side", formatting.country_side)
 register.filter("highlight_snippet", formatting.highlight_snippet)
+register.filter("sentence_links", formatting.sentence_links)
 
 
 @register.simple_tag

@@ -171,6 +171,65 @@ def test_it_highlights_a_very_large_article_correctly():
     assert html.endswith("called useful. ")
 
 
+def test_it_escapes_hostile_text_links_and_labels_in_highlights():
+    """Text, kinds, URLs and labels of highlights are escaped: no tag or quote breaks out."""
+    body = """<script>alert("x")</script> & O'Neil met 'them' <b>here</b>."""
+    script = body.index("alert")
+    neil = body.index("O'Neil")
+    html = str(
+        highlight_article(
+            body,
+            [
+                Span(0, 8, "person", '/people/x/?a=1&b="2"', '"><script>alert(1)</script>'),
+                Span(script, script + 5, 'date"><i', "", "a & 'b'"),
+                Span(neil, neil + 6, "person", "/people/o-neil/", "O'Neil & <Co>"),
+            ],
+            [Span(body.index("O'Neil"), len(body), "evidence", label='Evidence for: <i>"A" & B')],
+        )
+    )
+    assert html == (
+        '<a class="mention mention-person" href="/people/x/?a=1&amp;b=&quot;2&quot;" '
+        'title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&lt;script&gt;</a>'
+        '<mark class="mention mention-date&quot;&gt;&lt;i" title="a &amp; &#x27;b&#x27;">'
+        "alert</mark>(&quot;x&quot;)&lt;/script&gt; &amp; "
+        f'<span class="evidence" id="ev-{neil}" '
+        'title="Evidence for: &lt;i&gt;&quot;A&quot; &amp; B">'
+        '<a class="mention mention-person" href="/people/o-neil/" '
+        'title="O&#x27;Neil &amp; &lt;Co&gt;">O&#x27;Neil</a>'
+        " met &#x27;them&#x27; &lt;b&gt;here&lt;/b&gt;.</span>"
+    )
+
+
+def test_it_escapes_hostile_names_on_the_article_page(client):
+    """Names of people, places, topics and meetings become tooltips, escaped, never markup."""
+    hostile = "<script>alert('n')</script> \"Q\" & Co"
+    body = "Wang Yi met in Geneva about Taiwan."
+    article = ArticleFactory(body=body, status="done")
+    found = {
+        "person": PersonFactory(name=hostile, slug="wang-yi"),
+        "location": LocationFactory(name=hostile, slug="geneva"),
+        "topic": TopicFactory(name=hostile, slug="taiwan"),
+    }
+    for (kind, entity), text in zip(found.items(), ("Wang Yi", "Geneva", "Taiwan"), strict=True):
+        start = body.index(text)
+        MentionFactory(
+            article=article,
+            kind=kind,
+            text=text,
+            start=start,
+            end=start + len(text),
+            **{kind: entity},
+        )
+    EvidenceFactory(article=article, meeting=MeetingFactory(title=hostile), start=0, end=len(body))
+    html = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    escaped = "&lt;script&gt;alert(&#x27;n&#x27;)&lt;/script&gt; &quot;Q&quot; &amp; Co"
+    assert "<script>alert(" not in html and '"Q"' not in html
+    assert f'href="/people/wang-yi/" title="{escaped}">Wang Yi</a>' in html
+    assert f'href="/?location=geneva" title="Meetings in {escaped}">Geneva</a>' in html
+    assert f'href="/topics/taiwan/" title="Topic: {escaped}">Taiwan</a>' in html
+    assert f'<span class="evidence" id="ev-0" title="Evidence for: {escaped}">' in html
+
+
 # Timeline ---------------------------------------------------------------------------------
 
 
@@ -659,6 +718,21 @@ def article_with_a_rejected_meeting():
     malta = body.index("Envoys")
     EvidenceFactory(article=article, meeting=rejected, start=malta, end=body.index(" Both"))
     return article, kept, rejected, malta
+
+
+def test_it_links_every_sentence_of_a_meeting_found_in_an_article(client):
+    """The panel of meetings found links each of a meeting's sentences, numbered in order."""
+    body = "Wang Yi met Jake Sullivan. They talked for hours. Both went home."
+    article = ArticleFactory(body=body, status="done")
+    meeting = MeetingFactory(title="Vienna talks")
+    second = body.index("They")
+    EvidenceFactory(article=article, meeting=meeting, start=0, end=body.index(" They"))
+    EvidenceFactory(article=article, meeting=meeting, start=second, end=body.index(" Both"))
+    html = client.get(reverse("articles:article", args=[article.pk])).content.decode()
+    assert (
+        '<span class="sentence-links"><a href="#ev-0" class="small">sentence 1</a>, '
+        f'<a href="#ev-{second}" class="small">sentence 2</a></span>'
+    ) in html
 
 
 @pytest.mark.parametrize("reader", ["anonymous", "analyst"])
