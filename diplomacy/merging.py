@@ -18,8 +18,6 @@ from itertools import chain, repeat
 from diplomacy.choices import MeetingKind, MeetingStatus
 
 PRECISION_RANK = {"day": 3, "month": 2, "year": 1, "unknown": 0}
-# How far from the publication date an undated report may point.
-UNDATED_WINDOW = timedelta(days=120)
 # A vague future ("in the coming days") without an end covers this long.
 OPEN_WINDOW = timedelta(days=21)
 KIND_NOUNS = {
@@ -55,6 +53,8 @@ class DateClaim:
 
 
 def dates_overlap(first: DateClaim, second: DateClaim) -> bool:
+    """Return whether two dates may be one day; an undated claim agrees with any date, so a
+    report of "the Woodside summit" or "their meeting in Bali" finds it whatever its age."""
     a, b = first.interval(), second.interval()
     if a is None or b is None:
         return True
@@ -100,13 +100,6 @@ def status_fits(candidate_status: str, meeting: DateClaim, published: date | Non
     if candidate_status == MeetingStatus.HELD:
         return span[0] <= published + timedelta(days=1)
     return True
-
-
-def near_publication(claim: DateClaim, published: date | None) -> bool:
-    span = claim.interval()
-    if published is None or span is None:
-        return True
-    return span[0] - UNDATED_WINDOW <= published <= span[1] + UNDATED_WINDOW
 
 
 def best_date(claims: list[tuple[DateClaim, str, float]]) -> DateClaim | None:

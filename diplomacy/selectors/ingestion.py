@@ -167,10 +167,8 @@ def _people_condition(conditions: _Conditions, people) -> None:
 
 
 def _date_conditions(conditions: _Conditions, claim, status: str, published) -> None:
-    """merging.dates_overlap (or near_publication when undated) and merging.status_fits."""
+    """merging.dates_overlap (any date when undated) and merging.status_fits."""
     span = claim.interval()
-    if span is None and published is not None:
-        span = (published - merging.UNDATED_WINDOW, published + merging.UNDATED_WINDOW)
     if span is not None:
         conditions.add(
             "(m.start_date IS NULL OR (span.first_day <= %s AND span.last_day >= %s))",

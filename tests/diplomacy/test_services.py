@@ -311,6 +311,62 @@ def test_it_matches_an_undated_passing_mention_by_its_place(world):
     assert Evidence.objects.get().meeting == in_person
 
 
+def biden_xi_summits(*days, location=None) -> list:
+    """Record a Biden–Xi summit on each day, all in `location` when given."""
+    biden = PersonFactory(name="Joe Biden", slug="joe-biden", country="US")
+    xi = PersonFactory(name="Xi Jinping", slug="xi-jinping", country="CN")
+    summits = []
+    for number, day in enumerate(days):
+        summit = MeetingFactory(
+            title=f"Summit {number}", kind="summit", start_date=day, location=location
+        )
+        ParticipationFactory(meeting=summit, person=biden, side="us")
+        ParticipationFactory(meeting=summit, person=xi, side="cn")
+        summits.append(summit)
+    return summits
+
+
+def report_summit_by_name(published: str, location: str | None = None) -> None:
+    """Apply an article that names a Biden–Xi summit ("the Woodside summit") without a date."""
+    report = article(published, "Officials recalled the summit of the two presidents.")
+    report.published_source = "given"
+    mention = candidate(
+        kind="summit",
+        location=location,
+        participants=[
+            ParticipantClaim("joe-biden", "President", "us"),
+            ParticipantClaim("xi-jinping", "President", "cn"),
+        ],
+    )
+    services.article_apply_extraction(report, extraction(mention))
+
+
+def test_it_adds_an_undated_report_to_a_meeting_long_before_publication(world):
+    """A report a year after the summit that names it joins it instead of starting a record."""
+    woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
+    (summit,) = biden_xi_summits(date(2023, 11, 15), location=woodside)
+    report_summit_by_name("2025-01-10", "woodside")
+    assert Evidence.objects.get().meeting == summit
+    assert Meeting.objects.count() == 1
+
+
+def test_it_adds_an_undated_report_to_the_closest_meeting_before_publication(world):
+    """Of the pair's summits, the last one before the report is the one it recalls."""
+    _older, latest, _planned = biden_xi_summits(
+        date(2021, 11, 15), date(2023, 11, 15), date(2026, 3, 1)
+    )
+    report_summit_by_name("2024-09-02")
+    assert Evidence.objects.get().meeting == latest
+
+
+def test_it_records_an_undated_report_apart_from_two_meetings_it_cannot_tell_apart(world):
+    """Two summits as close to publication and as agreed on place: a new record, no guess."""
+    biden_xi_summits(date(2024, 5, 1), date(2024, 5, 1))
+    report_summit_by_name("2024-09-02")
+    assert Meeting.objects.count() == 3
+    assert Evidence.objects.get().meeting.start_date is None
+
+
 def test_it_merges_a_day_report_into_the_month_it_falls_in(world):
     """ "Talks in May" then "talks on 20 May" are one meeting: a month spans its days."""
     first = article("2023-04-20", "Sullivan and Wang will meet in May.")
@@ -454,15 +510,11 @@ def people(reference):
 
 def _merge_rules_allow(meeting, found, claim, place_id, parents, published) -> bool:
     existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
-    if claim.start is not None:
-        dates_fit = merging.dates_overlap(claim, existing)
-    else:
-        dates_fit = merging.near_publication(existing, published)
     return (
         merging.kinds_compatible(found.kind, meeting.kind)
         and merging.places_compatible(place_id, meeting.location_id, parents)
         and merging.status_fits(found.status, existing, published)
-        and dates_fit
+        and merging.dates_overlap(claim, existing)
     )
 
 
