@@ -126,6 +126,7 @@ def match_candidates(candidate, claim, people, place_id, parents, published) -> 
     reference = claim.start or published
     if reference is not None:  # matching.date_distance
         conditions.order_first("coalesce(abs(m.start_date - %s), %s)", reference, NO_DISTANCE)
+    conditions.order_first("m.date_precision <> 'day'")  # a meeting known to the day first
     if place_id is not None:  # a place both name ranks first
         conditions.order_first("m.location_id IS NULL")
     sql = (

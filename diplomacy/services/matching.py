@@ -43,23 +43,26 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
         existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
         if not _compatible(candidate, claim, place_id, meeting, existing, lookups, published):
             continue
-        # A place both name ("at Woodside" and Filoli) is the strongest sign after the people.
+        # A place both name ("at Woodside" and Filoli) is the strongest sign after the people;
+        # then a meeting known to the day, so that vague reports gather on the real meetings.
         place_agrees = place_id is not None and meeting.location_id is not None
-        compatible.append((not place_agrees, date_distance(claim, existing, published), meeting))
+        vague = meeting.date_precision != "day"
+        distance = date_distance(claim, existing, published)
+        compatible.append((not place_agrees, vague, distance, meeting))
     if not compatible:
         return None
-    compatible.sort(key=lambda item: item[:2])
+    compatible.sort(key=lambda item: item[:3])
     if claim.start is None and len(compatible) > 1 and _tied(*compatible[:2], published):
         return None  # nothing tells these meetings apart: do not guess
-    return compatible[0][2]
+    return compatible[0][3]
 
 
 def _tied(best, runner_up, published) -> bool:
     """Return whether an undated report cannot choose between its two best dated meetings
     (or any two, without a publication date): as close to publication, as agreed on place."""
-    if best[:2] != runner_up[:2]:
+    if best[:3] != runner_up[:3]:
         return False
-    return published is None or best[1] != NO_DISTANCE
+    return published is None or best[2] != NO_DISTANCE
 
 
 def _compatible(candidate, claim, place_id, meeting, existing, lookups, published) -> bool:

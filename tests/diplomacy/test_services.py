@@ -367,6 +367,21 @@ def test_it_records_an_undated_report_apart_from_two_meetings_it_cannot_tell_apa
     assert Evidence.objects.get().meeting.start_date is None
 
 
+def test_it_gathers_a_vague_report_on_the_meeting_known_to_the_day(world):
+    """ "Talks in January" join the 26 January talks, not a record only known by its month."""
+    month = MeetingFactory(title="January talks", start_date=date(2024, 1, 1))
+    month.date_precision = "month"
+    month.save()
+    day = MeetingFactory(title="Talks on the 26th", start_date=date(2024, 1, 26))
+    for meeting in (month, day):
+        ParticipationFactory(meeting=meeting, person=world["sullivan"], side="us")
+        ParticipationFactory(meeting=meeting, person=world["wang"], side="cn")
+    report = article("2024-02-02", "Sullivan and Wang held talks in January.")
+    january = candidate(start_date=date(2024, 1, 1), date_precision="month")
+    services.article_apply_extraction(report, extraction(january))
+    assert Evidence.objects.get().meeting == day
+
+
 def test_it_merges_a_day_report_into_the_month_it_falls_in(world):
     """ "Talks in May" then "talks on 20 May" are one meeting: a month spans its days."""
     first = article("2023-04-20", "Sullivan and Wang will meet in May.")
@@ -523,7 +538,8 @@ def _rank(meeting, claim, place_id, published):
     place_agrees = place_id is not None and meeting.location_id is not None
     start = meeting.start_date
     newest_first = (start is None, -start.toordinal() if start else 0, -meeting.pk)
-    return (not place_agrees, matching.date_distance(claim, existing, published), newest_first)
+    distance = matching.date_distance(claim, existing, published)
+    return (not place_agrees, meeting.date_precision != "day", distance, newest_first)
 
 
 def test_it_processes_an_article_in_the_same_queries_however_busy_the_meeting(world):
