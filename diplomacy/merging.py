@@ -107,15 +107,21 @@ def best_date(claims: list[tuple[DateClaim, str, float]]) -> DateClaim | None:
     dated = [item for item in claims if item[0].start is not None]
     if not dated:
         return None
-    dated.sort(
-        key=lambda item: (
-            PRECISION_RANK.get(item[0].precision, 0),
-            item[1] == MeetingStatus.HELD,
-            item[2],
-        ),
-        reverse=True,
+    return max(dated, key=_date_rank)[0]
+
+
+def _date_rank(item: tuple[DateClaim, str, float]) -> tuple:
+    # Then the narrowest claim, then the earliest: what reports say, not when they came.
+    claim, status, confidence = item
+    first, last = claim.interval()
+    return (
+        PRECISION_RANK.get(claim.precision, 0),
+        status == MeetingStatus.HELD,
+        confidence,
+        first.toordinal() - last.toordinal(),
+        -first.toordinal(),
+        -(claim.end or claim.start).toordinal(),
     )
-    return dated[0][0]
 
 
 def best_status(statuses: list[str]) -> str:
@@ -147,7 +153,7 @@ def best_kind(kinds: list[tuple]) -> str | None:
     weights = _weights((kind, confidence, _reports(rest)) for kind, confidence, *rest in kinds)
     if not weights:
         return None
-    return max(weights, key=lambda kind: (weights[kind], kind != MeetingKind.MEETING))
+    return max(weights, key=lambda kind: (weights[kind], kind != MeetingKind.MEETING, kind))
 
 
 def best_location(candidates: list[tuple], parents: dict) -> tuple[int, str] | None:
