@@ -119,7 +119,7 @@ def _date_rank(item: tuple[DateClaim, str, float]) -> tuple:
         status == MeetingStatus.HELD,
         confidence,
         first.toordinal() - last.toordinal(),
-        -first.toordinal(),
+        -claim.start.toordinal(),
         -(claim.end or claim.start).toordinal(),
     )
 
