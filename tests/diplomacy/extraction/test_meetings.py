@@ -341,3 +341,12 @@ def test_it_takes_the_lead_named_before_will_lead(run):
     ).meetings
     assert meeting.kind == "working_group"
     assert [p.slug for p in meeting.participants] == ["dana-marsh"]
+
+
+def test_it_does_not_take_the_forum_hosting_a_meeting_for_its_kind(run):
+    """Talks on the margins of a forum called a dialogue are a meeting; a dialogue held is one."""
+    margins = "Jake Sullivan met Wang Yi in Bangkok on the margins of the Mekong Security Dialogue."
+    (meeting,) = run(margins).meetings
+    assert meeting.kind == "meeting"
+    (held,) = run("Jake Sullivan and Wang Yi held a strategic dialogue in Vienna.").meetings
+    assert held.kind == "dialogue"
