@@ -137,6 +137,16 @@ def place_after_name(
     return _choice(doc, compiled, place) if place is not None and not place.region_phrase else None
 
 
+def place_after_date(
+    doc: Document, places: list[PlaceRef], compiled: CompiledGazetteer, begin: int, end: int
+) -> PlaceChoice | None:
+    """Return the one place between begin and end that follows a date: "on May 14 in Geneva"."""
+    dated = [p for p in places if begin <= p.start and p.end <= end and _after_date(doc, p)]
+    if len(dated) != 1 or dated[0].region_phrase:
+        return None
+    return _choice(doc, compiled, dated[0])
+
+
 def _is_cued(
     doc: Document, place: PlaceRef, clause: tuple[int, int], trigger: tuple[int, int]
 ) -> bool:

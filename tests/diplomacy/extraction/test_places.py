@@ -88,3 +88,14 @@ def test_it_leaves_a_far_place_without_a_date_out(run):
         "that the pair had once studied in Geneva."
     )
     assert [m.location for m in run(text).meetings] == [None]
+
+
+def test_it_takes_the_place_after_the_date_when_a_list_ends_the_clause(run):
+    """A list of agencies splits the sentence, yet "on June 3 in Geneva" still places it."""
+    text = (
+        "Jake Sullivan led a team to meet with Wang Yi and aides from the Ministry of Water, "
+        "the Ministry of Roads, the Office of Ports, and the Bureau of Weather, "
+        "on June 3 in Geneva, Switzerland, to discuss chips."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "geneva"
