@@ -25,7 +25,7 @@ from .inference import (
 )
 from .linking import add_new, add_people, attach
 from .places import PlaceRef
-from .triggers import RELATIVE, TRIGGER, read_clause
+from .triggers import RELATIVE, TRIGGER, across_link, read_clause
 
 # Work caps for pathological input; a news article stays far below them.
 MAX_MEETING_SENTENCES = 1000
@@ -152,6 +152,11 @@ def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
 def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
+    # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
+    # counterparts": people across such words are at another meeting.
+    sentence_people = [
+        p for p in sentence_people if not across_link(ctx.doc.norm, p, clause.trigger)
+    ]
     pool = [p for p in sentence_people if pronoun or p.slug not in claimed]
     if clause.people and not qualifies(ctx, clause, pool):
         pool = complement(clause.people, sentence_people)

@@ -350,3 +350,15 @@ def test_it_does_not_take_the_forum_hosting_a_meeting_for_its_kind(run):
     assert meeting.kind == "meeting"
     (held,) = run("Jake Sullivan and Wang Yi held a strategic dialogue in Vienna.").meetings
     assert held.kind == "dialogue"
+
+
+def test_it_keeps_the_people_of_each_earlier_meeting_in_a_list_apart(run):
+    """One sentence recalling two earlier meetings does not put all their people in one."""
+    text = (
+        "Jake Sullivan met Wang Yi in Bangkok on Friday. The talks build on recent contacts, "
+        "including between Sullivan and Wang Yi in Vienna as well as meetings between "
+        "Secretary Yellen, President Biden and their counterparts in Beijing."
+    )
+    for meeting in run(text).meetings:
+        slugs = {p.slug for p in meeting.participants}
+        assert not {"jake-sullivan", "janet-yellen"} <= slugs, slugs
