@@ -21,7 +21,9 @@ TRIGGER = re.compile(
         |(?:spoke|speak|speaks|speaking|talked|talk|talks)\s+(?:by|over\s+the|on\s+the)
         \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
         |calls?\s+with|(?:video\s*)?teleconference|videoconference|vtc
-        |(?:met|meet|meets|meeting)\s+virtually)
+        |(?:met|meet|meets|meeting)\s+virtually
+        |(?:spoke|speaks|talked)\s+(?:today|yesterday|tonight|again|earlier\s+today
+            |on\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:with|to))
     |(?P<working_group>working\s+groups?|(?:counter-?(?:drug|narcotics)|anti-?(?:drug|narcotics)
         |counternarcotics|drug-control)\s+(?:talks|dialogue|meetings?|consultations))
     |(?P<dialogue>dialogues?|consultations)

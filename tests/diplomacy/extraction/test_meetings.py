@@ -362,3 +362,11 @@ def test_it_keeps_the_people_of_each_earlier_meeting_in_a_list_apart(run):
     for meeting in run(text).meetings:
         slugs = {p.slug for p in meeting.participants}
         assert not {"jake-sullivan", "janet-yellen"} <= slugs, slugs
+
+
+def test_it_reads_spoke_today_with_as_a_call(run):
+    """A readout's "spoke today with" is a call; "spoke with" someone in a city stays talks."""
+    (call,) = run("Jake Sullivan spoke yesterday with Wang Yi about the Red Sea.").meetings
+    assert (call.kind, call.start_date) == ("call", date(2024, 1, 26))
+    (talks,) = run("Jake Sullivan spoke with Wang Yi in Vienna on Friday.").meetings
+    assert talks.kind == "meeting"
