@@ -25,7 +25,7 @@ from .inference import (
 )
 from .linking import add_new, add_people, attach
 from .places import PlaceRef
-from .triggers import RELATIVE, TRIGGER, across_link, read_clause
+from .triggers import RELATIVE, TRIGGER, read_clause
 
 # Work caps for pathological input; a news article stays far below them.
 MAX_MEETING_SENTENCES = 1000
@@ -38,6 +38,7 @@ _NEW_EVENT = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
+_NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
 _DATELINE_REST = re.compile(
     r"(?:,\s*[A-Z][A-Za-z.]*)?,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}"
@@ -153,9 +154,12 @@ def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
     # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
-    # counterparts": people across such words are at another meeting.
+    # counterparts": people named before the next item of a list are at another meeting.
     sentence_people = [
-        p for p in sentence_people if not across_link(ctx.doc.norm, p, clause.trigger)
+        p
+        for p in sentence_people
+        if p.end > clause.trigger[0]
+        or not _NEXT_ITEM.search(ctx.doc.norm, p.end, clause.trigger[0])
     ]
     pool = [p for p in sentence_people if pronoun or p.slug not in claimed]
     if clause.people and not qualifies(ctx, clause, pool):

@@ -112,7 +112,7 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     people = [
         p
         for p in ctx.people_in(*people_span)
-        if _participates(norm, p, trigger[0]) and not across_link(norm, p, trigger)
+        if _participates(norm, p, trigger[0]) and not _across_link(norm, p, trigger)
     ]
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
@@ -134,7 +134,7 @@ def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
     return 0 <= trigger - person.end <= 25
 
 
-def across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
+def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
     """Return True when words between the person and the meeting words turn to another event."""
     if person.end <= trigger[0]:
         return _LINK.search(norm, person.end, trigger[0]) is not None
