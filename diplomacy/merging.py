@@ -2,9 +2,10 @@
 
 A meeting's extracted fields are a function of the claims in its evidence, recomputed whenever
 evidence is added or replaced, so re-extracting an article gives the same timeline. Which meeting
-a report joins is decided when it arrives, against the meetings known then, so a different
-arrival order can group borderline reports differently. Fields a curator fixed are never
-recomputed.
+a report joins is decided when it arrives, against the meetings known then; vague reports are
+matched again when a meeting of theirs becomes known to the day (`services.resettling`), and
+ties are settled by what reports say, so that arrival order matters less. Fields a curator
+fixed are never recomputed.
 """
 
 from __future__ import annotations

@@ -643,3 +643,26 @@ def test_it_creates_one_meeting_when_workers_report_it_at_once(world, monkeypatc
         thread.join(timeout=60)
     assert list(statuses.values()) == ["done"] * len(reports)
     assert Meeting.objects.get().article_count == len(reports)
+
+
+@pytest.mark.parametrize("vague_first", [True, False])
+def test_it_moves_a_vague_report_to_the_closest_meeting_dated_after_it(world, vague_first):
+    """ "Talks late in January" ends on the 26 January talks whether it came first or last."""
+
+    def report(day, text, found):
+        services.article_apply_extraction(article(day, text), extraction(found))
+
+    def vague():
+        late = candidate(start_date=date(2024, 1, 20), date_precision="month")
+        report("2024-01-31", "Sullivan and Wang met late in January.", late)
+
+    if vague_first:
+        vague()
+    for day in (5, 26):
+        readout = candidate(start_date=date(2024, 1, day), date_precision="day")
+        report(f"2024-01-{day:02}", f"Sullivan and Wang met on {day} January.", readout)
+    if not vague_first:
+        vague()
+    late = Evidence.objects.get(article__body__contains="late in January")
+    assert late.meeting.start_date == date(2024, 1, 26)
+    assert Meeting.objects.count() == 2
