@@ -2,9 +2,10 @@
 
 A meeting's extracted fields are a function of the claims in its evidence, recomputed whenever
 evidence is added or replaced, so re-extracting an article gives the same timeline. Which meeting
-a report joins is decided when it arrives, against the meetings known then, so a different
-arrival order can group borderline reports differently. Fields a curator fixed are never
-recomputed.
+a report joins is decided when it arrives, against the meetings known then; vague reports are
+matched again when a meeting of theirs becomes known to the day (`services.resettling`), and
+ties are settled by what reports say, so that arrival order matters less. Fields a curator
+fixed are never recomputed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from itertools import chain, repeat
 from diplomacy.choices import MeetingKind, MeetingStatus
 
 PRECISION_RANK = {"day": 3, "month": 2, "year": 1, "unknown": 0}
-# How far from the publication date an undated report may point.
-UNDATED_WINDOW = timedelta(days=120)
 # A vague future ("in the coming days") without an end covers this long.
 OPEN_WINDOW = timedelta(days=21)
 KIND_NOUNS = {
@@ -55,6 +54,8 @@ class DateClaim:
 
 
 def dates_overlap(first: DateClaim, second: DateClaim) -> bool:
+    """Return whether two dates may be one day; an undated claim agrees with any date, so a
+    report of "the Woodside summit" or "their meeting in Bali" finds it whatever its age."""
     a, b = first.interval(), second.interval()
     if a is None or b is None:
         return True
@@ -102,27 +103,26 @@ def status_fits(candidate_status: str, meeting: DateClaim, published: date | Non
     return True
 
 
-def near_publication(claim: DateClaim, published: date | None) -> bool:
-    span = claim.interval()
-    if published is None or span is None:
-        return True
-    return span[0] - UNDATED_WINDOW <= published <= span[1] + UNDATED_WINDOW
-
-
 def best_date(claims: list[tuple[DateClaim, str, float]]) -> DateClaim | None:
     """Pick the most precise date; prefer reports of the held meeting, then confidence."""
     dated = [item for item in claims if item[0].start is not None]
     if not dated:
         return None
-    dated.sort(
-        key=lambda item: (
-            PRECISION_RANK.get(item[0].precision, 0),
-            item[1] == MeetingStatus.HELD,
-            item[2],
-        ),
-        reverse=True,
+    return max(dated, key=_date_rank)[0]
+
+
+def _date_rank(item: tuple[DateClaim, str, float]) -> tuple:
+    # Then the narrowest claim, then the earliest: what reports say, not when they came.
+    claim, status, confidence = item
+    first, last = claim.interval()
+    return (
+        PRECISION_RANK.get(claim.precision, 0),
+        status == MeetingStatus.HELD,
+        confidence,
+        first.toordinal() - last.toordinal(),
+        -claim.start.toordinal(),
+        -(claim.end or claim.start).toordinal(),
     )
-    return dated[0][0]
 
 
 def best_status(statuses: list[str]) -> str:
@@ -154,7 +154,7 @@ def best_kind(kinds: list[tuple]) -> str | None:
     weights = _weights((kind, confidence, _reports(rest)) for kind, confidence, *rest in kinds)
     if not weights:
         return None
-    return max(weights, key=lambda kind: (weights[kind], kind != MeetingKind.MEETING))
+    return max(weights, key=lambda kind: (weights[kind], kind != MeetingKind.MEETING, kind))
 
 
 def best_location(candidates: list[tuple], parents: dict) -> tuple[int, str] | None:

@@ -11,7 +11,7 @@ from .dates import DateExpr, resolve
 from .drafts import PRECISION_RANK, Draft
 from .people import PersonRef
 from .periods import Period, add_days
-from .places import PlaceChoice, place_after_name
+from .places import PlaceChoice, place_after_date, place_after_name
 from .roles import side_of
 from .triggers import TRIGGER
 from .types import ParticipantClaim
@@ -103,7 +103,7 @@ def build(
     if period is not None and duration:
         draft.period = _spread(period, duration, draft.status, ctx.published)
     if choice is None and clause.kind != "visit":
-        choice = _place_of_meeting(ctx, clause, people)
+        choice = _place_of_meeting(ctx, clause, people, sentence.end)
     if choice is not None:
         draft.location, draft.location_note = choice.slug, choice.note
         fields.add("location")
@@ -123,8 +123,9 @@ def _announced(ctx: Context, clause: Clause, planned: bool) -> bool | None:
     return clause.announced[planned]
 
 
-def _place_of_meeting(ctx: Context, clause: Clause, people) -> PlaceChoice | None:
-    """Return the one place named by the meeting words, or right after a participant's name."""
+def _place_of_meeting(ctx: Context, clause: Clause, people, sentence_end) -> PlaceChoice | None:
+    """Return the one place named by the meeting words, right after a participant's name, or
+    right after a date later in the sentence ("..., on May 14 in Geneva")."""
     found = ctx.places_near(clause.span, clause.trigger)
     if found:
         return found[0] if len(found) == 1 else None
@@ -133,7 +134,7 @@ def _place_of_meeting(ctx: Context, clause: Clause, people) -> PlaceChoice | Non
             choice = place_after_name(ctx.doc, ctx.places, ctx.compiled, person.end)
             if choice is not None:
                 return choice
-    return None
+    return place_after_date(ctx.doc, ctx.places, ctx.compiled, clause.span[1], sentence_end)
 
 
 def _spread(period: Period, days: int, status: str, published: date | None) -> Period:

@@ -75,7 +75,7 @@ DATE_PATTERN = re.compile(
             \s+(?P<rel_ago_unit>day|week|month|year)s?\s+ago)\b)
     |(?P<wd>(?P<wd_pre>\b(?:[Oo]n|[Ll]ast|[Nn]ext|[Tt]his|[Ss]ince|[Bb]y|[Uu]ntil)\s+)?
         \b(?P<wd_1>{_WEEKDAY})(?:(?:,\s*{_WEEKDAY})*,?\s+(?:and|or|to|through|-)\s+
-        (?P<wd_2>{_WEEKDAY}))?\b)
+        (?P<wd_2>{_WEEKDAY}))?\b(?!,?\s+(?:{_MONTH})\.?\s+\d))
     |(?P<du>\b(?P<du_n>two|three|four|five|six|seven|several|[2-9])[\s-]+days?(?:[\s-]+long)?
         \s+(?:of\s+)?(?:[A-Za-z-]+\s+){{0,2}}?(?:talks|meetings?|discussions|consultations|visit|trip
         |negotiations|dialogue|summit)\b))

@@ -38,6 +38,7 @@ _NEW_EVENT = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
+_NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
 _DATELINE_REST = re.compile(
     r"(?:,\s*[A-Z][A-Za-z.]*)?,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}"
@@ -152,6 +153,14 @@ def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
 def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
+    # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
+    # counterparts": people named before the next item of a list are at another meeting.
+    sentence_people = [
+        p
+        for p in sentence_people
+        if p.end > clause.trigger[0]
+        or not _NEXT_ITEM.search(ctx.doc.norm, p.end, clause.trigger[0])
+    ]
     pool = [p for p in sentence_people if pronoun or p.slug not in claimed]
     if clause.people and not qualifies(ctx, clause, pool):
         pool = complement(clause.people, sentence_people)

@@ -104,7 +104,11 @@ def places_for(
         return []
     best = min(cued, key=lambda p: (_distance(p, trigger), p.start < trigger[0]))
     if _distance(best, trigger) > _MAX_DISTANCE:
-        return []
+        # "met a delegation of six ministries ... on May 14 in Geneva": far off, but dated.
+        dated = [p for p in cued if p.start >= trigger[1] and _after_date(doc, p)]
+        if not dated:
+            return []
+        best = dated[0]
     chosen = [best]
     by_start = {p.start: p for p in places}
     while (join := _AND_JOIN.match(doc.norm, chosen[-1].end)) and join.end() in by_start:
@@ -133,6 +137,16 @@ def place_after_name(
     return _choice(doc, compiled, place) if place is not None and not place.region_phrase else None
 
 
+def place_after_date(
+    doc: Document, places: list[PlaceRef], compiled: CompiledGazetteer, begin: int, end: int
+) -> PlaceChoice | None:
+    """Return the one place between begin and end that follows a date: "on May 14 in Geneva"."""
+    dated = [p for p in places if begin <= p.start and p.end <= end and _after_date(doc, p)]
+    if len(dated) != 1 or dated[0].region_phrase:
+        return None
+    return _choice(doc, compiled, dated[0])
+
+
 def _is_cued(
     doc: Document, place: PlaceRef, clause: tuple[int, int], trigger: tuple[int, int]
 ) -> bool:
@@ -147,6 +161,17 @@ def _is_cued(
         and doc.norm[place.end : trigger[0]].isspace()
         and _EVENT_NOUN.match(doc.lower, trigger[0]) is not None
     )
+
+
+_DATED_CUE = re.compile(
+    r"\bon\s+(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+    r"(?:,?\s+\d{4})?|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day),?\s+(?:in|at)\s+(?:the\s+)?$"
+)
+
+
+def _after_date(doc: Document, place: PlaceRef) -> bool:
+    """Return whether the place follows the meeting's date: "on May 14 in Geneva"."""
+    return _DATED_CUE.search(doc.norm, max(0, place.start - 40), place.start) is not None
 
 
 def _distance(place: PlaceRef, trigger: tuple[int, int]) -> int:

@@ -21,7 +21,9 @@ TRIGGER = re.compile(
         |(?:spoke|speak|speaks|speaking|talked|talk|talks)\s+(?:by|over\s+the|on\s+the)
         \s+(?:tele)?phone|(?:a|the|their|held\s+a|had\s+a|hold\s+a)\s+call(?!\s+(?:for|to|on)\b)
         |calls?\s+with|(?:video\s*)?teleconference|videoconference|vtc
-        |(?:met|meet|meets|meeting)\s+virtually)
+        |(?:met|meet|meets|meeting)\s+virtually
+        |(?:spoke|speaks|talked)\s+(?:today|yesterday|tonight|again|earlier\s+today
+            |on\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s+(?:with|to))
     |(?P<working_group>working\s+groups?|(?:counter-?(?:drug|narcotics)|anti-?(?:drug|narcotics)
         |counternarcotics|drug-control)\s+(?:talks|dialogue|meetings?|consultations))
     |(?P<dialogue>dialogues?|consultations)
@@ -64,6 +66,13 @@ _LINK = re.compile(
     r"|including\s+between|as\s+well\s+as)\b",
     re.IGNORECASE,
 )
+# A forum that hosts the meeting ("on the margins of the Shangri-La Dialogue", "to attend the
+# Raisina Dialogue") does not make the meeting held there a dialogue.
+_HOST_FORUM = re.compile(
+    r"\b(?:margins?|sidelines?|side\s+lines)\s+of|\battend(?:s|ed|ing)?\b",
+    re.IGNORECASE,
+)
+_FORUM_NAME = re.compile(r"\s+(?:the\s+)?(?:[\w'-]+\s+){0,4}$")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -81,6 +90,8 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
             continue
         if reference_at >= 0 and start - reference_at < 30:
             continue  # "the first meeting of a working group" after "prepare for"
+        if kind == "dialogue" and _hosted_by_forum(norm, max(span[0], start - 60), start):
+            continue
         usable.append((start, end, kind))
     if not usable:
         return None
@@ -106,6 +117,14 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
+
+
+def _hosted_by_forum(norm: str, begin: int, start: int) -> bool:
+    """Return whether the words before a dialogue name it as the forum a meeting was held at."""
+    for cue in _HOST_FORUM.finditer(norm, begin, start):
+        if _FORUM_NAME.fullmatch(norm, cue.end(), start):
+            return True
+    return False
 
 
 def _participates(norm: str, person: PersonRef, trigger: int) -> bool:

@@ -117,6 +117,7 @@ def match_candidates(candidate, claim, people, place_id, parents, published) -> 
     reference = claim.start or published
     if reference is not None:  # matching.date_distance
         conditions.order_first("coalesce(abs(m.start_date - %s), %s)", reference, NO_DISTANCE)
+    conditions.order_first("m.date_precision <> 'day'")  # a meeting known to the day first
     if place_id is not None:  # a place both name ranks first
         conditions.order_first("m.location_id IS NULL")
     sql = (
@@ -158,10 +159,8 @@ def _people_condition(conditions: _Conditions, people) -> None:
 
 
 def _date_conditions(conditions: _Conditions, claim, status: str, published) -> None:
-    """merging.dates_overlap (or near_publication when undated) and merging.status_fits."""
+    """merging.dates_overlap (any date when undated) and merging.status_fits."""
     span = claim.interval()
-    if span is None and published is not None:
-        span = (published - merging.UNDATED_WINDOW, published + merging.UNDATED_WINDOW)
     if span is not None:
         conditions.add(
             "(m.start_date IS NULL OR (span.first_day <= %s AND span.last_day >= %s))",

@@ -4,6 +4,7 @@
 - `evidence`: apply one extraction (mentions, evidence rows, discovered officials);
 - `matching`: find the recorded meeting a candidate reports, or record a new one;
 - `recompute`: derive each meeting's fields from the claims of its evidence;
+- `resettling`: match vague reports again once a meeting of theirs is known to the day;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
 

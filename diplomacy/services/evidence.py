@@ -14,6 +14,7 @@ from diplomacy.models import Evidence, Mention, Person
 from diplomacy.services.matching import meeting_for_candidate
 from diplomacy.services.recompute import meetings_recompute
 from diplomacy.services.reference import Ref, Reference, reference_current
+from diplomacy.services.resettling import meetings_resettle
 
 # Merges take this PostgreSQL advisory lock, so two workers reporting the same new meeting
 # at once cannot both create it. Extraction, and storing an article's mentions, run outside it.
@@ -45,11 +46,14 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
 
     published = known_publication_date(article) or extraction.published
     rows: dict[tuple[int, int], Evidence] = {}
+    not_yet_dated: set[int] = set()  # meetings this report may date to the day
     for candidate in extraction.meetings:
         meeting = meeting_for_candidate(candidate, lookups, published)
         if meeting is None:
             continue
         affected.add(meeting.pk)
+        if meeting.date_precision != "day":
+            not_yet_dated.add(meeting.pk)
         for row in _evidence_rows(article, meeting, candidate, extraction, lookups):
             key = (meeting.pk, row.start)
             if key in rows:  # two candidates of this article describe one meeting
@@ -59,7 +63,24 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
                 rows[key] = row
     Evidence.objects.bulk_create(rows.values())
     meetings_recompute(affected, lookups)
+    if not_yet_dated:
+        affected |= meetings_resettle(
+            not_yet_dated, lookups, _publication_dates(article.pk, published)
+        )
     return affected
+
+
+def _publication_dates(article_id: int, published: date | None):
+    """Return a lookup of the date each article was matched with (this one's is `published`)."""
+    known: dict[int, date | None] = {article_id: published}
+
+    def published_of(other: int) -> date | None:
+        if other not in known:
+            article = Article.objects.only("published_at", "published_source").get(pk=other)
+            known[other] = known_publication_date(article)
+        return known[other]
+
+    return published_of
 
 
 def _lock_merges() -> None:

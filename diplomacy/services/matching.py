@@ -30,8 +30,9 @@ def meeting_for_candidate(
 def meeting_match(candidate, people, lookups, published) -> Meeting | None:
     """Return the recorded meeting the candidate reports, or None.
 
-    The closest compatible meeting wins, one whose place agrees first; an undated report
-    without a publication date matches only when nothing tells the meetings apart.
+    The closest compatible meeting wins, one whose place agrees first: an undated report
+    ("the Woodside summit") joins the closest dated meeting of its people, however old, but
+    never one of two that nothing tells apart.
     """
     claim = merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
     location = lookups.locations.get(candidate.location or "")
@@ -42,29 +43,36 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
         existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
         if not _compatible(candidate, claim, place_id, meeting, existing, lookups, published):
             continue
-        # A place both name ("at Woodside" and Filoli) is the strongest sign after the people.
+        # A place both name ("at Woodside" and Filoli) is the strongest sign after the people;
+        # then a meeting known to the day, so that vague reports gather on the real meetings.
         place_agrees = place_id is not None and meeting.location_id is not None
-        compatible.append((not place_agrees, date_distance(claim, existing, published), meeting))
+        vague = meeting.date_precision != "day"
+        distance = date_distance(claim, existing, published)
+        compatible.append((not place_agrees, vague, distance, meeting))
     if not compatible:
         return None
-    compatible.sort(key=lambda item: item[:2])
-    undated = claim.start is None and published is None
-    if undated and compatible[0][0] and len(compatible) > 1:
+    compatible.sort(key=lambda item: item[:3])
+    if claim.start is None and len(compatible) > 1 and _tied(*compatible[:2], published):
         return None  # nothing tells these meetings apart: do not guess
-    return compatible[0][2]
+    return compatible[0][3]
+
+
+def _tied(best, runner_up, published) -> bool:
+    """Return whether an undated report cannot choose between its two best dated meetings
+    (or any two, without a publication date): as close to publication, as agreed on place."""
+    if best[:3] != runner_up[:3]:
+        return False
+    return published is None or best[2] != NO_DISTANCE
 
 
 def _compatible(candidate, claim, place_id, meeting, existing, lookups, published) -> bool:
     """Return whether the merge rules allow the candidate to be this meeting."""
-    if not (
+    return (
         merging.kinds_compatible(candidate.kind, meeting.kind)
         and merging.places_compatible(place_id, meeting.location_id, lookups.parents)
         and merging.status_fits(candidate.status, existing, published)
-    ):
-        return False
-    if claim.start is not None:
-        return merging.dates_overlap(claim, existing)
-    return merging.near_publication(existing, published)
+        and merging.dates_overlap(claim, existing)
+    )
 
 
 def date_distance(claim, existing, published: date | None) -> int:

@@ -132,3 +132,13 @@ def test_it_titles_people_by_surname_not_by_suffix():
     assert meeting_title([], "working_group", "Beijing", "Fentanyl") == (
         "US–China working group on Fentanyl in Beijing"
     )
+
+
+def test_it_picks_the_same_date_and_kind_whatever_order_the_reports_came_in():
+    """Equally strong claims are settled by what they say, not by which arrived first."""
+    early = DateClaim(date(2024, 3, 1), date(2024, 3, 10), "month")
+    late = DateClaim(date(2024, 3, 3), date(2024, 3, 10), "month")
+    dates = [(early, "held", 0.5), (late, "held", 0.5)]
+    assert best_date(dates) == best_date(dates[::-1]) == early
+    kinds = [("dialogue", 0.5), ("summit", 0.5)]
+    assert best_kind(kinds) == best_kind(kinds[::-1])

@@ -267,3 +267,23 @@ def test_it_keeps_text_fields_within_column_sizes(people, locations, topics, tim
     for entry in timeline:
         assert len(entry["title"]) <= 300 and len(entry["location_note"]) <= 300
         assert all(len(p["role"]) <= 200 for p in entry["participants"])
+
+
+def test_it_recognises_trade_in_the_words_of_commerce_readouts(topics):
+    """Trade talks are often called the commercial relationship or trade and investment."""
+    from diplomacy.extraction import extract
+
+    gazetteer = types.Gazetteer(
+        topics=tuple(
+            types.TopicEntry(topic["slug"], topic["name"], tuple(topic["keywords"]))
+            for topic in topics
+        )
+    )
+    sentences = (
+        "The ministers reviewed the commercial relationship between the two economies.",
+        "They spoke about trade and investment across the Pacific.",
+        "The delegations raised commercial issues facing exporters.",
+    )
+    for sentence in sentences:
+        found = {m.slug for m in extract(sentence, None, gazetteer).mentions if m.kind == "topic"}
+        assert "trade" in found, sentence

@@ -311,6 +311,77 @@ def test_it_matches_an_undated_passing_mention_by_its_place(world):
     assert Evidence.objects.get().meeting == in_person
 
 
+def biden_xi_summits(*days, location=None) -> list:
+    """Record a Biden–Xi summit on each day, all in `location` when given."""
+    biden = PersonFactory(name="Joe Biden", slug="joe-biden", country="US")
+    xi = PersonFactory(name="Xi Jinping", slug="xi-jinping", country="CN")
+    summits = []
+    for number, day in enumerate(days):
+        summit = MeetingFactory(
+            title=f"Summit {number}", kind="summit", start_date=day, location=location
+        )
+        ParticipationFactory(meeting=summit, person=biden, side="us")
+        ParticipationFactory(meeting=summit, person=xi, side="cn")
+        summits.append(summit)
+    return summits
+
+
+def report_summit_by_name(published: str, location: str | None = None) -> None:
+    """Apply an article that names a Biden–Xi summit ("the Woodside summit") without a date."""
+    report = article(published, "Officials recalled the summit of the two presidents.")
+    report.published_source = "given"
+    mention = candidate(
+        kind="summit",
+        location=location,
+        participants=[
+            ParticipantClaim("joe-biden", "President", "us"),
+            ParticipantClaim("xi-jinping", "President", "cn"),
+        ],
+    )
+    services.article_apply_extraction(report, extraction(mention))
+
+
+def test_it_adds_an_undated_report_to_a_meeting_long_before_publication(world):
+    """A report a year after the summit that names it joins it instead of starting a record."""
+    woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
+    (summit,) = biden_xi_summits(date(2023, 11, 15), location=woodside)
+    report_summit_by_name("2025-01-10", "woodside")
+    assert Evidence.objects.get().meeting == summit
+    assert Meeting.objects.count() == 1
+
+
+def test_it_adds_an_undated_report_to_the_closest_meeting_before_publication(world):
+    """Of the pair's summits, the last one before the report is the one it recalls."""
+    _older, latest, _planned = biden_xi_summits(
+        date(2021, 11, 15), date(2023, 11, 15), date(2026, 3, 1)
+    )
+    report_summit_by_name("2024-09-02")
+    assert Evidence.objects.get().meeting == latest
+
+
+def test_it_records_an_undated_report_apart_from_two_meetings_it_cannot_tell_apart(world):
+    """Two summits as close to publication and as agreed on place: a new record, no guess."""
+    biden_xi_summits(date(2024, 5, 1), date(2024, 5, 1))
+    report_summit_by_name("2024-09-02")
+    assert Meeting.objects.count() == 3
+    assert Evidence.objects.get().meeting.start_date is None
+
+
+def test_it_gathers_a_vague_report_on_the_meeting_known_to_the_day(world):
+    """ "Talks in January" join the 26 January talks, not a record only known by its month."""
+    month = MeetingFactory(title="January talks", start_date=date(2024, 1, 1))
+    month.date_precision = "month"
+    month.save()
+    day = MeetingFactory(title="Talks on the 26th", start_date=date(2024, 1, 26))
+    for meeting in (month, day):
+        ParticipationFactory(meeting=meeting, person=world["sullivan"], side="us")
+        ParticipationFactory(meeting=meeting, person=world["wang"], side="cn")
+    report = article("2024-02-02", "Sullivan and Wang held talks in January.")
+    january = candidate(start_date=date(2024, 1, 1), date_precision="month")
+    services.article_apply_extraction(report, extraction(january))
+    assert Evidence.objects.get().meeting == day
+
+
 def test_it_merges_a_day_report_into_the_month_it_falls_in(world):
     """ "Talks in May" then "talks on 20 May" are one meeting: a month spans its days."""
     first = article("2023-04-20", "Sullivan and Wang will meet in May.")
@@ -454,15 +525,11 @@ def people(reference):
 
 def _merge_rules_allow(meeting, found, claim, place_id, parents, published) -> bool:
     existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
-    if claim.start is not None:
-        dates_fit = merging.dates_overlap(claim, existing)
-    else:
-        dates_fit = merging.near_publication(existing, published)
     return (
         merging.kinds_compatible(found.kind, meeting.kind)
         and merging.places_compatible(place_id, meeting.location_id, parents)
         and merging.status_fits(found.status, existing, published)
-        and dates_fit
+        and merging.dates_overlap(claim, existing)
     )
 
 
@@ -471,7 +538,8 @@ def _rank(meeting, claim, place_id, published):
     place_agrees = place_id is not None and meeting.location_id is not None
     start = meeting.start_date
     newest_first = (start is None, -start.toordinal() if start else 0, -meeting.pk)
-    return (not place_agrees, matching.date_distance(claim, existing, published), newest_first)
+    distance = matching.date_distance(claim, existing, published)
+    return (not place_agrees, meeting.date_precision != "day", distance, newest_first)
 
 
 def test_it_processes_an_article_in_the_same_queries_however_busy_the_meeting(world):
@@ -575,3 +643,26 @@ def test_it_creates_one_meeting_when_workers_report_it_at_once(world, monkeypatc
         thread.join(timeout=60)
     assert list(statuses.values()) == ["done"] * len(reports)
     assert Meeting.objects.get().article_count == len(reports)
+
+
+@pytest.mark.parametrize("vague_first", [True, False])
+def test_it_moves_a_vague_report_to_the_closest_meeting_dated_after_it(world, vague_first):
+    """ "Talks late in January" ends on the 26 January talks whether it came first or last."""
+
+    def report(day, text, found):
+        services.article_apply_extraction(article(day, text), extraction(found))
+
+    def vague():
+        late = candidate(start_date=date(2024, 1, 20), date_precision="month")
+        report("2024-01-31", "Sullivan and Wang met late in January.", late)
+
+    if vague_first:
+        vague()
+    for day in (5, 26):
+        readout = candidate(start_date=date(2024, 1, day), date_precision="day")
+        report(f"2024-01-{day:02}", f"Sullivan and Wang met on {day} January.", readout)
+    if not vague_first:
+        vague()
+    late = Evidence.objects.get(article__body__contains="late in January")
+    assert late.meeting.start_date == date(2024, 1, 26)
+    assert Meeting.objects.count() == 2

@@ -136,3 +136,17 @@ def test_it_resolves_last_night_and_this_morning_against_publication(run):
     assert (call.start_date, call.date_precision) == (date(2024, 1, 26), "day")
     (met,) = run("Jake Sullivan met Wang Yi in Geneva this morning.").meetings
     assert met.start_date == date(2024, 1, 27)
+
+
+def test_it_reads_the_month_and_day_after_a_weekday():
+    """ "Thursday, February 1" is the first of February, not the Thursday nearest publication."""
+    assert resolved("on Thursday, February 1", future=True) == (
+        date(2024, 2, 1),
+        date(2024, 2, 1),
+        "day",
+    )
+    assert resolved("on Wed., Dec. 20", future=False) == (
+        date(2023, 12, 20),
+        date(2023, 12, 20),
+        "day",
+    )

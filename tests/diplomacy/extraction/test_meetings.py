@@ -341,3 +341,32 @@ def test_it_takes_the_lead_named_before_will_lead(run):
     ).meetings
     assert meeting.kind == "working_group"
     assert [p.slug for p in meeting.participants] == ["dana-marsh"]
+
+
+def test_it_does_not_take_the_forum_hosting_a_meeting_for_its_kind(run):
+    """Talks on the margins of a forum called a dialogue are a meeting; a dialogue held is one."""
+    margins = "Jake Sullivan met Wang Yi in Bangkok on the margins of the Mekong Security Dialogue."
+    (meeting,) = run(margins).meetings
+    assert meeting.kind == "meeting"
+    (held,) = run("Jake Sullivan and Wang Yi held a strategic dialogue in Vienna.").meetings
+    assert held.kind == "dialogue"
+
+
+def test_it_keeps_the_people_of_each_earlier_meeting_in_a_list_apart(run):
+    """One sentence recalling two earlier meetings does not put all their people in one."""
+    text = (
+        "Jake Sullivan met Wang Yi in Bangkok on Friday. The talks build on recent contacts, "
+        "including between Sullivan and Wang Yi in Vienna as well as meetings between "
+        "Secretary Yellen, President Biden and their counterparts in Beijing."
+    )
+    for meeting in run(text).meetings:
+        slugs = {p.slug for p in meeting.participants}
+        assert not {"jake-sullivan", "janet-yellen"} <= slugs, slugs
+
+
+def test_it_reads_spoke_today_with_as_a_call(run):
+    """A readout's "spoke today with" is a call; "spoke with" someone in a city stays talks."""
+    (call,) = run("Jake Sullivan spoke yesterday with Wang Yi about the Red Sea.").meetings
+    assert (call.kind, call.start_date) == ("call", date(2024, 1, 26))
+    (talks,) = run("Jake Sullivan spoke with Wang Yi in Vienna on Friday.").meetings
+    assert talks.kind == "meeting"

@@ -66,3 +66,36 @@ def test_it_keeps_a_country_named_as_the_place(run):
     """'In Malta', with no city, makes the country the place."""
     (meeting,) = run("Jake Sullivan met with Wang Yi in Malta on Saturday.").meetings
     assert meeting.location == "malta"
+
+
+def test_it_takes_a_dated_place_far_after_the_meeting_words(run):
+    """ "...to meet with ... on June 3 in Geneva": a long list of delegates does not lose it."""
+    text = (
+        "Jake Sullivan led a delegation of officials from the White House, the Treasury, the "
+        "Pentagon and the Department of Commerce to meet with Wang Yi and a team drawn from five "
+        "ministries, two planning commissions and the office of a party body on June 3 in "
+        "Geneva, Switzerland, to discuss chips."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "geneva"
+
+
+def test_it_leaves_a_far_place_without_a_date_out(run):
+    """A place a long way after the meeting words, not tied to its date, is not its place."""
+    text = (
+        "Jake Sullivan met Wang Yi and a team drawn from five ministries and two commissions, "
+        "officials of the White House, the Treasury, the Pentagon and of Commerce said, adding "
+        "that the pair had once studied in Geneva."
+    )
+    assert [m.location for m in run(text).meetings] == [None]
+
+
+def test_it_takes_the_place_after_the_date_when_a_list_ends_the_clause(run):
+    """A list of agencies splits the sentence, yet "on June 3 in Geneva" still places it."""
+    text = (
+        "Jake Sullivan led a team to meet with Wang Yi and aides from the Ministry of Water, "
+        "the Ministry of Roads, the Office of Ports, and the Bureau of Weather, "
+        "on June 3 in Geneva, Switzerland, to discuss chips."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "geneva"
