@@ -4,9 +4,23 @@
 - `evidence`: apply one extraction (mentions, evidence rows, discovered officials);
 - `matching`: find the recorded meeting a candidate reports, or record a new one;
 - `recompute`: derive each meeting's fields from the claims of its evidence;
+- `curation`: curators' edits, locks, confirmations, rejections, merges and splits;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
 
+from diplomacy.services.curation import (
+    CurationError,
+    meeting_confirm,
+    meeting_curate,
+    meeting_edit,
+    meeting_lock,
+    meeting_merge,
+    meeting_reject,
+    meeting_reopen,
+    meeting_split,
+    meeting_unlock,
+    person_merge,
+)
 from diplomacy.services.evidence import (
     MERGE_LOCK,
     article_apply_extraction,
@@ -26,6 +40,7 @@ from diplomacy.services.reference import Ref, Reference, reference_current
 __all__ = [
     "MERGE_LOCK",
     "TRANSIENT_ERRORS",
+    "CurationError",
     "Ref",
     "Reference",
     "article_apply_extraction",
@@ -33,10 +48,20 @@ __all__ = [
     "article_process_now",
     "article_reprocess",
     "known_publication_date",
+    "meeting_confirm",
     "meeting_create",
+    "meeting_curate",
+    "meeting_edit",
     "meeting_for_candidate",
+    "meeting_lock",
     "meeting_match",
+    "meeting_merge",
+    "meeting_reject",
+    "meeting_reopen",
+    "meeting_split",
+    "meeting_unlock",
     "meetings_recompute",
     "person_discover",
+    "person_merge",
     "reference_current",
 ]
