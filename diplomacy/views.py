@@ -27,7 +27,7 @@ from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import format_date_range, period_label
 from diplomacy.forms import SearchForm
-from diplomacy.models import Meeting, Person, Topic
+from diplomacy.models import Meeting, Person, PersonRedirect, Topic
 from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate
 
@@ -241,8 +241,12 @@ def _filter_form_context(params: QueryDict, revision: int) -> dict:
 @readable
 def meeting(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a meeting's facts, each with the sentences that support it."""
-    found = selectors.meeting_detail(slug, include_rejected=request.user.is_staff)
-    if found is None:
+    curator = can_curate(request.user)
+    found = selectors.meeting_detail(slug, include_rejected=curator)
+    if found is None or found.merged_into_id is not None:
+        survivor = selectors.meeting_survivor(slug)
+        if survivor is not None:
+            return redirect(survivor, permanent=True)
         raise Http404("No such meeting.")
     # One row more than is shown tells whether the list is cut, whatever the stored counter says.
     rows = selectors.meeting_evidence(found, selectors.EVIDENCE_LIMIT + 1)
@@ -308,7 +312,12 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
 @readable
 def person(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a person's offices, meetings and most frequent counterparts."""
-    found = get_object_or_404(Person.objects.prefetch_related("offices"), slug=slug)
+    found = Person.objects.prefetch_related("offices").filter(slug=slug).first()
+    if found is None:
+        moved = PersonRedirect.objects.filter(slug=slug).select_related("person").first()
+        if moved is None:
+            raise Http404("No such person.")
+        return redirect(moved.person, permanent=True)
     page = Paginator(selectors.person_meetings(found), LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
