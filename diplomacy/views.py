@@ -24,6 +24,7 @@ from articles.models import Article
 from articles.pages import is_partial, readable
 from diplomacy import charts, selectors
 from diplomacy.choices import MeetingKind, MeetingStatus
+from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import format_date_range, period_label
 from diplomacy.forms import SearchForm
@@ -253,10 +254,17 @@ def meeting(request: HttpRequest, slug: str) -> HttpResponse:
     truncated = len(rows) > selectors.EVIDENCE_LIMIT
     rows = rows[: selectors.EVIDENCE_LIMIT]
     facts = selectors.evidence_by_fact(rows)
+    curating = {}
+    if curator:
+        curating = curation_context(found, rows)
+    if request.user.is_authenticated:
+        curating["events"] = history_rows(selectors.curation_history(meeting=found)[:50])
     return render(
         request,
         "diplomacy/meeting.html",
         {
+            **curating,
+            "curator": curator,
             "meeting": found,
             "participations": sorted(
                 found.participations.all(), key=lambda p: (p.side, p.person.name)
@@ -321,10 +329,15 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(selectors.person_meetings(found), LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    history = {}
+    if request.user.is_authenticated:
+        history["events"] = history_rows(selectors.curation_history(person=found)[:50])
     return render(
         request,
         "diplomacy/person.html",
         {
+            **history,
+            "curator": can_curate(request.user),
             "person": found,
             "aliases": [alias for alias in found.aliases if alias != found.name],
             "offices": sorted(

@@ -4,7 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
@@ -370,10 +370,18 @@ class MeetingViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnl
         return MeetingDetailSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        survivor = _merged_into(self.kwargs["pk"])
-        if survivor is not None:
+        try:
+            found = self.get_object()
+        except Http404:
+            # Looked for only when missing, so a live meeting's detail costs no extra query.
+            survivor = _merged_into(self.kwargs["pk"])
+            if survivor is None:
+                raise
             return HttpResponsePermanentRedirect(reverse("api:meeting-detail", args=[survivor]))
-        return super().retrieve(request, *args, **kwargs)
+        if found.merged_into_id is not None:  # a curator sees stubs too: send them on as well
+            path = reverse("api:meeting-detail", args=[found.merged_into_id])
+            return HttpResponsePermanentRedirect(path)
+        return Response(self.get_serializer(found).data)
 
     def partial_update(self, request, pk=None):
         meeting = self.get_object()

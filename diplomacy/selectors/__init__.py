@@ -23,6 +23,7 @@ from diplomacy.selectors.curation import (
     curation_history,
     meeting_duplicates,
     meeting_survivor,
+    person_search,
     review_count,
     review_queue,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "meetings_related",
     "person_counterparts",
     "person_meetings",
+    "person_search",
     "person_topics",
     "review_count",
     "review_queue",

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from diplomacy.choices import PersonReviewState, ReviewState
-from diplomacy.models import CurationEvent, Evidence, Meeting, Participation
+from diplomacy.models import CurationEvent, Evidence, Meeting, Participation, Person
 
 # Duplicates: meetings sharing a participant within this many days of each other.
 DUPLICATE_WINDOW = timedelta(days=10)
@@ -142,3 +143,14 @@ def _has_duplicate():
     other = other.exclude(meeting__review_state=ReviewState.REJECTED)
     mine = Participation.objects.filter(meeting=OuterRef("pk")).filter(Exists(other))
     return Q(Exists(mine))
+
+
+def person_search(query: str, limit: int = 8) -> list[Person]:
+    """Return people whose name, slug or an alias contains the query, confirmed ones first."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    matches = Person.objects.annotate(
+        alias_text=RawSQL("array_to_string(aliases, ' ')", [])
+    ).filter(Q(name__icontains=query) | Q(slug__icontains=query) | Q(alias_text__icontains=query))
+    return list(matches.order_by("review_state", "name", "pk")[:limit])
