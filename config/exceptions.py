@@ -12,16 +12,20 @@ class DomainError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, message: str, status_code: int | None = None):
+    def __init__(self, message: str, status_code: int | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
         if status_code is not None:
             self.status_code = status_code
 
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.message}, status=exc.status_code)
+        body = {"detail": exc.message}
+        if exc.field:  # name the field at fault, in the same shape as serializer errors
+            body["errors"] = {exc.field: [exc.message]}
+        return Response(body, status=exc.status_code)
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is restarting or unreachable: tell clients to retry, in the API's shape.
         return Response(

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "diplomacy.context_processors.curation",
             ],
         },
     },
@@ -274,6 +275,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Meetings and people both have a review_state, with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingReviewStateEnum": "diplomacy.choices.ReviewState",
+        "PersonReviewStateEnum": "diplomacy.choices.PersonReviewState",
+    },
     # The schema and its pages are read like the rest of the API: open only with PUBLIC_READ.
     "SERVE_PERMISSIONS": ["config.permissions.ReadPublicWriteAuthenticated"],
     "SERVE_AUTHENTICATION": [

@@ -63,3 +63,15 @@ class MentionKind(models.TextChoices):
     TOPIC = "topic", "Topic"
     DATE = "date", "Date"
     TITLE = "title", "Title"
+
+
+class CurationAction(models.TextChoices):
+    EDIT = "edit", "Edited"
+    LOCK = "lock", "Locked"
+    UNLOCK = "unlock", "Unlocked"
+    REOPEN = "reopen", "Reopened"
+    CONFIRM = "confirm", "Confirmed"
+    REJECT = "reject", "Rejected"
+    MERGE = "merge", "Merged"
+    SPLIT = "split", "Split"
+    PERSON_MERGE = "person_merge", "Person merged"

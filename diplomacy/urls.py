@@ -1,12 +1,26 @@
 from django.urls import path
 
-from diplomacy import views
+from diplomacy import curation_views, views
 
 app_name = "diplomacy"
 
 urlpatterns = [
     path("", views.timeline, name="timeline"),
     path("meetings/<slug:slug>/", views.meeting, name="meeting"),
+    path("meetings/<slug:slug>/edit/", curation_views.meeting_edit, name="meeting-edit"),
+    path(
+        "meetings/<slug:slug>/participants/",
+        curation_views.meeting_participants,
+        name="meeting-participants",
+    ),
+    path("meetings/<slug:slug>/topics/", curation_views.meeting_topics, name="meeting-topics"),
+    path("meetings/<slug:slug>/locks/", curation_views.meeting_lock, name="meeting-lock"),
+    path("meetings/<slug:slug>/review/", curation_views.meeting_review, name="meeting-review"),
+    path("meetings/<slug:slug>/merge/", curation_views.meeting_merge, name="meeting-merge"),
+    path("meetings/<slug:slug>/split/", curation_views.meeting_split, name="meeting-split"),
+    path("review/", curation_views.review, name="review"),
+    path("people/search/", curation_views.person_search, name="person-search"),
+    path("people/<slug:slug>/merge/", curation_views.person_merge, name="person-merge"),
     path("topics/", views.topics, name="topics"),
     path("topics/<slug:slug>/", views.topic, name="topic"),
     path("people/<slug:slug>/", views.person, name="person"),

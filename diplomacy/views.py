@@ -24,10 +24,11 @@ from articles.models import Article
 from articles.pages import is_partial, readable
 from diplomacy import charts, selectors
 from diplomacy.choices import MeetingKind, MeetingStatus
+from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import format_date_range, period_label
 from diplomacy.forms import SearchForm
-from diplomacy.models import Meeting, Person, Topic
+from diplomacy.models import Meeting, Person, PersonRedirect, Topic
 from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate
 
@@ -241,18 +242,29 @@ def _filter_form_context(params: QueryDict, revision: int) -> dict:
 @readable
 def meeting(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a meeting's facts, each with the sentences that support it."""
-    found = selectors.meeting_detail(slug, include_rejected=request.user.is_staff)
-    if found is None:
+    curator = can_curate(request.user)
+    found = selectors.meeting_detail(slug, include_rejected=curator)
+    if found is None or found.merged_into_id is not None:
+        survivor = selectors.meeting_survivor(slug)
+        if survivor is not None:
+            return redirect(survivor, permanent=True)
         raise Http404("No such meeting.")
     # One row more than is shown tells whether the list is cut, whatever the stored counter says.
     rows = selectors.meeting_evidence(found, selectors.EVIDENCE_LIMIT + 1)
     truncated = len(rows) > selectors.EVIDENCE_LIMIT
     rows = rows[: selectors.EVIDENCE_LIMIT]
     facts = selectors.evidence_by_fact(rows)
+    curating = {}
+    if curator:
+        curating = curation_context(found, rows)
+    if request.user.is_authenticated:
+        curating["events"] = history_rows(selectors.curation_history(meeting=found)[:50])
     return render(
         request,
         "diplomacy/meeting.html",
         {
+            **curating,
+            "curator": curator,
             "meeting": found,
             "participations": sorted(
                 found.participations.all(), key=lambda p: (p.side, p.person.name)
@@ -308,14 +320,24 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
 @readable
 def person(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a person's offices, meetings and most frequent counterparts."""
-    found = get_object_or_404(Person.objects.prefetch_related("offices"), slug=slug)
+    found = Person.objects.prefetch_related("offices").filter(slug=slug).first()
+    if found is None:
+        moved = PersonRedirect.objects.filter(slug=slug).select_related("person").first()
+        if moved is None:
+            raise Http404("No such person.")
+        return redirect(moved.person, permanent=True)
     page = Paginator(selectors.person_meetings(found), LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    history = {}
+    if request.user.is_authenticated:
+        history["events"] = history_rows(selectors.curation_history(person=found)[:50])
     return render(
         request,
         "diplomacy/person.html",
         {
+            **history,
+            "curator": can_curate(request.user),
             "person": found,
             "aliases": [alias for alias in found.aliases if alias != found.name],
             "offices": sorted(

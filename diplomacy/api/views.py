@@ -4,7 +4,8 @@ import hashlib
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -15,10 +16,10 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
@@ -30,12 +31,19 @@ from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer, csv_response
 from diplomacy.api.rows import MEETING_CSV_HEADER, MeetingRowShaper
 from diplomacy.api.serializers import (
     ArticleExtractionSerializer,
+    CurationEventSerializer,
     EvidenceItems,
     EvidenceSerializer,
     LocationSerializer,
     MeetingDetailSerializer,
+    MeetingEditSerializer,
     MeetingListItemSerializer,
+    MeetingMergeSerializer,
+    MeetingSplitSerializer,
+    PersonMergeSerializer,
     PersonSerializer,
+    ReviewItemSerializer,
+    ReviewQuerySerializer,
     TopicActivityQuerySerializer,
     TopicActivitySerializer,
     TopicSerializer,
@@ -47,9 +55,20 @@ from diplomacy.filtersets import (
     PersonFilterSet,
     TopicFilterSet,
 )
-from diplomacy.models import Location, Meeting, MeetingTopic, Participation, Person, Topic
+from diplomacy.models import (
+    Location,
+    Meeting,
+    MeetingTopic,
+    Participation,
+    Person,
+    PersonRedirect,
+    Topic,
+)
 from diplomacy.revision import data_revision
+from diplomacy.roles import can_curate
 from diplomacy.selectors import MeetingEvidenceIds, topic_activity
+from diplomacy.selectors.curation import curation_history, review_queue
+from diplomacy.services import meeting_curate, meeting_merge, meeting_split, person_merge
 
 # Rows fetched per round trip while streaming a CSV export.
 CSV_CHUNK_ROWS = 2000
@@ -82,6 +101,48 @@ def list_schema(item, summary: str, description: str = "", examples=()):
         },
         examples=list(examples),
     )
+
+
+CURATION_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` names the field."),
+    403: OpenApiResponse(ErrorSerializer, description="Only curators and staff may do this."),
+    404: OpenApiResponse(ErrorSerializer, description="No such object."),
+    409: OpenApiResponse(
+        ErrorSerializer, description="Conflicts with a decision taken (merged, rejected)."
+    ),
+}
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The meeting changed since it was read (If-Match); fetch it again and retry."
+    default_code = "precondition_failed"
+
+
+class IsCurator(BasePermission):
+    """Curators (the Curators group) and staff; everyone else is refused with 403."""
+
+    message = "Only curators may do this."
+
+    def has_permission(self, request, view):
+        return can_curate(request.user)
+
+
+class CurationMixin:
+    """Actions in `curation_actions` are for curators only, and refused with 403 (not 401)
+    to anyone else: they are not reads that credentials would open."""
+
+    curation_actions: set[str] = set()
+
+    def get_permissions(self):
+        if self.action in self.curation_actions:
+            return [IsCurator()]
+        return super().get_permissions()
+
+    def permission_denied(self, request, message=None, code=None):
+        if self.action in self.curation_actions:
+            raise exceptions.PermissionDenied(message or IsCurator.message)
+        return super().permission_denied(request, message=message, code=code)
 
 
 def detail_schema(item, summary: str):
@@ -241,21 +302,47 @@ class ConditionalGetMixin:
             )
         ],
     ),
-    retrieve=detail_schema(MeetingDetailSerializer, "A meeting with the evidence for it"),
+    retrieve=extend_schema(
+        summary="A meeting with the evidence for it",
+        description="A meeting merged into another answers 301 with the survivor's address. "
+        "Rejected meetings are found only by curators.",
+        responses={200: MeetingDetailSerializer, 301: None, **ERROR_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a meeting (curators)",
+        description="Set any of the fields; each one set is added to `locked_fields`, so "
+        "extraction never changes it again. `locked_fields` itself may be sent: a lock left "
+        "out is released and its field recomputed from the evidence. `review_state` confirms, "
+        "rejects or reopens the meeting. With `If-Match` carrying the ETag of the meeting's "
+        "detail, a meeting changed since answers 412 and nothing is written.",
+        request=MeetingEditSerializer,
+        responses={
+            200: MeetingDetailSerializer,
+            412: OpenApiResponse(ErrorSerializer, description="The ETag in If-Match is stale."),
+            **CURATION_ERRORS,
+        },
+    ),
 )
-class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
+class MeetingViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     """Meetings between the two sides, each claim traced to the sentences supporting it."""
 
     queryset = Meeting.objects.visible()
     serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilterSet
     csv_filename = "meetings.csv"
+    curation_actions = {"partial_update", "merge", "split", "history"}
+    # The curation actions see rejected and merged meetings too; reads never do.
+    detail_actions = {"retrieve", "partial_update", "merge", "split"}
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action in self.curation_actions or (
+            self.action == "retrieve" and can_curate(self.request.user)
+        ):
+            queryset = Meeting.objects.all()
         if self.action == "evidence":
             return queryset.only("pk")  # the rows come by the meeting's id
-        if self.action != "retrieve":
+        if self.action not in self.detail_actions:
             return queryset
         # The serializer reads the first evidence rows itself (MeetingDetailSerializer).
         return (
@@ -278,7 +365,106 @@ class MeetingViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
             return MeetingListItemSerializer
         if self.action == "evidence":
             return EvidenceSerializer
+        if self.action == "history":
+            return CurationEventSerializer
         return MeetingDetailSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            found = self.get_object()
+        except Http404:
+            # Looked for only when missing, so a live meeting's detail costs no extra query.
+            survivor = _merged_into(self.kwargs["pk"])
+            if survivor is None:
+                raise
+            return HttpResponsePermanentRedirect(reverse("api:meeting-detail", args=[survivor]))
+        if found.merged_into_id is not None:  # a curator sees stubs too: send them on as well
+            path = reverse("api:meeting-detail", args=[found.merged_into_id])
+            return HttpResponsePermanentRedirect(path)
+        return Response(self.get_serializer(found).data)
+
+    def partial_update(self, request, pk=None):
+        meeting = self.get_object()
+        self.check_if_match(request)
+        edit = MeetingEditSerializer(data=request.data)
+        edit.is_valid(raise_exception=True)
+        values = dict(edit.validated_data)
+        reason = values.pop("reason", "")
+        meeting_curate(
+            meeting,
+            values,
+            review_state=values.pop("review_state", None),
+            locked_fields=values.pop("locked_fields", None),
+            actor=request.user,
+            reason=reason,
+        )
+        return self.detail_response(meeting.pk, headers={"ETag": self.etag_for(request)})
+
+    def check_if_match(self, request) -> None:
+        """Refuse a write based on a stale copy: If-Match must carry the current ETag."""
+        given = request.headers.get("If-Match")
+        if not given or given.strip() == "*":
+            return
+        current = self.etag_for(request).removeprefix("W/")
+        if current not in {tag.removeprefix("W/") for tag in parse_etags(given)}:
+            raise PreconditionFailed()
+
+    def detail_response(self, pk: int, status_code: int = 200, headers=None) -> Response:
+        found = self.get_queryset().get(pk=pk)
+        data = MeetingDetailSerializer(found, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers=headers)
+
+    @extend_schema(
+        summary="Merge a duplicate into another meeting (curators)",
+        description="Evidence, participants, topics and curated fields move to `into`, which "
+        "is returned. The merged meeting's id and page then answer 301 with the survivor's.",
+        request=MeetingMergeSerializer,
+        responses={200: MeetingDetailSerializer, **CURATION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, pk=None):
+        source = self.get_object()
+        data = MeetingMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        into = data.validated_data["into"]
+        survivor = meeting_merge(
+            source, into, actor=request.user, reason=data.validated_data.get("reason", "")
+        )
+        return self.detail_response(survivor.pk)
+
+    @extend_schema(
+        summary="Split evidence off into a new meeting (curators)",
+        description="The chosen evidence items (ids from the detail or /evidence/) move to a "
+        "new meeting, or to `into`; both meetings are recomputed. Answers 201 with the meeting "
+        "that received them.",
+        request=MeetingSplitSerializer,
+        responses={201: MeetingDetailSerializer, **CURATION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def split(self, request, pk=None):
+        meeting = self.get_object()
+        data = MeetingSplitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        received = meeting_split(
+            meeting,
+            data.validated_data["evidence"],
+            data.validated_data.get("into"),
+            actor=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return self.detail_response(received.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The curators' actions on a meeting (curators)",
+        description="Newest first: who did what, when, the fields' values before and after, "
+        "and the reason given.",
+        responses={200: CurationEventSerializer(many=True), **CURATION_ERRORS},
+    )
+    @action(detail=True, filter_backends=[])
+    def history(self, request, pk=None):
+        meeting = self.get_object()
+        page = self.paginate_queryset(curation_history(meeting=meeting))
+        return self.get_paginated_response(CurationEventSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Every sentence supporting a meeting, paged",
@@ -355,9 +541,13 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
         "List people",
         "People by name. `q` matches names and aliases, also approximately (typos).",
     ),
-    retrieve=detail_schema(PersonSerializer, "A person"),
+    retrieve=extend_schema(
+        summary="A person",
+        description="A person merged into another answers 301 with the survivor's address.",
+        responses={200: PersonSerializer, 301: None, **ERROR_RESPONSES},
+    ),
 )
-class PersonViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
+class PersonViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     queryset = (
         Person.objects.annotate(
             meeting_count=selectors.visible_meeting_count(Participation, "person")
@@ -372,6 +562,36 @@ class PersonViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     csv_columns = {
         name: name for name in ("slug", "name", "country", "review_state", "meeting_count")
     }
+    curation_actions = {"merge"}
+
+    def retrieve(self, request, *args, **kwargs):
+        moved = PersonRedirect.objects.filter(slug=self.kwargs["slug"]).select_related("person")
+        redirect = moved.first()
+        if redirect is not None and not Person.objects.filter(slug=self.kwargs["slug"]).exists():
+            path = reverse("api:person-detail", args=[redirect.person.slug])
+            return HttpResponsePermanentRedirect(path)
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Merge a person into another (curators)",
+        description="Offices, names, participations and mentions move to `into`; the merged "
+        "person's address answers 301 with the survivor's. Returns the survivor.",
+        request=PersonMergeSerializer,
+        responses={200: PersonSerializer, **CURATION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, slug=None):
+        source = self.get_object()
+        data = PersonMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        survivor = person_merge(
+            source,
+            data.validated_data["into"],
+            actor=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
+        found = self.get_queryset().get(pk=survivor.pk)
+        return Response(PersonSerializer(found, context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(
@@ -444,6 +664,46 @@ class LocationViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
         "country": "country",
         "parent": "parent__slug",
     }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Meetings waiting for a curator (curators)",
+        description="Newest first, each with the `reason` it is here: `conflict` (evidence "
+        "disagrees with a confirmed meeting), `low_confidence`, `duplicate` (a meeting sharing "
+        "a participant within 10 days), `discovered_person` (a participant the gazetteer "
+        "lacked), `single_report` (one article, weakly). Filter with `reason`.",
+        parameters=[ReviewQuerySerializer],
+        responses={200: ReviewItemSerializer(many=True), **CURATION_ERRORS},
+    )
+)
+class ReviewViewSet(CurationMixin, viewsets.GenericViewSet):
+    """The review queue: meetings that need a curator's eye."""
+
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
+    curation_actions = {"list"}
+    serializer_class = ReviewItemSerializer
+    filter_backends: list = []
+    queryset = Meeting.objects.none()  # the queue comes from its selector
+
+    def list(self, request):
+        query = ReviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(review_queue(query.validated_data.get("reason")))
+        data = ReviewItemSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+
+def _merged_into(pk) -> int | None:
+    """Return the id of the meeting this id was merged into, or None."""
+    if not str(pk).isdigit():
+        return None
+    return (
+        Meeting.objects.filter(pk=int(pk), merged_into__isnull=False)
+        .values_list("merged_into_id", flat=True)
+        .first()
+    )
 
 
 def api_not_found(request, *args, **kwargs):

@@ -4,6 +4,7 @@
 - `meetings`: a meeting's page and evidence, and the meeting list rows of the API, CSV, feeds;
 - `articles`: what was extracted from an article;
 - `search`: ranked search candidates and their headlines;
+- `curation`: curators' history, the review queue, possible duplicates;
 - `ingestion`: the reference rows, match candidates and a recompute's claims.
 """
 
@@ -15,6 +16,16 @@ from diplomacy.selectors.articles import (
     article_mentions,
     article_mentions_by_kind,
     entity_counts,
+)
+from diplomacy.selectors.curation import (
+    REVIEW_REASONS,
+    ReviewItem,
+    curation_history,
+    meeting_duplicates,
+    meeting_survivor,
+    person_search,
+    review_count,
+    review_queue,
 )
 from diplomacy.selectors.meetings import (
     EVIDENCE_LIMIT,
@@ -67,11 +78,13 @@ __all__ = [
     "EVIDENCE_LIMIT",
     "INTERVALS",
     "MEETING_LIST_FIELDS",
+    "REVIEW_REASONS",
     "SEARCH_CANDIDATES",
     "ArticleFindings",
     "FactEvidence",
     "MeetingEvidenceIds",
     "MeetingListRows",
+    "ReviewItem",
     "StatusStep",
     "article_evidence",
     "article_findings",
@@ -82,11 +95,13 @@ __all__ = [
     "article_search",
     "articles_by_id",
     "articles_mentioning",
+    "curation_history",
     "describe_claim",
     "entity_counts",
     "evidence_by_fact",
     "in_given_order",
     "meeting_detail",
+    "meeting_duplicates",
     "meeting_evidence",
     "meeting_evidence_ids",
     "meeting_headlines",
@@ -96,12 +111,16 @@ __all__ = [
     "meeting_rows",
     "meeting_search",
     "meeting_sources",
+    "meeting_survivor",
     "meeting_timeline",
     "meetings_by_id",
     "meetings_related",
     "person_counterparts",
     "person_meetings",
+    "person_search",
     "person_topics",
+    "review_count",
+    "review_queue",
     "status_history",
     "text_query",
     "timeline_filter_choices",

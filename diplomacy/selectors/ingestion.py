@@ -108,6 +108,7 @@ def match_candidates(candidate, claim, people, place_id, parents, published) -> 
     """
     conditions = _Conditions()
     conditions.add("m.review_state <> %s", ReviewState.REJECTED)
+    conditions.add("m.merged_into_id IS NULL")  # a merged-away stub reports nothing
     _kind_condition(conditions, candidate.kind)
     _people_condition(conditions, people)
     if place_id is not None:  # merging.places_compatible

@@ -5,9 +5,23 @@
 - `matching`: find the recorded meeting a candidate reports, or record a new one;
 - `recompute`: derive each meeting's fields from the claims of its evidence;
 - `resettling`: match vague reports again once a meeting of theirs is known to the day;
+- `curation`: curators' edits, locks, confirmations, rejections, merges and splits;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
 
+from diplomacy.services.curation import (
+    CurationError,
+    meeting_confirm,
+    meeting_curate,
+    meeting_edit,
+    meeting_lock,
+    meeting_merge,
+    meeting_reject,
+    meeting_reopen,
+    meeting_split,
+    meeting_unlock,
+    person_merge,
+)
 from diplomacy.services.evidence import (
     MERGE_LOCK,
     article_apply_extraction,
@@ -27,6 +41,7 @@ from diplomacy.services.reference import Ref, Reference, reference_current
 __all__ = [
     "MERGE_LOCK",
     "TRANSIENT_ERRORS",
+    "CurationError",
     "Ref",
     "Reference",
     "article_apply_extraction",
@@ -34,10 +49,20 @@ __all__ = [
     "article_process_now",
     "article_reprocess",
     "known_publication_date",
+    "meeting_confirm",
     "meeting_create",
+    "meeting_curate",
+    "meeting_edit",
     "meeting_for_candidate",
+    "meeting_lock",
     "meeting_match",
+    "meeting_merge",
+    "meeting_reject",
+    "meeting_reopen",
+    "meeting_split",
+    "meeting_unlock",
     "meetings_recompute",
     "person_discover",
+    "person_merge",
     "reference_current",
 ]

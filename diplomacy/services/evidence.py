@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections import defaultdict
 from datetime import date
 
 from django.db import IntegrityError, connection, transaction
@@ -10,7 +12,7 @@ from articles.choices import PublishedSource
 from articles.models import Article
 from diplomacy.choices import PersonReviewState
 from diplomacy.extraction.types import Extraction, MeetingCandidate
-from diplomacy.models import Evidence, Mention, Person
+from diplomacy.models import Evidence, EvidencePin, Mention, Person
 from diplomacy.services.matching import meeting_for_candidate
 from diplomacy.services.recompute import meetings_recompute
 from diplomacy.services.reference import Ref, Reference, reference_current
@@ -45,22 +47,37 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
         Evidence.objects.filter(article=article).delete()
 
     published = known_publication_date(article) or extraction.published
+    # An article a curator's decision touched (merge, split, rejection, edit) keeps each
+    # sentence on the meetings it was left on; only sentences never placed are matched.
+    pins = defaultdict(set)
+    for start, meeting_id in EvidencePin.objects.filter(article=article).values_list(
+        "start", "meeting_id"
+    ):
+        pins[start].add(meeting_id)
     rows: dict[tuple[int, int], Evidence] = {}
     not_yet_dated: set[int] = set()  # meetings this report may date to the day
     for candidate in extraction.meetings:
-        meeting = meeting_for_candidate(candidate, lookups, published)
-        if meeting is None:
+        pinned = bool(pins and candidate.evidence) and all(
+            max(0, span.start) in pins for span in candidate.evidence
+        )
+        meeting = None if pinned else meeting_for_candidate(candidate, lookups, published)
+        if meeting is None and not pinned:
             continue
-        affected.add(meeting.pk)
-        if meeting.date_precision != "day":
-            not_yet_dated.add(meeting.pk)
-        for row in _evidence_rows(article, meeting, candidate, extraction, lookups):
-            key = (meeting.pk, row.start)
-            if key in rows:  # two candidates of this article describe one meeting
-                rows[key].fields = sorted(set(rows[key].fields) | set(row.fields))
-                rows[key].claims = {**row.claims, **rows[key].claims}
-            else:
-                rows[key] = row
+        if meeting is not None:
+            affected.add(meeting.pk)
+            if meeting.date_precision != "day":
+                not_yet_dated.add(meeting.pk)
+        for row in _evidence_rows(article, None, candidate, extraction, lookups):
+            for target in pins.get(row.start) or {meeting.pk}:
+                row = copy.copy(row)
+                row.meeting_id = target
+                affected.add(target)
+                key = (target, row.start)
+                if key in rows:  # two candidates of this article describe one meeting
+                    rows[key].fields = sorted(set(rows[key].fields) | set(row.fields))
+                    rows[key].claims = {**row.claims, **rows[key].claims}
+                else:
+                    rows[key] = row
     Evidence.objects.bulk_create(rows.values())
     meetings_recompute(affected, lookups)
     if not_yet_dated:

@@ -28,8 +28,14 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
     ids = sorted(meeting_ids)
     claims = claims_by_meeting(ids)
     totals = totals_by_meeting(ids)
-    meetings = list(Meeting.objects.filter(pk__in=ids))
-    bare = [m.pk for m in meetings if m.pk not in claims and m.review_state == ReviewState.AUTO]
+    # A meeting merged away keeps no evidence: it stays as the redirect to its survivor.
+    meetings = list(Meeting.objects.filter(pk__in=ids, merged_into__isnull=True))
+    # A meeting a curator edited is kept even when its evidence is gone.
+    bare = [
+        m.pk
+        for m in meetings
+        if m.pk not in claims and m.review_state == ReviewState.AUTO and not m.locked_fields
+    ]
     if bare:
         Meeting.objects.filter(pk__in=bare).delete()
     kept = [meeting for meeting in meetings if meeting.pk not in bare]

@@ -410,6 +410,7 @@ def test_it_shows_a_meeting_with_its_evidence(api_client):
         "summary",
         "location_note",
         "review_state",
+        "locked_fields",
         "first_reported_at",
         "evidence",
         "evidence_url",
@@ -421,6 +422,7 @@ def test_it_shows_a_meeting_with_its_evidence(api_client):
     assert [t["slug"] for t in body["topics"]] == ["fentanyl", "taiwan"]
     [evidence] = body["evidence"]
     assert evidence == {
+        "id": Evidence.objects.get(meeting=meeting).pk,
         "article": {
             "id": article.pk,
             "title": article.title,
@@ -986,7 +988,7 @@ def test_it_reads_anonymously_when_reading_is_public(api_client, settings):
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_it_offers_no_writes_on_meetings(api_client, method):
-    """Meetings are read-only through the API: writes are refused."""
+    """Meetings take no creation, replacement or deletion; PATCH is for curators only."""
     meeting = MeetingFactory()
     api_client.force_authenticate(UserFactory())
 
@@ -994,7 +996,7 @@ def test_it_offers_no_writes_on_meetings(api_client, method):
     detail_response = getattr(api_client, method)(reverse("api:meeting-detail", args=[meeting.pk]))
 
     assert list_response.status_code == 405
-    assert detail_response.status_code == 405
+    assert detail_response.status_code == (403 if method == "patch" else 405)
 
 
 def test_it_throttles_anonymous_readers(api_client, monkeypatch):

@@ -1,0 +1,507 @@
+"""Curators' decisions: edit, lock and unlock, confirm, reject, merge and split meetings, merge
+people. Each one is recorded as a CurationEvent and pins the evidence it concerns, so that
+re-running extraction sends those sentences back to the meeting the curator chose.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils.text import slugify
+from rest_framework import status as http
+
+from config.exceptions import DomainError
+from diplomacy.choices import CurationAction, DatePrecision, ReviewState, Side
+from diplomacy.models import (
+    CurationEvent,
+    Evidence,
+    EvidencePin,
+    Location,
+    Meeting,
+    MeetingTopic,
+    Mention,
+    Office,
+    Participation,
+    Person,
+    PersonRedirect,
+    Topic,
+)
+from diplomacy.revision import revision_bump
+from diplomacy.services.recompute import meetings_recompute
+
+# The fields a curator may edit, and the lock each one sets (recompute's names).
+EDIT_LOCKS = {
+    "title": "title",
+    "kind": "kind",
+    "status": "status",
+    "start_date": "dates",
+    "end_date": "dates",
+    "date_precision": "dates",
+    "location": "location",
+    "announced": "announced",
+    "summary": "summary",
+    "participants": "participants",
+    "topics": "topics",
+}
+LOCKABLE = sorted(set(EDIT_LOCKS.values()))
+SIDES = {"US": Side.US, "CN": Side.CN, "TW": Side.TW}
+
+
+class CurationError(DomainError):
+    """A curator's request that would leave the data wrong; nothing was changed."""
+
+
+def _live(meeting: Meeting) -> None:
+    if meeting.merged_into_id is not None:
+        raise CurationError(
+            f"This meeting was merged into meeting {meeting.merged_into_id}; edit that one.",
+            http.HTTP_409_CONFLICT,
+        )
+
+
+def _record(action, actor, meeting=None, person=None, changes=None, reason="") -> CurationEvent:
+    return CurationEvent.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        meeting=meeting,
+        person=person,
+        changes=changes or {},
+        reason=reason or "",
+    )
+
+
+def _pin(*meetings: Meeting) -> None:
+    """Pin every sentence of the articles supporting these meetings where it now is.
+
+    The whole article is pinned, not only these meetings' sentences: a sentence supporting
+    two meetings then returns to both when extraction runs again.
+    """
+    articles = Evidence.objects.filter(meeting__in=meetings).values("article_id")
+    rows = Evidence.objects.filter(article_id__in=articles).values_list(
+        "article_id", "start", "meeting_id"
+    )
+    EvidencePin.objects.filter(article_id__in=articles).delete()
+    EvidencePin.objects.bulk_create(
+        [EvidencePin(article_id=a, start=s, meeting_id=m) for a, s, m in rows.distinct()]
+    )
+
+
+def _shown(value):
+    """Return a field's value as history stores it (JSON, slugs for rows)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Location):
+        return value.slug
+    if isinstance(value, list | tuple):
+        return [_shown(item) for item in value]
+    if isinstance(value, Person | Topic):
+        return value.slug
+    return value
+
+
+def _current(meeting: Meeting, field: str):
+    if field == "participants":
+        return sorted(meeting.participations.order_by().values_list("person__slug", flat=True))
+    if field == "topics":
+        return sorted(meeting.meeting_topics.order_by().values_list("topic__slug", flat=True))
+    if field == "location":
+        return meeting.location.slug if meeting.location_id else None
+    return _shown(getattr(meeting, field))
+
+
+def _check_dates(start, end, precision) -> None:
+    if start is not None and end is not None and end < start:
+        raise CurationError("The end date is before the start date.", field="end_date")
+    if precision != DatePrecision.UNKNOWN and start is None:
+        raise CurationError(
+            f"A date precision of {precision!r} needs a start date.", field="date_precision"
+        )
+    if start is not None and end is not None:
+        if precision == DatePrecision.MONTH and (start.year, start.month) != (end.year, end.month):
+            # A month-precise meeting lies within one month.
+            raise CurationError(
+                "Dates in different months contradict the precision 'month'.",
+                field="date_precision",
+            )
+        if precision == DatePrecision.YEAR and start.year != end.year:
+            raise CurationError(
+                "Dates in different years contradict the precision 'year'.",
+                field="date_precision",
+            )
+
+
+@transaction.atomic
+def meeting_edit(meeting: Meeting, values: dict, *, actor=None, reason: str = "") -> Meeting:
+    """Set the given fields of a meeting and lock each one against extraction.
+
+    `values` holds field names of EDIT_LOCKS; `location` is a Location or None,
+    `participants` a list of Persons, `topics` a list of Topics.
+    """
+    _live(meeting)
+    unknown = set(values) - set(EDIT_LOCKS)
+    if unknown:
+        raise CurationError(f"Not an editable field: {sorted(unknown)[0]}.", field="non_field")
+    start = values.get("start_date", meeting.start_date)
+    end = values.get("end_date", meeting.end_date)
+    precision = values.get("date_precision", meeting.date_precision)
+    if {"start_date", "end_date", "date_precision"} & set(values):
+        _check_dates(start, end, precision)
+    if "title" in values and not (values["title"] or "").strip():
+        raise CurationError("A meeting needs a title.", field="title")
+    changes = {}
+    for field, value in values.items():
+        before, after = _current(meeting, field), _shown(value)
+        if field in ("participants", "topics"):
+            after = sorted(after)
+        if before != after:
+            changes[field] = [before, after]
+    plain = [f for f in values if f not in ("participants", "topics")]
+    for field in plain:
+        setattr(meeting, field, values[field])
+    if "participants" in values:
+        _set_participants(meeting, values["participants"])
+    if "topics" in values:
+        _set_topics(meeting, values["topics"])
+    locks = {EDIT_LOCKS[field] for field in values}
+    meeting.locked_fields = sorted(set(meeting.locked_fields) | locks)
+    meeting.save(update_fields=[*plain, "locked_fields", "updated_at"])
+    _pin(meeting)
+    meetings_recompute({meeting.pk})
+    if changes:
+        _record(CurationAction.EDIT, actor, meeting, changes=changes, reason=reason)
+    revision_bump()
+    meeting.refresh_from_db()
+    return meeting
+
+
+def _set_participants(meeting: Meeting, people: list[Person]) -> None:
+    wanted = {person.pk: person for person in people}
+    meeting.participations.exclude(person_id__in=wanted).delete()
+    present = set(meeting.participations.values_list("person_id", flat=True))
+    day = meeting.start_date
+    new = []
+    for pk, person in wanted.items():
+        if pk in present:
+            continue
+        office = (
+            Office.objects.held_on(day).filter(person=person).first()
+            if day
+            else Office.objects.filter(person=person).first()
+        )
+        new.append(
+            Participation(
+                meeting=meeting,
+                person=person,
+                role=office.title if office else "",
+                side=SIDES.get(person.country, Side.OTHER),
+            )
+        )
+    Participation.objects.bulk_create(new, ignore_conflicts=True)
+
+
+def _set_topics(meeting: Meeting, topics: list[Topic]) -> None:
+    wanted = {topic.pk for topic in topics}
+    meeting.meeting_topics.exclude(topic_id__in=wanted).delete()
+    present = set(meeting.meeting_topics.values_list("topic_id", flat=True))
+    MeetingTopic.objects.bulk_create(
+        [MeetingTopic(meeting=meeting, topic_id=pk) for pk in wanted - present],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def meeting_unlock(meeting: Meeting, field: str, *, actor=None, reason: str = "") -> Meeting:
+    """Let extraction set a field again, and recompute it from the evidence now."""
+    _live(meeting)
+    field = EDIT_LOCKS.get(field, field)
+    if field not in meeting.locked_fields:
+        raise CurationError(f"The field {field!r} is not locked.", field="field")
+    before = _current(meeting, _shown_field(field))
+    meeting.locked_fields = [f for f in meeting.locked_fields if f != field]
+    meeting.save(update_fields=["locked_fields", "updated_at"])
+    meetings_recompute({meeting.pk})
+    meeting.refresh_from_db()
+    after = _current(meeting, _shown_field(field))
+    _record(
+        CurationAction.UNLOCK,
+        actor,
+        meeting,
+        changes={"locked": [field, None], **({field: [before, after]} if before != after else {})},
+        reason=reason,
+    )
+    revision_bump()
+    return meeting
+
+
+def _shown_field(lock: str) -> str:
+    return "start_date" if lock == "dates" else lock
+
+
+def _set_state(meeting: Meeting, state: str, action: str, actor, reason: str) -> Meeting:
+    _live(meeting)
+    before = meeting.review_state
+    meeting.review_state = state
+    meeting.save(update_fields=["review_state", "updated_at"])
+    _pin(meeting)
+    if state != ReviewState.REJECTED:
+        meetings_recompute({meeting.pk})  # flags conflicting evidence on confirmed meetings
+    _record(action, actor, meeting, changes={"review_state": [before, state]}, reason=reason)
+    revision_bump()
+    return meeting
+
+
+@transaction.atomic
+def meeting_confirm(meeting: Meeting, *, actor=None, reason: str = "") -> Meeting:
+    """Confirm a meeting: its fields are curated and extraction only flags disagreement."""
+    return _set_state(meeting, ReviewState.CONFIRMED, CurationAction.CONFIRM, actor, reason)
+
+
+@transaction.atomic
+def meeting_reject(meeting: Meeting, *, actor=None, reason: str = "") -> Meeting:
+    """Reject a meeting: hidden from readers, and never recreated from the same sentences."""
+    return _set_state(meeting, ReviewState.REJECTED, CurationAction.REJECT, actor, reason)
+
+
+@transaction.atomic
+def meeting_merge(source: Meeting, into: Meeting, *, actor=None, reason: str = "") -> Meeting:
+    """Merge `source` into `into`: evidence, people, topics and curated fields move; the source
+    stays as a rejected stub pointing at the survivor. Return the survivor."""
+    if source.pk == into.pk:
+        raise CurationError("A meeting cannot be merged into itself.", field="into")
+    _live(source)
+    if into.merged_into_id is not None:
+        raise CurationError(
+            f"Meeting {into.pk} was itself merged into meeting {into.merged_into_id}.",
+            http.HTTP_409_CONFLICT,
+            field="into",
+        )
+    if into.review_state == ReviewState.REJECTED:
+        raise CurationError(
+            "Cannot merge into a rejected meeting.", http.HTTP_409_CONFLICT, field="into"
+        )
+    moved = _move_evidence(into, Evidence.objects.filter(meeting=source))
+    Participation.objects.filter(meeting=source, person__participations__meeting=into).delete()
+    Participation.objects.filter(meeting=source).update(meeting=into)
+    MeetingTopic.objects.filter(meeting=source, topic__meeting_topics__meeting=into).delete()
+    MeetingTopic.objects.filter(meeting=source).update(meeting=into)
+    Meeting.objects.filter(merged_into=source).update(merged_into=into)
+    # Fields the source's curator fixed and the survivor's did not move with it.
+    taken = [f for f in source.locked_fields if f not in into.locked_fields]
+    for lock in taken:
+        for field in [f for f, lk in EDIT_LOCKS.items() if lk == lock]:
+            if field not in ("participants", "topics"):
+                setattr(into, field, getattr(source, field))
+    if taken:
+        into.locked_fields = sorted({*into.locked_fields, *taken})
+    if source.review_state == ReviewState.CONFIRMED:
+        into.review_state = ReviewState.CONFIRMED
+    into.save()
+    before = source.review_state
+    source.review_state = ReviewState.REJECTED
+    source.merged_into = into
+    source.evidence_count = source.article_count = 0
+    source.save()
+    _pin(into)
+    meetings_recompute({into.pk})
+    changes = {"merged_into": [None, into.pk], "evidence_moved": moved, "locks_moved": taken}
+    _record(CurationAction.MERGE, actor, into, changes=changes, reason=reason)
+    changes = {**changes, "review_state": [before, ReviewState.REJECTED]}
+    _record(CurationAction.MERGE, actor, source, changes=changes, reason=reason)
+    revision_bump()
+    into.refresh_from_db()
+    return into
+
+
+def _move_evidence(into: Meeting, rows) -> int:
+    """Move evidence rows to `into`; a sentence it already has is dropped, not doubled."""
+    ids = list(rows.values_list("pk", flat=True))
+    held = set(Evidence.objects.filter(meeting=into).values_list("article_id", "start"))
+    doubles = [
+        pk
+        for pk, article_id, start in Evidence.objects.filter(pk__in=ids).values_list(
+            "pk", "article_id", "start"
+        )
+        if (article_id, start) in held
+    ]
+    Evidence.objects.filter(pk__in=doubles).delete()
+    return Evidence.objects.filter(pk__in=ids).update(meeting=into)
+
+
+@transaction.atomic
+def meeting_split(
+    meeting: Meeting,
+    evidence_ids: list[int],
+    into: Meeting | None = None,
+    *,
+    actor=None,
+    reason: str = "",
+) -> Meeting:
+    """Move some of a meeting's evidence to a new meeting (or `into`); recompute both.
+
+    Return the meeting that received the evidence.
+    """
+    _live(meeting)
+    wanted = set(evidence_ids)
+    own = set(Evidence.objects.filter(meeting=meeting).values_list("pk", flat=True))
+    if not wanted:
+        raise CurationError("Choose at least one sentence to split off.", field="evidence")
+    strangers = wanted - own
+    if strangers:
+        raise CurationError(
+            f"Evidence {sorted(strangers)} does not support this meeting.", field="evidence"
+        )
+    if wanted == own:
+        raise CurationError(
+            "Splitting off every sentence leaves nothing; merge instead.", field="evidence"
+        )
+    if into is not None:
+        if into.pk == meeting.pk:
+            raise CurationError("Split into another meeting, not the same one.", field="into")
+        _live(into)
+        if into.review_state == ReviewState.REJECTED:
+            raise CurationError(
+                "Cannot split into a rejected meeting.", http.HTTP_409_CONFLICT, field="into"
+            )
+    else:
+        into = Meeting.objects.create(
+            title=f"{meeting.title} (split)",
+            slug=_free_slug(f"{meeting.title} split"),
+            kind=meeting.kind,
+            status=meeting.status,
+        )
+    moved = _move_evidence(into, Evidence.objects.filter(pk__in=wanted))
+    _pin(meeting, into)
+    meetings_recompute({meeting.pk, into.pk})
+    changes = {"evidence_moved": moved, "split_into": [None, into.pk], "evidence": sorted(wanted)}
+    _record(CurationAction.SPLIT, actor, meeting, changes=changes, reason=reason)
+    _record(
+        CurationAction.SPLIT,
+        actor,
+        into,
+        changes={**changes, "split_from": [None, meeting.pk]},
+        reason=reason,
+    )
+    revision_bump()
+    into.refresh_from_db()
+    return into
+
+
+def _free_slug(text: str) -> str:
+    stem = slugify(text)[:280] or "meeting"
+    slug, suffix = stem, 2
+    while Meeting.objects.filter(slug=slug).exists():
+        slug, suffix = f"{stem}-{suffix}", suffix + 1
+    return slug
+
+
+@transaction.atomic
+def person_merge(source: Person, into: Person, *, actor=None, reason: str = "") -> Person:
+    """Merge `source` into `into`: offices, names, participations and mentions move, evidence
+    names the survivor, and the old page redirects to it. Return the survivor."""
+    if source.pk == into.pk:
+        raise CurationError("A person cannot be merged into themself.", field="into")
+    offices = Office.objects.filter(person=source)
+    for office in offices:
+        if Office.objects.filter(
+            person=into, role=office.role, country=office.country, start_date=office.start_date
+        ).exists():
+            office.delete()  # the survivor already holds this term
+    offices_moved = Office.objects.filter(person=source).update(person=into)
+    meetings = set(Participation.objects.filter(person=source).values_list("meeting_id", flat=True))
+    Participation.objects.filter(person=source, meeting__participations__person=into).delete()
+    Participation.objects.filter(person=source).update(person=into)
+    mentions = Mention.objects.filter(person=source).update(person=into)
+    names = [source.name, *source.aliases]
+    into.aliases = [*into.aliases, *(n for n in names if n not in into.aliases and n != into.name)]
+    if source.review_state == "confirmed" and into.review_state != "confirmed":
+        into.review_state = source.review_state
+    into.save()
+    _rename_in_claims(source.slug, into.slug)
+    PersonRedirect.objects.filter(person=source).update(person=into)
+    changes = {
+        "merged": [source.slug, into.slug],
+        "name": source.name,
+        "offices_moved": offices_moved,
+        "meetings": len(meetings),
+        "mentions_moved": mentions,
+    }
+    slug = source.slug
+    source.delete()
+    PersonRedirect.objects.create(slug=slug, person=into)
+    meetings_recompute(meetings)
+    _record(CurationAction.PERSON_MERGE, actor, person=into, changes=changes, reason=reason)
+    from diplomacy.gazetteer import gazetteer_forget
+
+    gazetteer_forget()
+    revision_bump()
+    return into
+
+
+def _rename_in_claims(old: str, new: str) -> None:
+    """Make evidence that named the merged person name the survivor."""
+    rows = list(Evidence.objects.filter(claims__participants__contains=[{"slug": old}]))
+    for row in rows:
+        seen = set()
+        participants = []
+        for participant in row.claims["participants"]:
+            slug = new if participant["slug"] == old else participant["slug"]
+            if slug not in seen:
+                seen.add(slug)
+                participants.append({**participant, "slug": slug})
+        row.claims = {**row.claims, "participants": participants}
+    Evidence.objects.bulk_update(rows, ["claims"], batch_size=500)
+
+
+@transaction.atomic
+def meeting_lock(meeting: Meeting, field: str, *, actor=None, reason: str = "") -> Meeting:
+    """Keep a field's current value: extraction no longer changes it."""
+    _live(meeting)
+    field = EDIT_LOCKS.get(field, field)
+    if field not in LOCKABLE:
+        raise CurationError(f"Not a field that can be locked: {field!r}.", field="field")
+    if field in meeting.locked_fields:
+        return meeting
+    meeting.locked_fields = sorted({*meeting.locked_fields, field})
+    meeting.save(update_fields=["locked_fields", "updated_at"])
+    _pin(meeting)
+    _record(CurationAction.LOCK, actor, meeting, changes={"locked": [None, field]}, reason=reason)
+    revision_bump()
+    return meeting
+
+
+@transaction.atomic
+def meeting_reopen(meeting: Meeting, *, actor=None, reason: str = "") -> Meeting:
+    """Put a confirmed or rejected meeting back in extraction's hands (review state auto)."""
+    return _set_state(meeting, ReviewState.AUTO, CurationAction.REOPEN, actor, reason)
+
+
+@transaction.atomic
+def meeting_curate(
+    meeting: Meeting,
+    values: dict,
+    *,
+    review_state: str | None = None,
+    locked_fields: list[str] | None = None,
+    actor=None,
+    reason: str = "",
+) -> Meeting:
+    """Apply one request's changes at once: edits, then locks kept or released, then the
+    review state. Nothing is changed when any of them is refused."""
+    _live(meeting)
+    if values:
+        meeting = meeting_edit(meeting, values, actor=actor, reason=reason)
+    if locked_fields is not None:
+        wanted = set(locked_fields)
+        for field in sorted(set(meeting.locked_fields) - wanted):
+            meeting = meeting_unlock(meeting, field, actor=actor, reason=reason)
+        for field in sorted(wanted - set(meeting.locked_fields)):
+            meeting = meeting_lock(meeting, field, actor=actor, reason=reason)
+    if review_state is not None and review_state != meeting.review_state:
+        change = {
+            ReviewState.CONFIRMED: meeting_confirm,
+            ReviewState.REJECTED: meeting_reject,
+            ReviewState.AUTO: meeting_reopen,
+        }[review_state]
+        meeting = change(meeting, actor=actor, reason=reason)
+    return meeting
