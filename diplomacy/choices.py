@@ -63,3 +63,13 @@ class MentionKind(models.TextChoices):
     TOPIC = "topic", "Topic"
     DATE = "date", "Date"
     TITLE = "title", "Title"
+
+
+class ChannelKind(models.TextChoices):
+    OFFICE_PAIR = "office_pair", "Office pair"
+    MECHANISM = "mechanism", "Mechanism"
+
+
+class ChannelLinkBy(models.TextChoices):
+    OFFICE_PAIR = "office_pair", "Office holders took part"
+    ALIAS = "alias", "Mechanism named in the evidence"

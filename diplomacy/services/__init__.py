@@ -4,9 +4,11 @@
 - `evidence`: apply one extraction (mentions, evidence rows, discovered officials);
 - `matching`: find the recorded meeting a candidate reports, or record a new one;
 - `recompute`: derive each meeting's fields from the claims of its evidence;
+- `channels`: tie meetings to the channels they were held through;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
 
+from diplomacy.services.channels import channel_assign, channels_assign_all
 from diplomacy.services.evidence import (
     MERGE_LOCK,
     article_apply_extraction,
@@ -32,6 +34,8 @@ __all__ = [
     "article_process",
     "article_process_now",
     "article_reprocess",
+    "channel_assign",
+    "channels_assign_all",
     "known_publication_date",
     "meeting_create",
     "meeting_for_candidate",
