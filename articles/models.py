@@ -20,6 +20,8 @@ class Source(models.Model):
         max_length=20,
         choices=SourceSide.choices,
         default=SourceSide.MEDIA,
+        # Rows written by raw SQL (the benchmark loader's COPY) get it too.
+        db_default=SourceSide.MEDIA,
         help_text="Whose voice this is: a government's readout, or the press.",
     )
     homepage = models.URLField(max_length=500, blank=True)

@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                     ("other_government", "Other government"),
                     ("media", "Media"),
                 ],
+                db_default="media",
                 default="media",
                 help_text="Whose voice this is: a government's readout, or the press.",
                 max_length=20,
