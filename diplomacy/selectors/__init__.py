@@ -2,6 +2,7 @@
 
 - `timeline`: the timeline, topic and person pages;
 - `meetings`: a meeting's page and evidence, and the meeting list rows of the API, CSV, feeds;
+- `channels`: the channel list, a channel's sessions and gaps, a meeting's readouts;
 - `articles`: what was extracted from an article;
 - `search`: ranked search candidates and their headlines;
 - `ingestion`: the reference rows, match candidates and a recompute's claims.
@@ -15,6 +16,16 @@ from diplomacy.selectors.articles import (
     article_mentions,
     article_mentions_by_kind,
     entity_counts,
+)
+from diplomacy.selectors.channels import (
+    READOUT_SIDES,
+    ChannelHistory,
+    Readout,
+    channel_history,
+    channel_list_values,
+    days_between,
+    meeting_channels,
+    meeting_readouts,
 )
 from diplomacy.selectors.meetings import (
     EVIDENCE_LIMIT,
@@ -67,11 +78,14 @@ __all__ = [
     "EVIDENCE_LIMIT",
     "INTERVALS",
     "MEETING_LIST_FIELDS",
+    "READOUT_SIDES",
     "SEARCH_CANDIDATES",
     "ArticleFindings",
+    "ChannelHistory",
     "FactEvidence",
     "MeetingEvidenceIds",
     "MeetingListRows",
+    "Readout",
     "StatusStep",
     "article_evidence",
     "article_findings",
@@ -82,10 +96,14 @@ __all__ = [
     "article_search",
     "articles_by_id",
     "articles_mentioning",
+    "channel_history",
+    "channel_list_values",
+    "days_between",
     "describe_claim",
     "entity_counts",
     "evidence_by_fact",
     "in_given_order",
+    "meeting_channels",
     "meeting_detail",
     "meeting_evidence",
     "meeting_evidence_ids",
@@ -93,6 +111,7 @@ __all__ = [
     "meeting_list_values",
     "meeting_matches",
     "meeting_month_counts",
+    "meeting_readouts",
     "meeting_rows",
     "meeting_search",
     "meeting_sources",
