@@ -5,8 +5,16 @@ from articles.models import Article, Source
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "homepage", "feed_url", "last_polled_at", "last_poll_error"]
-    list_filter = ["kind"]
+    list_display = [
+        "name",
+        "kind",
+        "side",
+        "homepage",
+        "feed_url",
+        "last_polled_at",
+        "last_poll_error",
+    ]
+    list_filter = ["kind", "side"]
     search_fields = ["name", "homepage", "feed_url"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["last_polled_at", "last_poll_error"]

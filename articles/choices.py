@@ -19,3 +19,12 @@ class ArticleStatus(models.TextChoices):
     PROCESSING = "processing", "Processing"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+class SourceSide(models.TextChoices):
+    """Whose voice a source is: a readout from one of the two governments reads differently."""
+
+    US_GOVERNMENT = "us_government", "US government"
+    PRC_GOVERNMENT = "prc_government", "PRC government"
+    OTHER_GOVERNMENT = "other_government", "Other government"
+    MEDIA = "media", "Media"

@@ -3,7 +3,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Left
 
-from articles.choices import ArticleStatus, PublishedSource, SourceKind
+from articles.choices import ArticleStatus, PublishedSource, SourceKind, SourceSide
 from articles.querysets import ArticleQuerySet
 
 # Only the first part of a very long body is indexed: PostgreSQL caps a tsvector at 1 MB.
@@ -16,6 +16,14 @@ class Source(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.NEWS)
+    side = models.CharField(
+        max_length=20,
+        choices=SourceSide.choices,
+        default=SourceSide.MEDIA,
+        # Rows written by raw SQL (the benchmark loader's COPY) get it too.
+        db_default=SourceSide.MEDIA,
+        help_text="Whose voice this is: a government's readout, or the press.",
+    )
     homepage = models.URLField(max_length=500, blank=True)
     feed_url = models.URLField(max_length=1000, blank=True)
     feed_etag = models.CharField(max_length=500, blank=True, editable=False)

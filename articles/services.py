@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.choices import ArticleStatus, PublishedSource, SourceKind
+from articles.choices import ArticleStatus, PublishedSource, SourceKind, SourceSide
 from articles.exceptions import IngestError, TextTooLarge
 from articles.fetching import without_credentials
 from articles.models import Article, Source
@@ -34,7 +34,9 @@ class IngestOutcome:
     created: bool
 
 
-def source_get_or_create(name: str, kind: str = SourceKind.NEWS) -> Source:
+def source_get_or_create(
+    name: str, kind: str = SourceKind.NEWS, side: str = SourceSide.MEDIA
+) -> Source:
     """Return the source with this name (matched by slug), creating it when new."""
     name = " ".join(name.split())[:200]
     slug = slugify(name)[:200]
@@ -45,7 +47,7 @@ def source_get_or_create(name: str, kind: str = SourceKind.NEWS) -> Source:
         return source
     try:
         with transaction.atomic():
-            return Source.objects.create(name=name, slug=slug, kind=kind)
+            return Source.objects.create(name=name, slug=slug, kind=kind, side=side)
     except IntegrityError:  # created by a concurrent submission
         return Source.objects.get(slug=slug)
 

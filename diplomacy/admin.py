@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from articles.admin import ArticleAdmin
 from diplomacy.models import (
+    Channel,
+    ChannelSuspension,
     Evidence,
     Location,
     Meeting,
@@ -128,3 +130,18 @@ class MentionAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["text"]
     raw_id_fields = ["article", "person", "location", "topic"]
+
+
+class ChannelSuspensionInline(admin.TabularInline):
+    model = ChannelSuspension
+    extra = 0
+    raw_id_fields = ["evidence", "source"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "us_role", "cn_role", "start_date"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ChannelSuspensionInline]

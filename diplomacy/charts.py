@@ -249,3 +249,101 @@ def month_bars(
         MonthBar(month, counts.get(month, {}), url_for(month), selected(month))
         for month in month_span(min(counts), max(counts))
     ]
+
+
+CHANNEL_WIDTH = 960
+CHANNEL_HEIGHT = 96
+CHANNEL_AXIS = 64  # y of the time axis; sessions sit above it, year labels below
+CHANNEL_MARGIN = 12  # keeps the first and last markers inside the frame
+
+
+def channel_chart(meetings: Sequence[dict], suspensions: Sequence, today: date) -> SafeString:
+    """Draw a channel's sessions on a time axis, with its suspensions as shaded intervals.
+
+    `meetings` are meeting list rows (slug, title, kind, status, start_date, url), oldest
+    first; sessions not held (planned, cancelled) are drawn hollow;
+    `suspensions` have start_date and end_date (None while still suspended). Each session
+    links to its meeting page; the page's table of sessions is the text alternative.
+    """
+    dated = [row for row in meetings if row["start_date"]]
+    if not dated:
+        return mark_safe("")
+    first = min([dated[0]["start_date"], *(s.start_date for s in suspensions)])
+    last = max([dated[-1]["start_date"], today])
+    first = date(first.year, 1, 1)
+    span = max((last - first).days, 1)
+    usable = CHANNEL_WIDTH - 2 * CHANNEL_MARGIN
+
+    def x(day: date) -> float:
+        return CHANNEL_MARGIN + usable * (day - first).days / span
+
+    shaded = format_html_join(
+        "",
+        '<rect class="suspension" x="{}" y="8" width="{}" height="{}">'
+        "<title>Suspended from {} {}</title></rect>",
+        (
+            (
+                num(x(s.start_date)),
+                num(max(2.0, x(s.end_date or today) - x(s.start_date))),
+                CHANNEL_AXIS - 8,
+                s.start_date.isoformat(),
+                f"to {s.end_date.isoformat()}" if s.end_date else "(still suspended)",
+            )
+            for s in suspensions
+        ),
+    )
+    years = format_html_join(
+        "",
+        '<line class="year-rule" x1="{0}" x2="{0}" y1="8" y2="{1}"/>'
+        '<text class="axis-label" x="{2}" y="{3}">{4}</text>',
+        (
+            (num(x(date(year, 1, 1))), CHANNEL_AXIS + 6, num(x(date(year, 1, 1)) + 2), 84, year)
+            for year in range(first.year, last.year + 1)
+            if (last.year - first.year) < 12 or year % 5 == 0
+        ),
+    )
+    markers = format_html_join(
+        "",
+        '<a href="{}" class="session"><circle class="kind-{} status-{}" cx="{}" cy="{}" r="6">'
+        "<title>{}: {}{}</title></circle></a>",
+        (
+            (
+                row["url"],
+                row["kind"],
+                row["status"],
+                num(x(row["start_date"])),
+                CHANNEL_AXIS - 14 - 12 * (index % 3),
+                row["start_date"].isoformat(),
+                row["title"],
+                "" if row["status"] == "held" else f" ({row['status']})",
+            )
+            for index, row in enumerate(dated)
+        ),
+    )
+    now = format_html(
+        '<line class="today-rule" x1="{0}" x2="{0}" y1="4" y2="{1}"/>'
+        '<text class="axis-label today-label" x="{2}" y="12">today</text>',
+        num(x(today)),
+        CHANNEL_AXIS,
+        num(x(today) - 30),
+    )
+    description = (
+        f"{_meetings(len(dated))} from {dated[0]['start_date'].isoformat()} to "
+        f"{dated[-1]['start_date'].isoformat()}"
+        + (f", with {len(suspensions)} suspension(s) shaded" if suspensions else "")
+        + ". The table below lists them."
+    )
+    return format_html(
+        '<svg class="channel-chart" viewBox="0 0 {} {}" role="group" aria-label="{}">'
+        '{}{}<line class="axis" x1="0" x2="{}" y1="{}" y2="{}"/>{}{}</svg>',
+        CHANNEL_WIDTH,
+        CHANNEL_HEIGHT,
+        description,
+        shaded,
+        years,
+        CHANNEL_WIDTH,
+        CHANNEL_AXIS + 0.5,
+        CHANNEL_AXIS + 0.5,
+        now,
+        markers,
+    )

@@ -75,3 +75,13 @@ class CurationAction(models.TextChoices):
     MERGE = "merge", "Merged"
     SPLIT = "split", "Split"
     PERSON_MERGE = "person_merge", "Person merged"
+
+
+class ChannelKind(models.TextChoices):
+    OFFICE_PAIR = "office_pair", "Office pair"
+    MECHANISM = "mechanism", "Mechanism"
+
+
+class ChannelLinkBy(models.TextChoices):
+    OFFICE_PAIR = "office_pair", "Office holders took part"
+    ALIAS = "alias", "Mechanism named in the evidence"

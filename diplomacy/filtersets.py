@@ -7,11 +7,19 @@ from drf_spectacular.utils import extend_schema_field
 
 from articles.choices import ArticleStatus
 from articles.models import Article, Source
-from diplomacy.choices import LocationKind, MeetingKind, MeetingStatus, PersonReviewState
+from diplomacy.choices import (
+    ChannelKind,
+    LocationKind,
+    MeetingKind,
+    MeetingStatus,
+    PersonReviewState,
+)
 from diplomacy.models import (
+    Channel,
     Evidence,
     Location,
     Meeting,
+    MeetingChannel,
     MeetingTopic,
     Mention,
     Office,
@@ -82,6 +90,13 @@ class MeetingFilterSet(django_filters.FilterSet):
     )
     kind = django_filters.MultipleChoiceFilter(choices=MeetingKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=MeetingStatus.choices)
+    channel = django_filters.ModelMultipleChoiceFilter(
+        field_name="channels",
+        queryset=Channel.objects.all(),
+        to_field_name="slug",
+        method="filter_channel",
+        label="Channel (slug; several match any)",
+    )
     date_from = django_filters.DateFilter(method="filter_date_from", label="On or after")
     date_to = django_filters.DateFilter(method="filter_date_to", label="On or before")
     q = django_filters.CharFilter(method="filter_text", label="Text", max_length=200)
@@ -93,7 +108,22 @@ class MeetingFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Meeting
-        fields = ["topic", "participant", "location", "kind", "status", "date_from", "date_to"]
+        fields = [
+            "topic",
+            "participant",
+            "location",
+            "kind",
+            "status",
+            "channel",
+            "date_from",
+            "date_to",
+        ]
+
+    def filter_channel(self, queryset, name, channels):
+        if not channels:
+            return queryset
+        links = MeetingChannel.objects.filter(meeting=OuterRef("pk"), channel__in=channels)
+        return queryset.filter(Exists(links))
 
     def filter_topic(self, queryset, name, topics):
         if not topics:
@@ -126,6 +156,50 @@ class MeetingFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(search_vector=text_query(value))
+
+
+class ChannelFilterSet(django_filters.FilterSet):
+    """Channels by kind, and by who took part in and what was discussed at their sessions."""
+
+    kind = django_filters.MultipleChoiceFilter(choices=ChannelKind.choices)
+    participant = django_filters.ModelMultipleChoiceFilter(
+        field_name="meetings__participants",
+        queryset=Person.objects.all(),
+        to_field_name="slug",
+        method="filter_participant",
+        label="Participant (slug; several must all have taken part in its sessions)",
+    )
+    topic = django_filters.ModelMultipleChoiceFilter(
+        field_name="meetings__topics",
+        queryset=Topic.objects.all(),
+        to_field_name="slug",
+        method="filter_topic",
+        label="Topic (slug; several match any): discussed at one of its sessions",
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["kind", "participant", "topic"]
+
+    @staticmethod
+    def _sessions():
+        return MeetingChannel.objects.filter(channel=OuterRef("pk")).exclude(
+            meeting__review_state="rejected"
+        )
+
+    def filter_participant(self, queryset, name, people):
+        for person in people:
+            queryset = queryset.filter(
+                Exists(self._sessions().filter(meeting__participations__person=person))
+            )
+        return queryset
+
+    def filter_topic(self, queryset, name, topics):
+        if not topics:
+            return queryset
+        return queryset.filter(
+            Exists(self._sessions().filter(meeting__meeting_topics__topic__in=topics))
+        )
 
 
 class ArticleFilterSet(django_filters.FilterSet):

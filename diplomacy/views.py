@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
@@ -28,7 +29,7 @@ from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import format_date_range, period_label
 from diplomacy.forms import SearchForm
-from diplomacy.models import Meeting, Person, PersonRedirect, Topic
+from diplomacy.models import Channel, Meeting, Person, PersonRedirect, Topic
 from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate
 
@@ -43,12 +44,23 @@ FILTER_LABELS = {
     "location": "Place",
     "kind": "Kind",
     "status": "Status",
+    "channel": "Channel",
     "date_from": "From",
     "date_to": "To",
     "q": "Text",
     "ordering": "Order",
 }
-FILTER_PARAMS = ("topic", "participant", "location", "kind", "status", "date_from", "date_to", "q")
+FILTER_PARAMS = (
+    "topic",
+    "participant",
+    "location",
+    "kind",
+    "status",
+    "channel",
+    "date_from",
+    "date_to",
+    "q",
+)
 
 
 def query_url(path: str, params: QueryDict, **changes) -> str:
@@ -131,7 +143,7 @@ def _group_by_period(meetings) -> list[tuple[str, list[Meeting]]]:
 def _filter_chips(path: str, params: QueryDict, cleaned: dict) -> list[dict]:
     """Return the active filters, each with the address that removes it."""
     chips = []
-    for name in ("topic", "participant"):
+    for name in ("topic", "participant", "channel"):
         slugs = params.getlist(name)
         for item in cleaned.get(name) or []:
             rest = [slug for slug in slugs if slug != item.slug]
@@ -347,6 +359,45 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
             "counterparts": selectors.person_counterparts(found),
             "topics": selectors.person_topics(found),
             "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), participant=slug),
+        },
+    )
+
+
+# Channels ---------------------------------------------------------------------------------
+
+
+@readable
+def channels(request: HttpRequest) -> HttpResponse:
+    """List every channel (office pairs, then mechanisms) with its sessions, the latest one,
+    and whether it is suspended."""
+    today = timezone.localdate()
+    rows = list(
+        selectors.channel_list_values(Channel.objects.order_by("-kind", "name", "pk"), today)
+    )
+    for row in rows:
+        row["days_since_last"] = selectors.days_between(row["last_meeting_date"], today)
+    return render(request, "diplomacy/channels.html", {"channels": rows, "today": today})
+
+
+@readable
+def channel(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show a channel's sessions on a time axis, the gaps between them, topics and people."""
+    found = get_object_or_404(Channel, slug=slug)
+    today = timezone.localdate()
+    history = selectors.channel_history(found, today)
+    for row in history.meetings:
+        row["url"] = reverse("diplomacy:meeting", args=[row["slug"]])
+        row["kind_label"] = MeetingKind(row["kind"]).label
+        row["gap"] = history.gaps.get(row["id"])
+    return render(
+        request,
+        "diplomacy/channel.html",
+        {
+            "channel": found,
+            "history": history,
+            "chart": charts.channel_chart(history.meetings, history.suspensions, today),
+            "today": today,
+            "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), channel=slug),
         },
     )
 

@@ -9,6 +9,8 @@ from django.utils.text import slugify
 
 from articles.models import Article, Source
 from diplomacy.models import (
+    Channel,
+    ChannelSuspension,
     Evidence,
     Location,
     Meeting,
@@ -175,3 +177,26 @@ class MentionFactory(factory.django.DjangoModelFactory):
     text = "talks"
     start = 0
     end = 5
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    slug = factory.LazyAttribute(lambda channel: slugify(channel.name))
+    kind = "office_pair"
+    us_role = "national-security-adviser"
+    cn_role = "foreign-affairs-commission-director"
+    start_date = date(2021, 1, 1)
+
+
+class ChannelSuspensionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChannelSuspension
+
+    channel = factory.SubFactory(ChannelFactory)
+    start_date = date(2022, 8, 5)
+    end_date = date(2023, 11, 15)
+    side = "cn"

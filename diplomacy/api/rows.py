@@ -1,10 +1,12 @@
-"""Shaping meeting list rows (from diplomacy.selectors.meetings) into API items and CSV rows."""
+"""Shaping meeting and channel list rows (from diplomacy.selectors) into API items and CSV rows."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from urllib.parse import quote
 
-from diplomacy.models import Meeting
+from diplomacy.models import Channel, Meeting
+from diplomacy.selectors.channels import CHANNEL_LIST_FIELDS, ChannelHistory, days_between
 from diplomacy.selectors.meetings import (
     AGGREGATED_FIELDS,
     LOCATION_KEYS,
@@ -74,3 +76,64 @@ class MeetingRowShaper:
             else:
                 cells.append(item[name])
         return cells
+
+
+class ChannelRowShaper:
+    """Turn channel list rows (diplomacy.selectors.channels) into the API's items."""
+
+    def __init__(self, request, today):
+        self.request = request
+        self.today = today
+        self.meetings = MeetingRowShaper(request)
+        page = Channel(slug=SLUG_PLACEHOLDER).get_absolute_url()
+        self.url_template = request.build_absolute_uri(page)
+
+    def url(self, slug: str) -> str:
+        return self.url_template.replace(SLUG_PLACEHOLDER, quote(slug))
+
+    def last_meeting(self, slug, title, start_date) -> dict | None:
+        if not slug:
+            return None
+        return {
+            "slug": slug,
+            "title": title,
+            "start_date": start_date,
+            "url": self.meetings.url(slug),
+        }
+
+    def __call__(self, row: dict) -> dict:
+        item = {name: row[name] for name in CHANNEL_LIST_FIELDS}
+        last = row["last_meeting_date"]
+        item["meeting_count"] = row["meeting_count"]
+        item["last_meeting"] = self.last_meeting(
+            row["last_meeting_slug"], row["last_meeting_title"], last
+        )
+        item["days_since_last"] = days_between(last, self.today)
+        item["suspended"] = row["suspended"]
+        item["url"] = self.url(row["slug"])
+        return item
+
+    def detail(self, history: ChannelHistory) -> dict:
+        channel = history.channel
+        last = history.last_meeting
+        item = {name: getattr(channel, name) for name in CHANNEL_LIST_FIELDS}
+        item["meeting_count"] = len(history.meetings)
+        item["last_meeting"] = last and self.last_meeting(
+            last["slug"], last["title"], last["start_date"]
+        )
+        item["days_since_last"] = history.current_gap
+        item["suspended"] = history.suspended
+        item["url"] = self.url(channel.slug)
+        item["aliases"] = list(channel.aliases)
+        item["suspensions"] = [
+            {
+                "start_date": suspension.start_date,
+                "end_date": suspension.end_date,
+                "side": suspension.side,
+                "note": suspension.note,
+            }
+            for suspension in history.suspensions
+        ]
+        item["meetings"] = [self.meetings(row) for row in history.meetings]
+        item["intervals"] = [asdict(interval) for interval in history.intervals]
+        return item

@@ -3,15 +3,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.api.serializers import ArticleDetailSerializer, NamedChoiceField
+from articles.choices import SourceSide
 from articles.models import Article
 from diplomacy import selectors
 from diplomacy.choices import (
+    ChannelKind,
     DatePrecision,
     LocationKind,
     MeetingKind,
     MeetingStatus,
     MentionKind,
     ReviewState,
+    Side,
 )
 from diplomacy.models import (
     CurationEvent,
@@ -454,3 +457,83 @@ class ReviewQuerySerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=sorted(REVIEW_REASONS), required=False, help_text="Only meetings here for this."
     )
+
+
+# Channels -----------------------------------------------------------------------------------
+
+
+class ChannelMeetingBriefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    start_date = serializers.DateField()
+    url = serializers.URLField(help_text="The meeting's page on the site.")
+
+
+class ChannelListItemSerializer(serializers.Serializer):
+    """The shape of a channel list row (built in one query, rendered with orjson)."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ChannelKind.choices)
+    us_role = serializers.CharField(help_text="US office role key (office pairs), else empty.")
+    cn_role = serializers.CharField(help_text="Chinese office role key (office pairs), else empty.")
+    start_date = serializers.DateField(allow_null=True)
+    description = serializers.CharField()
+    meeting_count = serializers.IntegerField()
+    last_meeting = ChannelMeetingBriefSerializer(
+        allow_null=True, help_text="The latest session held, up to today."
+    )
+    days_since_last = serializers.IntegerField(
+        allow_null=True, help_text="Days from the latest session to today."
+    )
+    suspended = serializers.BooleanField(help_text="A suspension covers today.")
+    url = serializers.URLField(help_text="The channel's page on the site.")
+
+
+class ChannelSuspensionSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True, help_text="Null while still suspended.")
+    side = serializers.ChoiceField(choices=Side.choices, help_text="The side that suspended it.")
+    note = serializers.CharField()
+
+
+class ChannelIntervalSerializer(serializers.Serializer):
+    start_date = serializers.DateField(help_text="The earlier session.")
+    end_date = serializers.DateField(help_text="The next session.")
+    days = serializers.IntegerField()
+    suspended = serializers.BooleanField(help_text="A suspension overlapped the interval.")
+
+
+class ChannelDetailSerializer(ChannelListItemSerializer):
+    aliases = serializers.ListField(child=serializers.CharField())
+    suspensions = ChannelSuspensionSerializer(many=True)
+    meetings = MeetingListItemSerializer(many=True, help_text="Oldest first.")
+    intervals = ChannelIntervalSerializer(many=True, help_text="Between consecutive sessions.")
+
+
+class ReadoutArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    source = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReadoutSentenceSerializer(serializers.Serializer):
+    article_id = serializers.IntegerField()
+    quote = serializers.CharField()
+
+
+class ReadoutSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(choices=SourceSide.choices)
+    label = serializers.CharField()
+    articles = ReadoutArticleSerializer(many=True)
+    sentences = ReadoutSentenceSerializer(many=True)
+    topics = TopicBriefSerializer(many=True, help_text="Topics this government's readout names.")
+    only_here = TopicBriefSerializer(many=True, help_text="Topics the other readout leaves out.")
+
+
+class MeetingReadoutsSerializer(serializers.Serializer):
+    both_sides = serializers.BooleanField(
+        help_text="Both governments published a readout; otherwise `readouts` is empty."
+    )
+    readouts = ReadoutSerializer(many=True, help_text="US government first, then PRC.")

@@ -1,11 +1,13 @@
 """API viewsets: declarations over the FilterSets, serializers and list selectors."""
 
 import hashlib
+from dataclasses import asdict
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import parse_etags
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -28,9 +30,11 @@ from articles.api import views as article_views
 from articles.api.serializers import ArticleSerializer, ErrorSerializer
 from diplomacy import selectors
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer, csv_response
-from diplomacy.api.rows import MEETING_CSV_HEADER, MeetingRowShaper
+from diplomacy.api.rows import MEETING_CSV_HEADER, ChannelRowShaper, MeetingRowShaper
 from diplomacy.api.serializers import (
     ArticleExtractionSerializer,
+    ChannelDetailSerializer,
+    ChannelListItemSerializer,
     CurationEventSerializer,
     EvidenceItems,
     EvidenceSerializer,
@@ -39,6 +43,7 @@ from diplomacy.api.serializers import (
     MeetingEditSerializer,
     MeetingListItemSerializer,
     MeetingMergeSerializer,
+    MeetingReadoutsSerializer,
     MeetingSplitSerializer,
     PersonMergeSerializer,
     PersonSerializer,
@@ -50,12 +55,14 @@ from diplomacy.api.serializers import (
 )
 from diplomacy.filtersets import (
     ArticleFilterSet,
+    ChannelFilterSet,
     LocationFilterSet,
     MeetingFilterSet,
     PersonFilterSet,
     TopicFilterSet,
 )
 from diplomacy.models import (
+    Channel,
     Location,
     Meeting,
     MeetingTopic,
@@ -340,7 +347,7 @@ class MeetingViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnl
             self.action == "retrieve" and can_curate(self.request.user)
         ):
             queryset = Meeting.objects.all()
-        if self.action == "evidence":
+        if self.action in ("evidence", "readouts"):
             return queryset.only("pk")  # the rows come by the meeting's id
         if self.action not in self.detail_actions:
             return queryset
@@ -478,6 +485,21 @@ class MeetingViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnl
         meeting = self.get_object()
         ids = self.paginate_queryset(MeetingEvidenceIds(meeting.pk))
         return self.get_paginated_response(EvidenceItems(request)(ids))
+
+    @extend_schema(
+        summary="The two governments' readouts of a meeting, side by side",
+        description="The sentences of the US and PRC governments' own readouts that support "
+        "the meeting, the topics each names, and the topics only one of them names. "
+        "`readouts` is empty unless both governments published one (a source's `side`).",
+        responses={200: MeetingReadoutsSerializer, **ERROR_RESPONSES},
+    )
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def readouts(self, request, pk=None):
+        meeting = self.get_object()
+        readouts = selectors.meeting_readouts(meeting.pk)
+        return Response(
+            {"both_sides": bool(readouts), "readouts": [asdict(item) for item in readouts]}
+        )
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
@@ -704,6 +726,53 @@ def _merged_into(pk) -> int | None:
         .values_list("merged_into_id", flat=True)
         .first()
     )
+
+
+class DatedConditionalGetMixin(ConditionalGetMixin):
+    """ETags that also change with the date: the answer counts days up to today."""
+
+    def etag_for(self, request) -> str:
+        return super().etag_for(request).replace('"', f'"{timezone.localdate().isoformat()}-', 1)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List channels",
+        description="Recurring lines of contact, by name: pairs of counterpart offices (the "
+        "two presidents, the national security adviser and the foreign affairs commission's "
+        "director, …) and named mechanisms (working groups, talks). Each row has how many "
+        "meetings were held through it, the latest session up to today, the days since then "
+        "and whether a suspension covers today. `participant` (repeatable: all of them) and "
+        "`topic` (repeatable: any of them) look at the channel's sessions.",
+        responses={200: ChannelListItemSerializer(many=True), **ERROR_RESPONSES},
+    ),
+    retrieve=extend_schema(
+        summary="A channel with its sessions, suspensions and the intervals between sessions",
+        responses={200: ChannelDetailSerializer, **ERROR_RESPONSES},
+    ),
+)
+class ChannelViewSet(DatedConditionalGetMixin, ReadOnlyViewSet):
+    """Channels: pairs of counterpart offices and named mechanisms, with their sessions."""
+
+    queryset = Channel.objects.order_by("name", "pk")
+    serializer_class = ChannelDetailSerializer
+    filterset_class = ChannelFilterSet
+    lookup_field = "slug"
+
+    def get_serializer_class(self):
+        return ChannelListItemSerializer if self.action == "list" else ChannelDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        rows = selectors.channel_list_values(self.filter_queryset(self.get_queryset()), today)
+        page = self.paginate_queryset(rows)
+        shape = ChannelRowShaper(request, today)
+        return self.get_paginated_response([shape(row) for row in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        history = selectors.channel_history(self.get_object(), today)
+        return Response(ChannelRowShaper(request, today).detail(history))
 
 
 def api_not_found(request, *args, **kwargs):

@@ -13,8 +13,19 @@ from datetime import date
 from django.db import transaction
 
 from diplomacy.choices import ReviewState
-from diplomacy.models import Location, Meeting, MeetingTopic, Office, Participation, Person, Topic
+from diplomacy.models import (
+    Channel,
+    ChannelSuspension,
+    Location,
+    Meeting,
+    MeetingTopic,
+    Office,
+    Participation,
+    Person,
+    Topic,
+)
 from diplomacy.reference.files import read
+from diplomacy.services.channels import channels_assign_all
 
 
 @dataclass
@@ -182,13 +193,47 @@ def load_timeline(report: LoadReport) -> None:
             )
 
 
+def load_channels(report: LoadReport) -> None:
+    for item in read("channels"):
+        channel = _save(
+            Channel,
+            {"slug": item["slug"]},
+            {
+                "name": item["name"],
+                "kind": item["kind"],
+                "us_role": item.get("us_role", ""),
+                "cn_role": item.get("cn_role", ""),
+                "aliases": list(item.get("aliases", [])),
+                "start_date": parse_date(item.get("start_date")),
+                "description": item.get("description", ""),
+            },
+            report,
+            "channels",
+        )
+        for suspension in item.get("suspensions", []):
+            _save(
+                ChannelSuspension,
+                {"channel": channel, "start_date": parse_date(suspension["start_date"])},
+                {
+                    "end_date": parse_date(suspension.get("end_date")),
+                    "side": suspension["side"],
+                    "note": suspension.get("note", ""),
+                },
+                report,
+                "channel suspensions",
+            )
+
+
 @transaction.atomic
 def reference_load(*, gazetteer_only: bool = False) -> LoadReport:
-    """Load topics, locations and people; with the curated timeline unless gazetteer_only."""
+    """Load topics, places, people and channels; the curated timeline unless gazetteer_only."""
     report = LoadReport()
     load_topics(report)
     load_locations(report)
     load_people(report)
+    load_channels(report)
     if not gazetteer_only:
         load_timeline(report)
+    # Channels follow offices and meetings: link every meeting to its channels again.
+    report.updated["channel links"] += channels_assign_all()
     return report

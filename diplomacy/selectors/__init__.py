@@ -2,6 +2,7 @@
 
 - `timeline`: the timeline, topic and person pages;
 - `meetings`: a meeting's page and evidence, and the meeting list rows of the API, CSV, feeds;
+- `channels`: the channel list, a channel's sessions and gaps, a meeting's readouts;
 - `articles`: what was extracted from an article;
 - `search`: ranked search candidates and their headlines;
 - `curation`: curators' history, the review queue, possible duplicates;
@@ -16,6 +17,16 @@ from diplomacy.selectors.articles import (
     article_mentions,
     article_mentions_by_kind,
     entity_counts,
+)
+from diplomacy.selectors.channels import (
+    READOUT_SIDES,
+    ChannelHistory,
+    Readout,
+    channel_history,
+    channel_list_values,
+    days_between,
+    meeting_channels,
+    meeting_readouts,
 )
 from diplomacy.selectors.curation import (
     REVIEW_REASONS,
@@ -78,12 +89,15 @@ __all__ = [
     "EVIDENCE_LIMIT",
     "INTERVALS",
     "MEETING_LIST_FIELDS",
+    "READOUT_SIDES",
     "REVIEW_REASONS",
     "SEARCH_CANDIDATES",
     "ArticleFindings",
+    "ChannelHistory",
     "FactEvidence",
     "MeetingEvidenceIds",
     "MeetingListRows",
+    "Readout",
     "ReviewItem",
     "StatusStep",
     "article_evidence",
@@ -95,11 +109,15 @@ __all__ = [
     "article_search",
     "articles_by_id",
     "articles_mentioning",
+    "channel_history",
+    "channel_list_values",
     "curation_history",
+    "days_between",
     "describe_claim",
     "entity_counts",
     "evidence_by_fact",
     "in_given_order",
+    "meeting_channels",
     "meeting_detail",
     "meeting_duplicates",
     "meeting_evidence",
@@ -108,6 +126,7 @@ __all__ = [
     "meeting_list_values",
     "meeting_matches",
     "meeting_month_counts",
+    "meeting_readouts",
     "meeting_rows",
     "meeting_search",
     "meeting_sources",

@@ -6,9 +6,11 @@
 - `recompute`: derive each meeting's fields from the claims of its evidence;
 - `resettling`: match vague reports again once a meeting of theirs is known to the day;
 - `curation`: curators' edits, locks, confirmations, rejections, merges and splits;
+- `channels`: tie meetings to the channels they were held through;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
 
+from diplomacy.services.channels import channel_assign, channels_assign_all
 from diplomacy.services.curation import (
     CurationError,
     meeting_confirm,
@@ -48,6 +50,8 @@ __all__ = [
     "article_process",
     "article_process_now",
     "article_reprocess",
+    "channel_assign",
+    "channels_assign_all",
     "known_publication_date",
     "meeting_confirm",
     "meeting_create",

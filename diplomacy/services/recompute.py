@@ -14,6 +14,7 @@ from diplomacy.selectors.ingestion import (
     links_by_meeting,
     totals_by_meeting,
 )
+from diplomacy.services.channels import channel_assign
 from diplomacy.services.reference import Ref, Reference, reference_current
 
 # Titles name the US side first, then China, then Taiwan.
@@ -49,6 +50,7 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
             participants.get(meeting.pk, []),
             topics.get(meeting.pk, []),
         )
+    channel_assign([meeting.pk for meeting in kept])
 
 
 class _Changes:

@@ -69,3 +69,35 @@ def article_findings(context, article) -> selectors.ArticleFindings:
 def article_meetings_found(context, article) -> list:
     """Return the meetings the article gave evidence for, as the reader may see them."""
     return selectors.article_meetings(article.pk, include_rejected=_curator(context))
+
+
+@register.filter
+def row_dates(row: dict) -> str:
+    """Format a meeting list row's dates at their precision."""
+    return formatting.format_date_range(row["start_date"], row["end_date"], row["date_precision"])
+
+
+@register.simple_tag
+def meeting_channels(meeting) -> list:
+    """Return the channels a meeting was held through."""
+    return selectors.meeting_channels(meeting.pk)
+
+
+@register.simple_tag
+def meeting_readouts(meeting, sources=None, truncated=False) -> list:
+    """Return the two governments' readouts of a meeting, or [] unless both published one.
+
+    Given the articles already shown (`sources`, with their sources) and not `truncated`, a
+    meeting that lacks one government's readout costs no query.
+    """
+    if sources is not None and not truncated:
+        sides = {article.source.side for article in sources if article.source_id}
+        if not set(selectors.READOUT_SIDES) <= sides:
+            return []
+    return selectors.meeting_readouts(meeting.pk)
+
+
+@register.filter
+def role_label(role: str) -> str:
+    """Spell an office role key as words ("foreign-minister": foreign minister)."""
+    return (role or "").replace("-", " ")

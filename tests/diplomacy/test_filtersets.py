@@ -8,14 +8,17 @@ from django.http import QueryDict
 from articles.models import Article
 from diplomacy.filtersets import (
     ArticleFilterSet,
+    ChannelFilterSet,
     LocationFilterSet,
     MeetingFilterSet,
     PersonFilterSet,
     TopicFilterSet,
 )
-from diplomacy.models import Location, Meeting, Person, Topic
+from diplomacy.models import Channel, Location, Meeting, Person, Topic
+from diplomacy.services import channels_assign_all
 from tests.factories import (
     ArticleFactory,
+    ChannelFactory,
     EvidenceFactory,
     LocationFactory,
     MeetingFactory,
@@ -101,6 +104,16 @@ def world():
         published_at=datetime(2024, 4, 26, 18, tzinfo=UTC),
     )
     EvidenceFactory(article=readout, meeting=beijing_talks)
+    ChannelFactory(
+        name="Diplomats",
+        kind="office_pair",
+        us_role="secretary-of-state",
+        cn_role="foreign-minister",
+    )
+    ChannelFactory(
+        name="Working group", kind="mechanism", us_role="", cn_role="", aliases=["working group"]
+    )
+    channels_assign_all()
     MentionFactory(article=readout, topic=taiwan)
     ArticleFactory(
         title="Trade story",
@@ -153,6 +166,13 @@ CASES = [
         ["planned-call", "beijing-talks", "woodside-summit", "undated-dialogue"],
     ),
     (MeetingFilterSet, "topic=trade&participant=wang-yi&date_from=2023-01-01", ["woodside-summit"]),
+    (MeetingFilterSet, "channel=diplomats", ["beijing-talks"]),
+    (MeetingFilterSet, "channel=working-group&channel=diplomats", ["beijing-talks"]),
+    (ChannelFilterSet, "kind=mechanism", ["working-group"]),
+    (ChannelFilterSet, "participant=antony-blinken", ["diplomats"]),
+    (ChannelFilterSet, "participant=antony-blinken&participant=janet-yellen", []),
+    (ChannelFilterSet, "topic=taiwan&topic=trade", ["diplomats"]),
+    (ChannelFilterSet, "topic=trade", []),
     (ArticleFilterSet, "status=pending", ["Trade story"]),
     (ArticleFilterSet, "source=state", ["Readout of the Beijing talks"]),
     (ArticleFilterSet, "published_from=2024-04-26", ["Readout of the Beijing talks"]),
@@ -185,6 +205,7 @@ QUERYSETS = {
     PersonFilterSet: Person.objects.all,
     TopicFilterSet: Topic.objects.all,
     LocationFilterSet: Location.objects.all,
+    ChannelFilterSet: Channel.objects.all,
 }
 
 

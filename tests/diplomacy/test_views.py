@@ -580,8 +580,8 @@ def test_it_builds_the_meeting_page_in_a_bounded_number_of_queries(
             claims={"location": {"slug": "geneva", "note": ""}},
         )
     # meeting with place; participations; people; topic links; topics; the first evidence ids;
-    # their rows with articles and sources; place names claimed; related meetings.
-    with django_assert_max_num_queries(9):
+    # their rows with articles and sources; place names claimed; related meetings; channels.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("diplomacy:meeting", args=[meeting.slug]))
     assert response.status_code == 200
 

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         manifest = json.loads((SAMPLES_DIR / "manifest.json").read_text(encoding="utf-8"))
         created = 0
         for item in manifest:
-            source = source_get_or_create(item["source"], item.get("source_kind", "news"))
+            source = source_get_or_create(
+                item["source"], item.get("source_kind", "news"), item.get("source_side", "media")
+            )
             outcome = article_ingest(
                 body=(SAMPLES_DIR / item["file"]).read_text(encoding="utf-8"),
                 title=item.get("title", ""),

@@ -1,0 +1,268 @@
+"""Reads for channels: the channel list, one channel's sessions, and a meeting's readouts."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from statistics import median
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from articles.choices import SourceSide
+from diplomacy.choices import MeetingStatus, ReviewState
+from diplomacy.formatting import country_side
+from diplomacy.models import Channel, ChannelSuspension, Evidence, Meeting, MeetingChannel, Topic
+from diplomacy.selectors.meetings import meeting_rows, visible_meeting_count
+
+CHANNEL_LIST_FIELDS = ("slug", "name", "kind", "us_role", "cn_role", "start_date", "description")
+# The two governments whose readouts are set side by side, in display order.
+READOUT_SIDES = (SourceSide.US_GOVERNMENT, SourceSide.PRC_GOVERNMENT)
+
+
+def _sessions(today: date) -> QuerySet[MeetingChannel]:
+    """Links of the outer channel to held, shown meetings on or before `today`, newest first."""
+    return (
+        MeetingChannel.objects.filter(
+            channel=OuterRef("pk"),
+            meeting__status=MeetingStatus.HELD,
+            meeting__start_date__lte=today,
+        )
+        .exclude(meeting__review_state=ReviewState.REJECTED)
+        .order_by("-meeting__start_date", "-meeting_id")
+    )
+
+
+def suspended_on(today: date) -> Exists:
+    """True for the outer channel when a suspension covers `today`."""
+    return Exists(
+        ChannelSuspension.objects.filter(channel=OuterRef("pk"), start_date__lte=today).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        )
+    )
+
+
+def channel_list_values(queryset: QuerySet[Channel], today: date) -> QuerySet:
+    """Return channel rows as dicts, with counts, the last session and whether suspended."""
+    sessions = _sessions(today)
+    return queryset.values(
+        *CHANNEL_LIST_FIELDS,
+        meeting_count=visible_meeting_count(MeetingChannel, "channel"),
+        last_meeting_date=Subquery(sessions.values("meeting__start_date")[:1]),
+        last_meeting_slug=Subquery(sessions.values("meeting__slug")[:1]),
+        last_meeting_title=Subquery(sessions.values("meeting__title")[:1]),
+        suspended=suspended_on(today),
+    )
+
+
+def days_between(earlier: date | None, later: date) -> int | None:
+    return (later - earlier).days if earlier else None
+
+
+@dataclass
+class Interval:
+    """The time between two consecutive sessions of a channel."""
+
+    start_date: date
+    end_date: date
+    days: int
+    suspended: bool  # a suspension overlapped it
+
+
+@dataclass
+class ChannelHistory:
+    """One channel's sessions in date order, with the gaps between them."""
+
+    channel: Channel
+    suspensions: list[ChannelSuspension]
+    meetings: list[dict]  # meeting list rows, oldest first
+    intervals: list[Interval]
+    last_meeting: dict | None
+    current_gap: int | None  # days since the last session
+    suspended: bool
+    topics_by_year: list[dict] = field(default_factory=list)
+    people_by_side: dict[str, list[dict]] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)
+    gaps: dict[int, int] = field(default_factory=dict)  # meeting id -> days since the previous
+
+    @property
+    def median_interval(self) -> int | None:
+        return round(median(i.days for i in self.intervals)) if self.intervals else None
+
+    @property
+    def longest_interval(self) -> Interval | None:
+        return max(self.intervals, key=lambda i: i.days) if self.intervals else None
+
+
+def channel_history(channel: Channel, today: date) -> ChannelHistory:
+    """Return a channel's shown meetings in date order, its suspensions and its gaps."""
+    suspensions = list(channel.suspensions.order_by("start_date"))
+    ids = list(
+        Meeting.objects.visible()
+        .filter(meeting_channels__channel=channel)
+        .order_by("start_date", "pk")
+        .values_list("pk", flat=True)
+    )
+    meetings = meeting_rows(ids)
+    held = [
+        row
+        for row in meetings
+        if row["status"] == MeetingStatus.HELD and row["start_date"] and row["start_date"] <= today
+    ]
+    intervals = [
+        Interval(
+            start_date=before["start_date"],
+            end_date=after["start_date"],
+            days=(after["start_date"] - before["start_date"]).days,
+            suspended=any(
+                s.start_date <= after["start_date"]
+                and (s.end_date is None or s.end_date >= before["start_date"])
+                for s in suspensions
+            ),
+        )
+        for before, after in pairwise(held)
+    ]
+    last = held[-1] if held else None
+    history = ChannelHistory(
+        channel=channel,
+        suspensions=suspensions,
+        meetings=meetings,
+        intervals=intervals,
+        last_meeting=last,
+        current_gap=days_between(last["start_date"] if last else None, today),
+        suspended=any(
+            s.start_date <= today and (s.end_date is None or s.end_date >= today)
+            for s in suspensions
+        ),
+    )
+    history.gaps = {
+        after["id"]: interval.days for after, interval in zip(held[1:], intervals, strict=True)
+    }
+    _summarise(history)
+    return history
+
+
+def _summarise(history: ChannelHistory) -> None:
+    """Count topics per year and people per side over the channel's meetings."""
+    per_year: dict[str, Counter] = defaultdict(Counter)
+    names: dict[str, str] = {}
+    years = sorted({row["start_date"].year for row in history.meetings if row["start_date"]})
+    people: dict[str, dict] = {}
+    for row in history.meetings:
+        for topic in row["topic_list"]:
+            names[topic["slug"]] = topic["name"]
+            if row["start_date"]:
+                per_year[topic["slug"]][row["start_date"].year] += 1
+        for person in row["participant_list"]:
+            entry = people.setdefault(
+                person["slug"], {**person, "side": country_side(person["country"]), "meetings": 0}
+            )
+            entry["meetings"] += 1
+    history.years = years
+    history.topics_by_year = sorted(
+        (
+            {
+                "slug": slug,
+                "name": names[slug],
+                "total": sum(counts.values()),
+                "years": [counts.get(year, 0) for year in years],
+            }
+            for slug, counts in per_year.items()
+        ),
+        key=lambda item: (-item["total"], item["name"]),
+    )
+    by_side: dict[str, list[dict]] = defaultdict(list)
+    for person in sorted(people.values(), key=lambda p: (-p["meetings"], p["name"])):
+        by_side[person["side"]].append(person)
+    history.people_by_side = dict(by_side)
+
+
+def meeting_channels(meeting_id: int) -> list[Channel]:
+    """Return the channels a meeting was held through, by name."""
+    return list(Channel.objects.filter(meeting_channels__meeting_id=meeting_id).order_by("name"))
+
+
+# Readouts -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Readout:
+    """What one government's readouts of a meeting say."""
+
+    side: str
+    label: str
+    articles: list[dict]  # {id, title, source, published_at}
+    sentences: list[dict]  # {article_id, quote}, in article then text order
+    topics: list[dict]  # {slug, name}
+    only_here: list[dict]  # topics the other government's readouts leave out
+
+
+def meeting_readouts(meeting_id: int) -> list[Readout]:
+    """Return the US and PRC governments' readouts of a meeting, side by side.
+
+    Empty unless both governments published one: a single readout has nothing to be set
+    against. Topics come from the claims of each side's evidence sentences.
+    """
+    rows = list(
+        Evidence.objects.filter(meeting_id=meeting_id, article__source__side__in=READOUT_SIDES)
+        .order_by("article__published_at", "article_id", "start")
+        .values(
+            "article_id",
+            "quote",
+            "claims",
+            "article__title",
+            "article__published_at",
+            "article__source__name",
+            "article__source__side",
+        )
+    )
+    by_side: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_side[row["article__source__side"]].append(row)
+    if not all(by_side.get(side) for side in READOUT_SIDES):
+        return []
+    slugs_by_side = {
+        side: list(
+            dict.fromkeys(
+                slug for row in by_side[side] for slug in (row["claims"] or {}).get("topics", [])
+            )
+        )
+        for side in READOUT_SIDES
+    }
+    every = {slug for slugs in slugs_by_side.values() for slug in slugs}
+    names = dict(Topic.objects.filter(slug__in=every).values_list("slug", "name"))
+    readouts = []
+    for side in READOUT_SIDES:
+        other = next(s for s in READOUT_SIDES if s != side)
+        articles: dict[int, dict] = {}
+        sentences = []
+        seen = set()
+        for row in by_side[side]:
+            articles.setdefault(
+                row["article_id"],
+                {
+                    "id": row["article_id"],
+                    "title": row["article__title"],
+                    "source": row["article__source__name"],
+                    "published_at": row["article__published_at"],
+                },
+            )
+            key = (row["article_id"], row["quote"])
+            if key not in seen:
+                seen.add(key)
+                sentences.append({"article_id": row["article_id"], "quote": row["quote"]})
+        topics = [
+            {"slug": slug, "name": names[slug]} for slug in slugs_by_side[side] if slug in names
+        ]
+        readouts.append(
+            Readout(
+                side=side,
+                label=SourceSide(side).label,
+                articles=list(articles.values()),
+                sentences=sentences,
+                topics=topics,
+                only_here=[t for t in topics if t["slug"] not in slugs_by_side[other]],
+            )
+        )
+    return readouts

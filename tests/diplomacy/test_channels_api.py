@@ -1,0 +1,330 @@
+"""The channel API, the channel filter on meetings, readouts side by side, and the pages."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from diplomacy import services
+from tests.factories import (
+    ArticleFactory,
+    ChannelFactory,
+    ChannelSuspensionFactory,
+    EvidenceFactory,
+    MeetingFactory,
+    MeetingTopicFactory,
+    OfficeFactory,
+    ParticipationFactory,
+    PersonFactory,
+    SourceFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    cache.clear()
+
+
+@pytest.fixture
+def pair():
+    """A national security adviser and a foreign affairs director, with a channel between."""
+    adviser = PersonFactory(name="Jake Sullivan", country="US")
+    OfficeFactory(person=adviser, role="national-security-adviser", start_date=date(2021, 1, 20))
+    director = PersonFactory(name="Wang Yi", country="CN")
+    OfficeFactory(
+        person=director, role="foreign-affairs-commission-director", start_date=date(2023, 1, 1)
+    )
+    channel = ChannelFactory(name="Sullivan–Wang Yi channel", slug="sullivan-wang-yi")
+    return adviser, director, channel
+
+
+def session(adviser, director, day, title=None, topics=()):
+    meeting = MeetingFactory(
+        title=title or f"Talks on {day.isoformat()}", start_date=day, end_date=day
+    )
+    ParticipationFactory(meeting=meeting, person=adviser, side="us")
+    ParticipationFactory(meeting=meeting, person=director, side="cn")
+    for slug in topics:
+        MeetingTopicFactory(meeting=meeting, topic=TopicFactory(name=slug.title(), slug=slug))
+    return meeting
+
+
+def sessions(pair, count):
+    adviser, director, _ = pair
+    meetings = [
+        session(adviser, director, date(2023, 1, 10) + timedelta(days=20 * n), topics=["taiwan"])
+        for n in range(count)
+    ]
+    services.channels_assign_all()
+    return meetings
+
+
+def get_json(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# The list ----------------------------------------------------------------------------------
+
+
+def test_it_lists_channels_with_their_latest_session(api_client, pair):
+    """Each row counts the sessions, names the latest and the days since, and says whether a
+    suspension covers today."""
+    _, malta = sessions(pair, 2)
+    ChannelSuspensionFactory(channel=pair[2], start_date=date(2022, 8, 5), end_date=None, side="cn")
+
+    (row,) = get_json(api_client, reverse("api:channel-list"))["results"]
+
+    assert row["slug"] == "sullivan-wang-yi"
+    assert row["meeting_count"] == 2
+    assert row["last_meeting"]["slug"] == malta.slug
+    assert row["last_meeting"]["start_date"] == malta.start_date.isoformat()
+    assert row["days_since_last"] == (timezone.localdate() - malta.start_date).days
+    assert row["suspended"] is True
+    assert row["url"].endswith(reverse("diplomacy:channel", args=["sullivan-wang-yi"]))
+
+
+def test_it_filters_channels_by_participant_topic_and_kind(api_client, pair):
+    """`participant` and `topic` look at the channel's sessions; `kind` at the channel."""
+    sessions(pair, 1)
+    ChannelFactory(name="AI talks", kind="mechanism", us_role="", cn_role="", aliases=["AI"])
+    url = reverse("api:channel-list")
+
+    def slugs(**params):
+        return [row["slug"] for row in get_json(api_client, url, **params)["results"]]
+
+    assert slugs(participant="jake-sullivan") == ["sullivan-wang-yi"]
+    assert slugs(topic="taiwan") == ["sullivan-wang-yi"]
+    assert slugs(kind="mechanism") == ["ai-talks"]
+    assert slugs(participant="jake-sullivan", kind="mechanism") == []
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_lists_channels_in_a_fixed_number_of_queries(
+    api_client, django_assert_max_num_queries, pair, count
+):
+    """The list costs the same queries for 3 channels as for 30."""
+    sessions(pair, 2)
+    for number in range(count - 1):
+        ChannelSuspensionFactory(channel=ChannelFactory(name=f"Working group {number}"))
+
+    # 1. the data revision (ETag), 2. count, 3. the page with counts, latest session and
+    # suspension status in subqueries
+    with django_assert_max_num_queries(3):
+        page = get_json(api_client, reverse("api:channel-list"), page_size=50)
+
+    assert len(page["results"]) == count
+
+
+# The detail --------------------------------------------------------------------------------
+
+
+def test_it_shows_a_channel_with_its_sessions_in_order(api_client, pair):
+    """The detail lists sessions oldest first, the intervals between them and suspensions."""
+    first, second, third = sessions(pair, 3)
+    ChannelSuspensionFactory(
+        channel=pair[2], start_date=date(2023, 1, 15), end_date=date(2023, 1, 20)
+    )
+
+    body = get_json(api_client, reverse("api:channel-detail", args=["sullivan-wang-yi"]))
+
+    assert [m["slug"] for m in body["meetings"]] == [first.slug, second.slug, third.slug]
+    assert body["meetings"][0]["participants"][0]["slug"] == "jake-sullivan"
+    assert [i["days"] for i in body["intervals"]] == [20, 20]
+    assert [i["suspended"] for i in body["intervals"]] == [True, False]
+    assert body["suspensions"] == [
+        {"start_date": "2023-01-15", "end_date": "2023-01-20", "side": "cn", "note": ""}
+    ]
+    assert body["days_since_last"] == (timezone.localdate() - third.start_date).days
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_shows_a_channel_in_a_fixed_number_of_queries(
+    api_client, django_assert_max_num_queries, pair, count
+):
+    """The detail costs the same queries for 3 sessions as for 30."""
+    sessions(pair, count)
+
+    # the data revision, the channel, its suspensions, the session ids, their rows
+    with django_assert_max_num_queries(5):
+        body = get_json(api_client, reverse("api:channel-detail", args=["sullivan-wang-yi"]))
+
+    assert len(body["meetings"]) == count
+
+
+def test_it_answers_404_for_an_unknown_channel(api_client):
+    """An unknown slug is the API's JSON 404."""
+    response = api_client.get(reverse("api:channel-detail", args=["no-such-channel"]))
+
+    assert response.status_code == 404
+
+
+# The channel filter on meetings ------------------------------------------------------------
+
+
+def test_it_filters_meetings_by_channel_everywhere(api_client, client, pair):
+    """`channel` narrows the meeting list, the timeline, the feeds and the CSV alike."""
+    (inside,) = sessions(pair, 1)
+    outside = MeetingFactory(title="Unrelated visit")
+
+    listed = get_json(api_client, reverse("api:meeting-list"), channel="sullivan-wang-yi")
+    timeline = client.get(reverse("diplomacy:timeline"), {"channel": "sullivan-wang-yi"})
+    feed = client.get("/feeds/meetings.atom", {"channel": "sullivan-wang-yi"})
+    exported = api_client.get(
+        reverse("api:meeting-list"), {"channel": "sullivan-wang-yi", "format": "csv"}
+    )
+
+    assert [row["slug"] for row in listed["results"]] == [inside.slug]
+    for response in (timeline, feed, exported):
+        text = b"".join(response.streaming_content) if response.streaming else response.content
+        assert inside.title in text.decode()
+        assert outside.title not in text.decode()
+
+
+# Readouts ----------------------------------------------------------------------------------
+
+
+def readout(meeting, side, quote, topics):
+    source = SourceFactory(
+        name="The White House" if side == "us_government" else "PRC Foreign Ministry",
+        kind="official",
+        side=side,
+    )
+    article = ArticleFactory(source=source, body=quote)
+    return EvidenceFactory(
+        article=article, meeting=meeting, quote=quote, fields=["topics"], claims={"topics": topics}
+    )
+
+
+def test_it_sets_the_two_governments_readouts_side_by_side(api_client, pair):
+    """Each side's sentences and topics, and the topics only one side names."""
+    meeting = session(pair[0], pair[1], date(2024, 1, 26))
+    for slug in ("taiwan", "fentanyl", "tech-controls"):
+        TopicFactory(name=slug.title(), slug=slug)
+    readout(meeting, "us_government", "They discussed fentanyl and Taiwan.", ["fentanyl", "taiwan"])
+    readout(
+        meeting,
+        "prc_government",
+        "Wang Yi raised Taiwan and export controls.",
+        ["taiwan", "tech-controls"],
+    )
+    EvidenceFactory(meeting=meeting, quote="A newspaper's account.")
+
+    body = get_json(api_client, reverse("api:meeting-readouts", args=[meeting.pk]))
+
+    assert body["both_sides"] is True
+    us, prc = body["readouts"]
+    assert (us["side"], prc["side"]) == ("us_government", "prc_government")
+    assert [s["quote"] for s in us["sentences"]] == ["They discussed fentanyl and Taiwan."]
+    assert [t["slug"] for t in us["only_here"]] == ["fentanyl"]
+    assert [t["slug"] for t in prc["only_here"]] == ["tech-controls"]
+    assert {t["slug"] for t in prc["topics"]} == {"taiwan", "tech-controls"}
+
+
+def test_it_leaves_readouts_empty_with_one_government(api_client, pair):
+    """A single government's readout has nothing to be set against."""
+    meeting = session(pair[0], pair[1], date(2024, 1, 26))
+    readout(meeting, "us_government", "They met.", [])
+
+    body = get_json(api_client, reverse("api:meeting-readouts", args=[meeting.pk]))
+
+    assert body == {"both_sides": False, "readouts": []}
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_renders_the_channel_index_in_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, pair, count
+):
+    """The index costs the same queries for 3 channels as for 30."""
+    sessions(pair, 2)
+    for number in range(count - 1):
+        ChannelFactory(name=f"Working group {number}")
+
+    # the channels with counts, latest session and suspension status (1)
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("diplomacy:channels"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count('data-channel="') == count
+
+
+def test_it_shows_the_index_with_the_latest_session_and_status(client, pair):
+    """The index links each channel and its latest meeting and marks suspended ones."""
+    _, latest = sessions(pair, 2)
+    ChannelSuspensionFactory(channel=pair[2], start_date=date(2022, 8, 5), end_date=None)
+
+    html = client.get(reverse("diplomacy:channels")).content.decode()
+
+    assert reverse("diplomacy:channel", args=["sullivan-wang-yi"]) in html
+    assert latest.title in html
+    assert "Suspended now" in html
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_renders_a_channel_page_in_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, pair, count
+):
+    """The channel page costs the same queries for 3 sessions as for 30."""
+    sessions(pair, count)
+
+    # the channel, its suspensions, the session ids, their rows
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("diplomacy:channel", args=["sullivan-wang-yi"]))
+
+    assert response.status_code == 200
+
+
+def test_it_draws_sessions_and_suspensions_on_the_channel_page(client, pair):
+    """The page has the SVG time axis with a shaded suspension, the session table as its
+    text alternative, the intervals, topics over time and participants by side."""
+    first, second = sessions(pair, 2)
+    ChannelSuspensionFactory(
+        channel=pair[2], start_date=date(2022, 8, 5), end_date=date(2022, 12, 1)
+    )
+
+    html = client.get(reverse("diplomacy:channel", args=["sullivan-wang-yi"])).content.decode()
+
+    assert '<svg class="channel-chart"' in html
+    assert 'class="suspension"' in html
+    assert html.index(first.title) < html.index(second.title)
+    assert "Intervals between sessions" in html
+    assert "Topics over time" in html and "Taiwan" in html
+    assert "Jake Sullivan" in html and "Wang Yi" in html
+    assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_it_answers_404_for_an_unknown_channel_page(client):
+    """An unknown slug is a 404 page."""
+    assert client.get(reverse("diplomacy:channel", args=["nothing"])).status_code == 404
+
+
+def test_it_links_a_meeting_page_to_its_channels_and_readouts(client, pair):
+    """A meeting page names its channels and sets both governments' readouts side by side."""
+    meeting = session(pair[0], pair[1], date(2024, 1, 26))
+    services.channels_assign_all()
+    TopicFactory(name="Fentanyl", slug="fentanyl")
+    readout(meeting, "us_government", "They discussed fentanyl.", ["fentanyl"])
+    readout(meeting, "prc_government", "Wang Yi set out China's position.", [])
+
+    html = client.get(reverse("diplomacy:meeting", args=[meeting.slug])).content.decode()
+
+    assert reverse("diplomacy:channel", args=["sullivan-wang-yi"]) in html
+    assert "The two readouts side by side" in html
+    assert "They discussed fentanyl." in html and "set out China" in html
+    assert "Only this side mentions" in html
+
+
+def test_it_has_a_nav_link_to_the_channels(client):
+    """Every page's navigation leads to the channel index."""
+    html = client.get(reverse("diplomacy:topics")).content.decode()
+
+    assert f'href="{reverse("diplomacy:channels")}"' in html
