@@ -279,6 +279,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MeetingReviewStateEnum": "diplomacy.choices.ReviewState",
         "PersonReviewStateEnum": "diplomacy.choices.PersonReviewState",
+        "MeetingKindEnum": "diplomacy.choices.MeetingKind",
+        "LocationKindEnum": "diplomacy.choices.LocationKind",
+        "ChannelKindEnum": "diplomacy.choices.ChannelKind",
     },
     # The schema and its pages are read like the rest of the API: open only with PUBLIC_READ.
     "SERVE_PERMISSIONS": ["config.permissions.ReadPublicWriteAuthenticated"],

@@ -186,8 +186,9 @@ def test_it_builds_a_curators_meeting_page_in_a_bounded_number_of_queries(
     curator.get(url)  # warm the session, permission and review-count caches
     # session, user, the user's and their groups' permissions; the meeting with its place,
     # participants, topics; the evidence ids and rows; related meetings; duplicates; topics
-    # and places for the forms; the history; the data revision keying the nav's count
-    with django_assert_num_queries(14):
+    # and places for the forms; the history; the meeting's channels; the data revision keying
+    # the nav's count
+    with django_assert_num_queries(15):
         response = curator.get(url)
     assert response.content.decode().count('name="evidence"') == rows
 
