@@ -158,7 +158,7 @@ def _timeline() -> tuple[list, dict]:
     "and a few of the real texts' meetings take their fields from whichever report came first",
 )
 def test_it_groups_reports_the_same_whatever_order_they_arrive_in():
-    """Three arrival orders of 370 reports give one timeline and one evidence assignment."""
+    """Three arrival orders of 317 reports give one timeline and one evidence assignment."""
     call_command("load_reference", gazetteer_only=True, verbosity=0)
     gazetteer_forget()
     rng = random.Random(20240205)
