@@ -6,6 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from diplomacy.models import Evidence, Meeting
+from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,6 +104,8 @@ def test_it_sets_the_readouts_side_by_side(live_server, page, reference_and_samp
     expect(prc).to_contain_text("PRC government")
     us_box, prc_box = us.bounding_box(), prc.bounding_box()
     assert us_box["x"] < prc_box["x"] and abs(us_box["y"] - prc_box["y"]) < 2
+    page.locator("section.readouts").screenshot(path=str(SCREENSHOTS / "readouts-section-1280.png"))
     page.set_viewport_size({"width": 375, "height": 900})
     us_box, prc_box = us.bounding_box(), prc.bounding_box()
     assert prc_box["y"] >= us_box["y"] + us_box["height"]
+    page.locator("section.readouts").screenshot(path=str(SCREENSHOTS / "readouts-section-375.png"))
