@@ -253,17 +253,17 @@ def month_bars(
 
 CHANNEL_WIDTH = 960
 CHANNEL_HEIGHT = 96
-CHANNEL_AXIS = 64  # y of the time axis; sessions sit above it, year labels below
+CHANNEL_AXIS = 64  # y of the time axis; meetings sit above it, year labels below
 CHANNEL_MARGIN = 12  # keeps the first and last markers inside the frame
 
 
 def channel_chart(meetings: Sequence[dict], suspensions: Sequence, today: date) -> SafeString:
-    """Draw a channel's sessions on a time axis, with its suspensions as shaded intervals.
+    """Draw a channel's meetings on a time axis, with its suspensions as shaded intervals.
 
     `meetings` are meeting list rows (slug, title, kind, status, start_date, url), oldest
-    first; sessions not held (planned, cancelled) are drawn hollow;
-    `suspensions` have start_date and end_date (None while still suspended). Each session
-    links to its meeting page; the page's table of sessions is the text alternative.
+    first; meetings not held (planned, cancelled) are drawn hollow;
+    `suspensions` have start_date and end_date (None while still suspended). Each meeting
+    links to its meeting page; the page's table of meetings is the text alternative.
     """
     dated = [row for row in meetings if row["start_date"]]
     if not dated:
@@ -304,8 +304,9 @@ def channel_chart(meetings: Sequence[dict], suspensions: Sequence, today: date) 
     )
     markers = format_html_join(
         "",
-        '<a href="{}" class="session"><circle class="kind-{} status-{}" cx="{}" cy="{}" r="6">'
-        "<title>{}: {}{}</title></circle></a>",
+        '<a href="{}" class="channel-meeting">'
+        '<circle class="kind-{} status-{}" cx="{}" cy="{}" r="6"><title>{}: {}{}</title></circle>'
+        "</a>",
         (
             (
                 row["url"],

@@ -159,7 +159,7 @@ class MeetingFilterSet(django_filters.FilterSet):
 
 
 class ChannelFilterSet(django_filters.FilterSet):
-    """Channels by kind, and by who took part in and what was discussed at their sessions."""
+    """Channels by kind, and by who took part in and what was discussed at their meetings."""
 
     kind = django_filters.MultipleChoiceFilter(choices=ChannelKind.choices)
     participant = django_filters.ModelMultipleChoiceFilter(
@@ -167,14 +167,14 @@ class ChannelFilterSet(django_filters.FilterSet):
         queryset=Person.objects.all(),
         to_field_name="slug",
         method="filter_participant",
-        label="Participant (slug; several must all have taken part in its sessions)",
+        label="Participant (slug; several must all have taken part in its meetings)",
     )
     topic = django_filters.ModelMultipleChoiceFilter(
         field_name="meetings__topics",
         queryset=Topic.objects.all(),
         to_field_name="slug",
         method="filter_topic",
-        label="Topic (slug; several match any): discussed at one of its sessions",
+        label="Topic (slug; several match any): discussed at one of its meetings",
     )
 
     class Meta:
@@ -182,7 +182,7 @@ class ChannelFilterSet(django_filters.FilterSet):
         fields = ["kind", "participant", "topic"]
 
     @staticmethod
-    def _sessions():
+    def _channel_meetings():
         return MeetingChannel.objects.filter(channel=OuterRef("pk")).exclude(
             meeting__review_state="rejected"
         )
@@ -190,7 +190,7 @@ class ChannelFilterSet(django_filters.FilterSet):
     def filter_participant(self, queryset, name, people):
         for person in people:
             queryset = queryset.filter(
-                Exists(self._sessions().filter(meeting__participations__person=person))
+                Exists(self._channel_meetings().filter(meeting__participations__person=person))
             )
         return queryset
 
@@ -198,7 +198,7 @@ class ChannelFilterSet(django_filters.FilterSet):
         if not topics:
             return queryset
         return queryset.filter(
-            Exists(self._sessions().filter(meeting__meeting_topics__topic__in=topics))
+            Exists(self._channel_meetings().filter(meeting__meeting_topics__topic__in=topics))
         )
 
 

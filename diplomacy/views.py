@@ -368,7 +368,7 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
 
 @readable
 def channels(request: HttpRequest) -> HttpResponse:
-    """List every channel (office pairs, then mechanisms) with its sessions, the latest one,
+    """List every channel (office pairs, then mechanisms) with its meetings, the latest one,
     and whether it is suspended."""
     today = timezone.localdate()
     rows = list(
@@ -381,7 +381,7 @@ def channels(request: HttpRequest) -> HttpResponse:
 
 @readable
 def channel(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show a channel's sessions on a time axis, the gaps between them, topics and people."""
+    """Show a channel's meetings on a time axis, the gaps between them, topics and people."""
     found = get_object_or_404(Channel, slug=slug)
     today = timezone.localdate()
     history = selectors.channel_history(found, today)

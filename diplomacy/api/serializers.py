@@ -481,10 +481,10 @@ class ChannelListItemSerializer(serializers.Serializer):
     description = serializers.CharField()
     meeting_count = serializers.IntegerField()
     last_meeting = ChannelMeetingBriefSerializer(
-        allow_null=True, help_text="The latest session held, up to today."
+        allow_null=True, help_text="The latest meeting held, up to today."
     )
     days_since_last = serializers.IntegerField(
-        allow_null=True, help_text="Days from the latest session to today."
+        allow_null=True, help_text="Days from the latest meeting to today."
     )
     suspended = serializers.BooleanField(help_text="A suspension covers today.")
     url = serializers.URLField(help_text="The channel's page on the site.")
@@ -498,8 +498,8 @@ class ChannelSuspensionSerializer(serializers.Serializer):
 
 
 class ChannelIntervalSerializer(serializers.Serializer):
-    start_date = serializers.DateField(help_text="The earlier session.")
-    end_date = serializers.DateField(help_text="The next session.")
+    start_date = serializers.DateField(help_text="The earlier meeting.")
+    end_date = serializers.DateField(help_text="The next meeting.")
     days = serializers.IntegerField()
     suspended = serializers.BooleanField(help_text="A suspension overlapped the interval.")
 
@@ -508,7 +508,7 @@ class ChannelDetailSerializer(ChannelListItemSerializer):
     aliases = serializers.ListField(child=serializers.CharField())
     suspensions = ChannelSuspensionSerializer(many=True)
     meetings = MeetingListItemSerializer(many=True, help_text="Oldest first.")
-    intervals = ChannelIntervalSerializer(many=True, help_text="Between consecutive sessions.")
+    intervals = ChannelIntervalSerializer(many=True, help_text="Between consecutive meetings.")
 
 
 class ReadoutArticleSerializer(serializers.Serializer):

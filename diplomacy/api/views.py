@@ -741,18 +741,18 @@ class DatedConditionalGetMixin(ConditionalGetMixin):
         description="Recurring lines of contact, by name: pairs of counterpart offices (the "
         "two presidents, the national security adviser and the foreign affairs commission's "
         "director, …) and named mechanisms (working groups, talks). Each row has how many "
-        "meetings were held through it, the latest session up to today, the days since then "
+        "meetings were held through it, the latest meeting up to today, the days since then "
         "and whether a suspension covers today. `participant` (repeatable: all of them) and "
-        "`topic` (repeatable: any of them) look at the channel's sessions.",
+        "`topic` (repeatable: any of them) look at the channel's meetings.",
         responses={200: ChannelListItemSerializer(many=True), **ERROR_RESPONSES},
     ),
     retrieve=extend_schema(
-        summary="A channel with its sessions, suspensions and the intervals between sessions",
+        summary="A channel with its meetings, suspensions and the intervals between meetings",
         responses={200: ChannelDetailSerializer, **ERROR_RESPONSES},
     ),
 )
 class ChannelViewSet(DatedConditionalGetMixin, ReadOnlyViewSet):
-    """Channels: pairs of counterpart offices and named mechanisms, with their sessions."""
+    """Channels: pairs of counterpart offices and named mechanisms, with their meetings."""
 
     queryset = Channel.objects.order_by("name", "pk")
     serializer_class = ChannelDetailSerializer

@@ -2,7 +2,7 @@
 
 - `timeline`: the timeline, topic and person pages;
 - `meetings`: a meeting's page and evidence, and the meeting list rows of the API, CSV, feeds;
-- `channels`: the channel list, a channel's sessions and gaps, a meeting's readouts;
+- `channels`: the channel list, a channel's meetings and gaps, a meeting's readouts;
 - `articles`: what was extracted from an article;
 - `search`: ranked search candidates and their headlines;
 - `curation`: curators' history, the review queue, possible duplicates;

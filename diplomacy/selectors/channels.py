@@ -1,4 +1,4 @@
-"""Reads for channels: the channel list, one channel's sessions, and a meeting's readouts."""
+"""Reads for channels: the channel list, one channel's meetings, and a meeting's readouts."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ CHANNEL_LIST_FIELDS = ("slug", "name", "kind", "us_role", "cn_role", "start_date
 READOUT_SIDES = (SourceSide.US_GOVERNMENT, SourceSide.PRC_GOVERNMENT)
 
 
-def _sessions(today: date) -> QuerySet[MeetingChannel]:
+def _channel_meetings(today: date) -> QuerySet[MeetingChannel]:
     """Links of the outer channel to held, shown meetings on or before `today`, newest first."""
     return (
         MeetingChannel.objects.filter(
@@ -44,14 +44,14 @@ def suspended_on(today: date) -> Exists:
 
 
 def channel_list_values(queryset: QuerySet[Channel], today: date) -> QuerySet:
-    """Return channel rows as dicts, with counts, the last session and whether suspended."""
-    sessions = _sessions(today)
+    """Return channel rows as dicts, with counts, the last meeting and whether suspended."""
+    meetings = _channel_meetings(today)
     return queryset.values(
         *CHANNEL_LIST_FIELDS,
         meeting_count=visible_meeting_count(MeetingChannel, "channel"),
-        last_meeting_date=Subquery(sessions.values("meeting__start_date")[:1]),
-        last_meeting_slug=Subquery(sessions.values("meeting__slug")[:1]),
-        last_meeting_title=Subquery(sessions.values("meeting__title")[:1]),
+        last_meeting_date=Subquery(meetings.values("meeting__start_date")[:1]),
+        last_meeting_slug=Subquery(meetings.values("meeting__slug")[:1]),
+        last_meeting_title=Subquery(meetings.values("meeting__title")[:1]),
         suspended=suspended_on(today),
     )
 
@@ -62,7 +62,7 @@ def days_between(earlier: date | None, later: date) -> int | None:
 
 @dataclass
 class Interval:
-    """The time between two consecutive sessions of a channel."""
+    """The time between two consecutive meetings of a channel."""
 
     start_date: date
     end_date: date
@@ -72,14 +72,14 @@ class Interval:
 
 @dataclass
 class ChannelHistory:
-    """One channel's sessions in date order, with the gaps between them."""
+    """One channel's meetings in date order, with the gaps between them."""
 
     channel: Channel
     suspensions: list[ChannelSuspension]
     meetings: list[dict]  # meeting list rows, oldest first
     intervals: list[Interval]
     last_meeting: dict | None
-    current_gap: int | None  # days since the last session
+    current_gap: int | None  # days since the last meeting
     suspended: bool
     topics_by_year: list[dict] = field(default_factory=list)
     people_by_side: dict[str, list[dict]] = field(default_factory=dict)

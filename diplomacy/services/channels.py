@@ -4,7 +4,7 @@ A meeting joins an office-pair channel when, on the meeting's date, one particip
 US office of the pair and another the Chinese one (role at date, from `Office`); it joins a
 mechanism when its title names the mechanism, or one of its evidence sentences does and the
 meeting is not a summit, call or visit (those mention mechanisms they set up or review; they
-are not sessions of them). Links are
+are not rounds of them). Links are
 computed from scratch for the meetings given, so running twice changes nothing.
 """
 
@@ -22,8 +22,8 @@ from diplomacy.choices import ChannelKind, ChannelLinkBy, MeetingKind, ReviewSta
 from diplomacy.models import Channel, Evidence, Meeting, MeetingChannel, Office, Participation
 from diplomacy.revision import revision_bump
 
-# Kinds of meeting that talk about mechanisms rather than being sessions of them.
-NOT_SESSIONS = (MeetingKind.SUMMIT, MeetingKind.CALL, MeetingKind.VISIT)
+# Kinds of meeting that discuss mechanisms without being rounds of them.
+NOT_CHANNEL_MEETINGS = (MeetingKind.SUMMIT, MeetingKind.CALL, MeetingKind.VISIT)
 # Meetings handled per round of queries by channels_assign_all.
 ASSIGN_CHUNK = 2000
 
@@ -110,7 +110,7 @@ def _wanted_links(ids: list[int], channels: list[Channel]) -> dict[tuple[int, in
         named = Meeting.objects.filter(pk__in=list(meetings)).filter(
             Q(title__iregex=pattern)
             | (
-                ~Q(kind__in=NOT_SESSIONS)
+                ~Q(kind__in=NOT_CHANNEL_MEETINGS)
                 & Exists(Evidence.objects.filter(meeting=OuterRef("pk"), quote__iregex=pattern))
             )
         )

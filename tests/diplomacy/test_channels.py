@@ -92,7 +92,7 @@ def test_it_needs_both_offices_of_the_pair(advisers):
 
 
 def test_it_ignores_meetings_before_the_channel_started(advisers):
-    """A channel dated from 2023 does not claim the 2022 sessions of the same offices."""
+    """A channel dated from 2023 does not claim the 2022 meetings of the same offices."""
     ChannelFactory(start_date=date(2023, 1, 1))
     rome = meeting_with(advisers["sullivan"], advisers["yang"], day=date(2022, 3, 14))
 
@@ -111,19 +111,19 @@ def test_it_links_a_working_group_named_in_its_evidence():
         aliases=["counternarcotics working group"],
         start_date=date(2024, 1, 1),
     )
-    session = MeetingFactory(title="Talks in Beijing", kind="working_group")
+    meeting = MeetingFactory(title="Talks in Beijing", kind="working_group")
     EvidenceFactory(
-        meeting=session, quote="The Counternarcotics Working Group met in Beijing on Tuesday."
+        meeting=meeting, quote="The Counternarcotics Working Group met in Beijing on Tuesday."
     )
 
-    services.channel_assign([session.pk])
+    services.channel_assign([meeting.pk])
 
-    assert list(channel.meetings.all()) == [session]
+    assert list(channel.meetings.all()) == [meeting]
     assert MeetingChannel.objects.get().linked_by == "alias"
 
 
 def test_it_does_not_count_a_summit_that_only_mentions_a_mechanism():
-    """Leaders agreeing to set up a working group are not a session of it."""
+    """Leaders agreeing to set up a working group are not a round of it."""
     ChannelFactory(
         kind="mechanism", us_role="", cn_role="", aliases=["counternarcotics working group"]
     )
@@ -184,7 +184,7 @@ def test_it_links_meetings_when_they_are_recomputed(advisers):
 
 
 def test_it_loads_the_reference_channels_and_their_meetings():
-    """The bundled channels link the curated Sullivan–Wang Yi sessions, and the August 2022
+    """The bundled channels link the curated Sullivan–Wang Yi meetings, and the August 2022
     suspensions are recorded on the channels they touched."""
     call_command("load_reference", verbosity=0)
 

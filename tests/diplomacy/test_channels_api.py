@@ -43,7 +43,7 @@ def pair():
     return adviser, director, channel
 
 
-def session(adviser, director, day, title=None, topics=()):
+def channel_meeting(adviser, director, day, title=None, topics=()):
     meeting = MeetingFactory(
         title=title or f"Talks on {day.isoformat()}", start_date=day, end_date=day
     )
@@ -54,10 +54,12 @@ def session(adviser, director, day, title=None, topics=()):
     return meeting
 
 
-def sessions(pair, count):
+def channel_meetings(pair, count):
     adviser, director, _ = pair
     meetings = [
-        session(adviser, director, date(2023, 1, 10) + timedelta(days=20 * n), topics=["taiwan"])
+        channel_meeting(
+            adviser, director, date(2023, 1, 10) + timedelta(days=20 * n), topics=["taiwan"]
+        )
         for n in range(count)
     ]
     services.channels_assign_all()
@@ -73,10 +75,10 @@ def get_json(client, url, **params):
 # The list ----------------------------------------------------------------------------------
 
 
-def test_it_lists_channels_with_their_latest_session(api_client, pair):
-    """Each row counts the sessions, names the latest and the days since, and says whether a
+def test_it_lists_channels_with_their_latest_meeting(api_client, pair):
+    """Each row counts the meetings, names the latest and the days since, and says whether a
     suspension covers today."""
-    _, malta = sessions(pair, 2)
+    _, malta = channel_meetings(pair, 2)
     ChannelSuspensionFactory(channel=pair[2], start_date=date(2022, 8, 5), end_date=None, side="cn")
 
     (row,) = get_json(api_client, reverse("api:channel-list"))["results"]
@@ -91,8 +93,8 @@ def test_it_lists_channels_with_their_latest_session(api_client, pair):
 
 
 def test_it_filters_channels_by_participant_topic_and_kind(api_client, pair):
-    """`participant` and `topic` look at the channel's sessions; `kind` at the channel."""
-    sessions(pair, 1)
+    """`participant` and `topic` look at the channel's meetings; `kind` at the channel."""
+    channel_meetings(pair, 1)
     ChannelFactory(name="AI talks", kind="mechanism", us_role="", cn_role="", aliases=["AI"])
     url = reverse("api:channel-list")
 
@@ -110,11 +112,11 @@ def test_it_lists_channels_in_a_fixed_number_of_queries(
     api_client, django_assert_max_num_queries, pair, count
 ):
     """The list costs the same queries for 3 channels as for 30."""
-    sessions(pair, 2)
+    channel_meetings(pair, 2)
     for number in range(count - 1):
         ChannelSuspensionFactory(channel=ChannelFactory(name=f"Working group {number}"))
 
-    # 1. the data revision (ETag), 2. count, 3. the page with counts, latest session and
+    # 1. the data revision (ETag), 2. count, 3. the page with counts, latest meeting and
     # suspension status in subqueries
     with django_assert_max_num_queries(3):
         page = get_json(api_client, reverse("api:channel-list"), page_size=50)
@@ -125,9 +127,9 @@ def test_it_lists_channels_in_a_fixed_number_of_queries(
 # The detail --------------------------------------------------------------------------------
 
 
-def test_it_shows_a_channel_with_its_sessions_in_order(api_client, pair):
-    """The detail lists sessions oldest first, the intervals between them and suspensions."""
-    first, second, third = sessions(pair, 3)
+def test_it_shows_a_channel_with_its_channel_meetings_in_order(api_client, pair):
+    """The detail lists meetings oldest first, the intervals between them and suspensions."""
+    first, second, third = channel_meetings(pair, 3)
     ChannelSuspensionFactory(
         channel=pair[2], start_date=date(2023, 1, 15), end_date=date(2023, 1, 20)
     )
@@ -148,10 +150,10 @@ def test_it_shows_a_channel_with_its_sessions_in_order(api_client, pair):
 def test_it_shows_a_channel_in_a_fixed_number_of_queries(
     api_client, django_assert_max_num_queries, pair, count
 ):
-    """The detail costs the same queries for 3 sessions as for 30."""
-    sessions(pair, count)
+    """The detail costs the same queries for 3 meetings as for 30."""
+    channel_meetings(pair, count)
 
-    # the data revision, the channel, its suspensions, the session ids, their rows
+    # the data revision, the channel, its suspensions, the meeting ids, their rows
     with django_assert_max_num_queries(5):
         body = get_json(api_client, reverse("api:channel-detail", args=["sullivan-wang-yi"]))
 
@@ -170,7 +172,7 @@ def test_it_answers_404_for_an_unknown_channel(api_client):
 
 def test_it_filters_meetings_by_channel_everywhere(api_client, client, pair):
     """`channel` narrows the meeting list, the timeline, the feeds and the CSV alike."""
-    (inside,) = sessions(pair, 1)
+    (inside,) = channel_meetings(pair, 1)
     outside = MeetingFactory(title="Unrelated visit")
 
     listed = get_json(api_client, reverse("api:meeting-list"), channel="sullivan-wang-yi")
@@ -204,7 +206,7 @@ def readout(meeting, side, quote, topics):
 
 def test_it_sets_the_two_governments_readouts_side_by_side(api_client, pair):
     """Each side's sentences and topics, and the topics only one side names."""
-    meeting = session(pair[0], pair[1], date(2024, 1, 26))
+    meeting = channel_meeting(pair[0], pair[1], date(2024, 1, 26))
     for slug in ("taiwan", "fentanyl", "tech-controls"):
         TopicFactory(name=slug.title(), slug=slug)
     readout(meeting, "us_government", "They discussed fentanyl and Taiwan.", ["fentanyl", "taiwan"])
@@ -229,7 +231,7 @@ def test_it_sets_the_two_governments_readouts_side_by_side(api_client, pair):
 
 def test_it_leaves_readouts_empty_with_one_government(api_client, pair):
     """A single government's readout has nothing to be set against."""
-    meeting = session(pair[0], pair[1], date(2024, 1, 26))
+    meeting = channel_meeting(pair[0], pair[1], date(2024, 1, 26))
     readout(meeting, "us_government", "They met.", [])
 
     body = get_json(api_client, reverse("api:meeting-readouts", args=[meeting.pk]))
@@ -245,11 +247,11 @@ def test_it_renders_the_channel_index_in_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, pair, count
 ):
     """The index costs the same queries for 3 channels as for 30."""
-    sessions(pair, 2)
+    channel_meetings(pair, 2)
     for number in range(count - 1):
         ChannelFactory(name=f"Working group {number}")
 
-    # the channels with counts, latest session and suspension status (1)
+    # the channels with counts, latest meeting and suspension status (1)
     with django_assert_max_num_queries(2):
         response = client.get(reverse("diplomacy:channels"))
 
@@ -257,9 +259,9 @@ def test_it_renders_the_channel_index_in_a_bounded_number_of_queries(
     assert response.content.decode().count('data-channel="') == count
 
 
-def test_it_shows_the_index_with_the_latest_session_and_status(client, pair):
+def test_it_shows_the_index_with_the_latest_meeting_and_status(client, pair):
     """The index links each channel and its latest meeting and marks suspended ones."""
-    _, latest = sessions(pair, 2)
+    _, latest = channel_meetings(pair, 2)
     ChannelSuspensionFactory(channel=pair[2], start_date=date(2022, 8, 5), end_date=None)
 
     html = client.get(reverse("diplomacy:channels")).content.decode()
@@ -273,20 +275,20 @@ def test_it_shows_the_index_with_the_latest_session_and_status(client, pair):
 def test_it_renders_a_channel_page_in_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, pair, count
 ):
-    """The channel page costs the same queries for 3 sessions as for 30."""
-    sessions(pair, count)
+    """The channel page costs the same queries for 3 meetings as for 30."""
+    channel_meetings(pair, count)
 
-    # the channel, its suspensions, the session ids, their rows
+    # the channel, its suspensions, the meeting ids, their rows
     with django_assert_max_num_queries(4):
         response = client.get(reverse("diplomacy:channel", args=["sullivan-wang-yi"]))
 
     assert response.status_code == 200
 
 
-def test_it_draws_sessions_and_suspensions_on_the_channel_page(client, pair):
-    """The page has the SVG time axis with a shaded suspension, the session table as its
+def test_it_draws_channel_meetings_and_suspensions_on_the_channel_page(client, pair):
+    """The page has the SVG time axis with a shaded suspension, the meeting table as its
     text alternative, the intervals, topics over time and participants by side."""
-    first, second = sessions(pair, 2)
+    first, second = channel_meetings(pair, 2)
     ChannelSuspensionFactory(
         channel=pair[2], start_date=date(2022, 8, 5), end_date=date(2022, 12, 1)
     )
@@ -296,7 +298,7 @@ def test_it_draws_sessions_and_suspensions_on_the_channel_page(client, pair):
     assert '<svg class="channel-chart"' in html
     assert 'class="suspension"' in html
     assert html.index(first.title) < html.index(second.title)
-    assert "Intervals between sessions" in html
+    assert "Intervals between meetings" in html
     assert "Topics over time" in html and "Taiwan" in html
     assert "Jake Sullivan" in html and "Wang Yi" in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
@@ -309,7 +311,7 @@ def test_it_answers_404_for_an_unknown_channel_page(client):
 
 def test_it_links_a_meeting_page_to_its_channels_and_readouts(client, pair):
     """A meeting page names its channels and sets both governments' readouts side by side."""
-    meeting = session(pair[0], pair[1], date(2024, 1, 26))
+    meeting = channel_meeting(pair[0], pair[1], date(2024, 1, 26))
     services.channels_assign_all()
     TopicFactory(name="Fentanyl", slug="fentanyl")
     readout(meeting, "us_government", "They discussed fentanyl.", ["fentanyl"])

@@ -6,6 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from diplomacy.models import Evidence, Meeting
+from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +46,7 @@ def test_it_lists_the_channels(live_server, page, reference_and_samples, screens
     expect(page.get_by_role("heading", level=1)).to_have_text("Sullivan–Wang Yi channel")
 
 
-def test_it_shows_a_channels_sessions_in_order(
+def test_it_shows_a_channels_channel_meetings_in_order(
     live_server, page, reference_and_samples, screenshot
 ):
     """Vienna, Malta and Bangkok come in that order; the table is the chart's alternative."""
@@ -55,13 +56,13 @@ def test_it_shows_a_channels_sessions_in_order(
         "channel",
         screenshot,
     )
-    titles = page.locator("table.channel-sessions tbody tr td:nth-child(2)").all_inner_texts()
+    titles = page.locator("table.channel-meetings tbody tr td:nth-child(2)").all_inner_texts()
     places = [
         next(i for i, title in enumerate(titles) if title.endswith(f"talks in {place}"))
         for place in ("Vienna", "Malta", "Bangkok")
     ]
     assert places == sorted(places)
-    expect(page.locator("svg.channel-chart a.session")).to_have_count(len(titles))
+    expect(page.locator("svg.channel-chart a.channel-meeting")).to_have_count(len(titles))
 
 
 def test_it_shades_the_august_2022_suspension(live_server, page, reference_and_samples, screenshot):
@@ -103,6 +104,8 @@ def test_it_sets_the_readouts_side_by_side(live_server, page, reference_and_samp
     expect(prc).to_contain_text("PRC government")
     us_box, prc_box = us.bounding_box(), prc.bounding_box()
     assert us_box["x"] < prc_box["x"] and abs(us_box["y"] - prc_box["y"]) < 2
+    page.locator("section.readouts").screenshot(path=str(SCREENSHOTS / "readouts-section-1280.png"))
     page.set_viewport_size({"width": 375, "height": 900})
     us_box, prc_box = us.bounding_box(), prc.bounding_box()
     assert prc_box["y"] >= us_box["y"] + us_box["height"]
+    page.locator("section.readouts").screenshot(path=str(SCREENSHOTS / "readouts-section-375.png"))
