@@ -304,10 +304,18 @@ def meeting_merge(source: Meeting, into: Meeting, *, actor=None, reason: str = "
     source.save()
     _pin(into)
     meetings_recompute({into.pk})
-    changes = {"merged_into": [None, into.pk], "evidence_moved": moved, "locks_moved": taken}
-    _record(CurationAction.MERGE, actor, into, changes=changes, reason=reason)
-    changes = {**changes, "review_state": [before, ReviewState.REJECTED]}
-    _record(CurationAction.MERGE, actor, source, changes=changes, reason=reason)
+    # Each side's history says what happened to it: the survivor took the source in, the
+    # source went into the survivor.
+    took = {"merged_from": f"{source.title} (id {source.pk})", "evidence_moved": moved}
+    if taken:
+        took["locks_moved"] = taken
+    _record(CurationAction.MERGE, actor, into, changes=took, reason=reason)
+    went = {
+        "merged_into": [None, into.pk],
+        "review_state": [before, ReviewState.REJECTED],
+        "evidence_moved": moved,
+    }
+    _record(CurationAction.MERGE, actor, source, changes=went, reason=reason)
     revision_bump()
     into.refresh_from_db()
     return into

@@ -117,6 +117,9 @@ def test_it_merges_a_duplicate_and_does_not_split_it_again(readouts):
     survivor.refresh_from_db()
     assert source.merged_into == survivor and source.review_state == ReviewState.REJECTED
     assert survivor.evidence_count == 3 and survivor.article_count == 2
+    took = CurationEvent.objects.get(meeting=survivor).changes
+    assert took["merged_from"] == f"{source.title} (id {source.pk})"
+    assert CurationEvent.objects.get(meeting=source).changes["merged_into"] == [None, survivor.pk]
     assert list(survivor.topics.values_list("slug", flat=True)) == ["taiwan"]
 
     reprocess()

@@ -207,3 +207,16 @@ def test_it_serves_the_review_queue_api_in_a_bounded_number_of_queries(
     with django_assert_num_queries(7):
         response = api_client.get(reverse("api:review-list"))
     assert response.json()["count"] == rows
+
+
+def test_it_adds_and_removes_a_topic(readouts, curator):
+    """The topic forms change the topics and lock them; an empty choice adds nothing."""
+    meeting = readouts["vienna"]
+    url = reverse("diplomacy:meeting-topics", args=[meeting.slug])
+    curator.post(url, {"add": ""})
+    assert not meeting.topics.exists() and Meeting.objects.get(pk=meeting.pk).locked_fields == []
+    curator.post(url, {"add": "ukraine"})
+    assert list(meeting.topics.values_list("slug", flat=True)) == ["ukraine"]
+    curator.post(url, {"remove": "ukraine"})
+    assert not meeting.topics.exists()
+    assert Meeting.objects.get(pk=meeting.pk).locked_fields == ["topics"]
