@@ -2,6 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
+from diplomacy.api import channels as channel_views
+from diplomacy.api import curation as curation_views
 from diplomacy.api import views as diplomacy_views
 
 router = DefaultRouter()
@@ -12,5 +14,5 @@ router.register("articles", diplomacy_views.ArticleViewSet, basename="article")
 router.register("people", diplomacy_views.PersonViewSet, basename="person")
 router.register("topics", diplomacy_views.TopicViewSet, basename="topic")
 router.register("locations", diplomacy_views.LocationViewSet, basename="location")
-router.register("review", diplomacy_views.ReviewViewSet, basename="review")
-router.register("channels", diplomacy_views.ChannelViewSet, basename="channel")
+router.register("review", curation_views.ReviewViewSet, basename="review")
+router.register("channels", channel_views.ChannelViewSet, basename="channel")

@@ -7,17 +7,12 @@ from articles.choices import SourceSide
 from articles.models import Article
 from diplomacy import selectors
 from diplomacy.choices import (
-    ChannelKind,
-    DatePrecision,
     LocationKind,
     MeetingKind,
     MeetingStatus,
     MentionKind,
-    ReviewState,
-    Side,
 )
 from diplomacy.models import (
-    CurationEvent,
     Evidence,
     Location,
     Meeting,
@@ -28,9 +23,7 @@ from diplomacy.models import (
     Topic,
 )
 from diplomacy.selectors import INTERVALS, meeting_evidence_ids
-from diplomacy.selectors.curation import REVIEW_REASONS
 from diplomacy.selectors.meetings import MEETING_LIST_FIELDS
-from diplomacy.services.curation import LOCKABLE
 
 # The meeting detail carries this many sentences; /meetings/{id}/evidence/ pages through all.
 DETAIL_EVIDENCE = 100
@@ -327,188 +320,6 @@ class TopicActivitySerializer(serializers.Serializer):
     period = serializers.DateField(help_text="First day of the period.")
     meetings = serializers.IntegerField(help_text="Meetings that started in the period.")
     articles = serializers.IntegerField(help_text="Articles published in it that mention it.")
-
-
-# Curation -----------------------------------------------------------------------------------
-
-REASON_FIELD = serializers.CharField(
-    required=False, allow_blank=True, max_length=2000, help_text="Why, for the history."
-)
-
-
-class MeetingEditSerializer(serializers.Serializer):
-    """Input of PATCH /meetings/{id}/: any of these; each field given is locked."""
-
-    title = serializers.CharField(required=False, max_length=300)
-    kind = serializers.ChoiceField(choices=MeetingKind.choices, required=False)
-    status = serializers.ChoiceField(choices=MeetingStatus.choices, required=False)
-    start_date = serializers.DateField(required=False, allow_null=True)
-    end_date = serializers.DateField(required=False, allow_null=True)
-    date_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
-    location = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Location.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="A place's slug, or null.",
-    )
-    announced = serializers.BooleanField(required=False, allow_null=True)
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    participants = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Person.objects.all(),
-        many=True,
-        required=False,
-        help_text="Every participant's slug: the list replaces the current one.",
-    )
-    topics = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Topic.objects.all(),
-        many=True,
-        required=False,
-        help_text="Every topic's slug: the list replaces the current one.",
-    )
-    review_state = serializers.ChoiceField(choices=ReviewState.choices, required=False)
-    locked_fields = serializers.ListField(
-        child=serializers.ChoiceField(choices=LOCKABLE),
-        required=False,
-        help_text="The locks to keep: a lock left out is released and its field recomputed "
-        "from the evidence; a lock added keeps the current value.",
-    )
-    reason = REASON_FIELD
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["Not an editable field."] for name in sorted(unknown)}
-            )
-        if not attrs:
-            raise serializers.ValidationError("Give at least one field to change.")
-        return attrs
-
-
-class MeetingMergeSerializer(serializers.Serializer):
-    into = serializers.PrimaryKeyRelatedField(
-        queryset=Meeting.objects.all(), help_text="The id of the meeting that survives."
-    )
-    reason = REASON_FIELD
-
-
-class MeetingSplitSerializer(serializers.Serializer):
-    evidence = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
-        help_text="Ids of the evidence items to move (some, not all, of the meeting's).",
-    )
-    into = serializers.PrimaryKeyRelatedField(
-        queryset=Meeting.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="An existing meeting to move them to; a new meeting when left out.",
-    )
-    reason = REASON_FIELD
-
-
-class PersonMergeSerializer(serializers.Serializer):
-    into = serializers.CharField(help_text="The slug (or numeric id) of the person who survives.")
-    reason = REASON_FIELD
-
-    def validate_into(self, value):
-        people = Person.objects.all()
-        found = (
-            people.filter(pk=int(value)).first()
-            if value.isdigit()
-            else people.filter(slug=value).first()
-        )
-        if found is None:
-            raise serializers.ValidationError(f"No person {value!r}.")
-        return found
-
-
-class CurationEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    changes = serializers.JSONField(
-        help_text="Changed fields as {field: [before, after]}, and what a merge or split moved."
-    )
-    meeting = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    person = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-
-    class Meta:
-        model = CurationEvent
-        fields = ["id", "action", "actor", "created_at", "meeting", "person", "changes", "reason"]
-        read_only_fields = fields
-
-
-class ReviewItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="meeting.pk")
-    slug = serializers.CharField(source="meeting.slug")
-    title = serializers.CharField(source="meeting.title")
-    start_date = serializers.DateField(source="meeting.start_date", allow_null=True)
-    review_state = serializers.CharField(source="meeting.review_state")
-    reason = serializers.ChoiceField(choices=sorted(REVIEW_REASONS), help_text="Why it is here.")
-    reason_label = serializers.CharField()
-    url = serializers.SerializerMethodField(help_text="The meeting's page on the site.")
-
-    def get_url(self, item) -> str:
-        return absolute_page_url(self, item.meeting)
-
-
-class ReviewQuerySerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(
-        choices=sorted(REVIEW_REASONS), required=False, help_text="Only meetings here for this."
-    )
-
-
-# Channels -----------------------------------------------------------------------------------
-
-
-class ChannelMeetingBriefSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    start_date = serializers.DateField()
-    url = serializers.URLField(help_text="The meeting's page on the site.")
-
-
-class ChannelListItemSerializer(serializers.Serializer):
-    """The shape of a channel list row (built in one query, rendered with orjson)."""
-
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=ChannelKind.choices)
-    us_role = serializers.CharField(help_text="US office role key (office pairs), else empty.")
-    cn_role = serializers.CharField(help_text="Chinese office role key (office pairs), else empty.")
-    start_date = serializers.DateField(allow_null=True)
-    description = serializers.CharField()
-    meeting_count = serializers.IntegerField()
-    last_meeting = ChannelMeetingBriefSerializer(
-        allow_null=True, help_text="The latest meeting held, up to today."
-    )
-    days_since_last = serializers.IntegerField(
-        allow_null=True, help_text="Days from the latest meeting to today."
-    )
-    suspended = serializers.BooleanField(help_text="A suspension covers today.")
-    url = serializers.URLField(help_text="The channel's page on the site.")
-
-
-class ChannelSuspensionSerializer(serializers.Serializer):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(allow_null=True, help_text="Null while still suspended.")
-    side = serializers.ChoiceField(choices=Side.choices, help_text="The side that suspended it.")
-    note = serializers.CharField()
-
-
-class ChannelIntervalSerializer(serializers.Serializer):
-    start_date = serializers.DateField(help_text="The earlier meeting.")
-    end_date = serializers.DateField(help_text="The next meeting.")
-    days = serializers.IntegerField()
-    suspended = serializers.BooleanField(help_text="A suspension overlapped the interval.")
-
-
-class ChannelDetailSerializer(ChannelListItemSerializer):
-    aliases = serializers.ListField(child=serializers.CharField())
-    suspensions = ChannelSuspensionSerializer(many=True)
-    meetings = MeetingListItemSerializer(many=True, help_text="Oldest first.")
-    intervals = ChannelIntervalSerializer(many=True, help_text="Between consecutive meetings.")
 
 
 class ReadoutArticleSerializer(serializers.Serializer):

@@ -1,68 +1,64 @@
 """API viewsets: declarations over the FilterSets, serializers and list selectors."""
 
-import hashlib
 from dataclasses import asdict
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import parse_etags
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, status, viewsets
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
-from accounts.authentication import ApiTokenAuthentication
 from articles.api import views as article_views
 from articles.api.serializers import ArticleSerializer, ErrorSerializer
 from diplomacy import selectors
-from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer, csv_response
-from diplomacy.api.rows import MEETING_CSV_HEADER, ChannelRowShaper, MeetingRowShaper
+from diplomacy.api.base import (
+    CSV_CHUNK_ROWS,
+    CURATION_ERRORS,
+    ERROR_RESPONSES,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    CurationMixin,
+    PublicReadAutoSchema,
+    ReadOnlyViewSet,
+    detail_schema,
+    list_schema,
+)
+from diplomacy.api.curation import (
+    CurationEventSerializer,
+    MeetingCurationMixin,
+    MeetingEditSerializer,
+    PersonMergeSerializer,
+)
+from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer
+from diplomacy.api.rows import MEETING_CSV_HEADER, MeetingRowShaper
 from diplomacy.api.serializers import (
     ArticleExtractionSerializer,
-    ChannelDetailSerializer,
-    ChannelListItemSerializer,
-    CurationEventSerializer,
     EvidenceItems,
     EvidenceSerializer,
     LocationSerializer,
     MeetingDetailSerializer,
-    MeetingEditSerializer,
     MeetingListItemSerializer,
-    MeetingMergeSerializer,
     MeetingReadoutsSerializer,
-    MeetingSplitSerializer,
-    PersonMergeSerializer,
     PersonSerializer,
-    ReviewItemSerializer,
-    ReviewQuerySerializer,
     TopicActivityQuerySerializer,
     TopicActivitySerializer,
     TopicSerializer,
 )
 from diplomacy.filtersets import (
     ArticleFilterSet,
-    ChannelFilterSet,
     LocationFilterSet,
     MeetingFilterSet,
     PersonFilterSet,
     TopicFilterSet,
 )
 from diplomacy.models import (
-    Channel,
     Location,
     Meeting,
     MeetingTopic,
@@ -71,186 +67,9 @@ from diplomacy.models import (
     PersonRedirect,
     Topic,
 )
-from diplomacy.revision import data_revision
 from diplomacy.roles import can_curate
 from diplomacy.selectors import MeetingEvidenceIds, topic_activity
-from diplomacy.selectors.curation import curation_history, review_queue
-from diplomacy.services import meeting_curate, meeting_merge, meeting_split, person_merge
-
-# Rows fetched per round trip while streaming a CSV export.
-CSV_CHUNK_ROWS = 2000
-
-FORMAT_PARAMETER = OpenApiParameter(
-    "format",
-    str,
-    enum=["json", "csv"],
-    description="`csv` downloads every row that matches the filters (no paging) as CSV.",
-)
-ERROR_RESPONSES = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid filter or parameter."),
-    401: OpenApiResponse(ErrorSerializer, description="Reading needs credentials here."),
-    404: OpenApiResponse(ErrorSerializer, description="No such page or object."),
-    429: OpenApiResponse(ErrorSerializer, description="Too many requests."),
-}
-
-
-def list_schema(item, summary: str, description: str = "", examples=()):
-    """Document a list action: paged JSON of `item`, or the same rows as CSV."""
-    return extend_schema(
-        summary=summary,
-        description=description,
-        parameters=[FORMAT_PARAMETER],
-        responses={
-            (200, "application/json"): item(many=True),
-            (200, "text/csv"): OpenApiTypes.STR,
-            # Errors stay JSON when CSV was asked for.
-            **{(code, "application/json"): error for code, error in ERROR_RESPONSES.items()},
-        },
-        examples=list(examples),
-    )
-
-
-CURATION_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` names the field."),
-    403: OpenApiResponse(ErrorSerializer, description="Only curators and staff may do this."),
-    404: OpenApiResponse(ErrorSerializer, description="No such object."),
-    409: OpenApiResponse(
-        ErrorSerializer, description="Conflicts with a decision taken (merged, rejected)."
-    ),
-}
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The meeting changed since it was read (If-Match); fetch it again and retry."
-    default_code = "precondition_failed"
-
-
-class IsCurator(BasePermission):
-    """Curators (the Curators group) and staff; everyone else is refused with 403."""
-
-    message = "Only curators may do this."
-
-    def has_permission(self, request, view):
-        return can_curate(request.user)
-
-
-class CurationMixin:
-    """Actions in `curation_actions` are for curators only, and refused with 403 (not 401)
-    to anyone else: they are not reads that credentials would open."""
-
-    curation_actions: set[str] = set()
-
-    def get_permissions(self):
-        if self.action in self.curation_actions:
-            return [IsCurator()]
-        return super().get_permissions()
-
-    def permission_denied(self, request, message=None, code=None):
-        if self.action in self.curation_actions:
-            raise exceptions.PermissionDenied(message or IsCurator.message)
-        return super().permission_denied(request, message=message, code=code)
-
-
-def detail_schema(item, summary: str):
-    return extend_schema(summary=summary, responses={200: item, **ERROR_RESPONSES})
-
-
-class PublicReadAutoSchema(AutoSchema):
-    """Document reads as open to anonymous clients when PUBLIC_READ is on."""
-
-    def get_auth(self):
-        auths = super().get_auth()
-        if settings.PUBLIC_READ and self.method in SAFE_METHODS and {} not in auths:
-            auths.append({})
-        return auths
-
-
-class ReadOnlyViewSet(article_views.RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
-    # Token first, so a client without credentials is told how to authenticate (401 with
-    # WWW-Authenticate) rather than getting a bare 403.
-    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
-    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
-    schema = PublicReadAutoSchema()
-
-
-class CSVExportMixin:
-    """`?format=csv` (or Accept: text/csv) on a list streams every matching row as CSV."""
-
-    csv_filename = "export.csv"
-    # CSV column name -> field path for values_list().
-    csv_columns: dict[str, str] = {}
-
-    def get_renderers(self):
-        renderers = super().get_renderers()
-        if self.action == "list":
-            renderers.append(CSVRenderer())
-        return renderers
-
-    def csv_header(self) -> list[str]:
-        return list(self.csv_columns)
-
-    def csv_rows(self, queryset):
-        """Yield one sequence of cells per row, in `csv_header` order."""
-        fields = self.csv_columns.values()
-        return queryset.values_list(*fields).iterator(chunk_size=CSV_CHUNK_ROWS)
-
-    def list(self, request, *args, **kwargs):
-        if request.accepted_renderer.format == CSVRenderer.format:
-            queryset = self.filter_queryset(self.get_queryset())
-            return csv_response(self.csv_filename, self.csv_header(), self.csv_rows(queryset))
-        return super().list(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        accepted = getattr(request, "accepted_renderer", None)
-        if getattr(response, "exception", False) and isinstance(accepted, CSVRenderer):
-            # Errors keep the API's one JSON shape even when CSV was asked for.
-            request.accepted_renderer = ORJSONRenderer()
-            request.accepted_media_type = ORJSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-
-class NotModified(Exception):
-    """The client's copy is current: answer 304 without running the view."""
-
-    def __init__(self, etag: str):
-        self.etag = etag
-
-
-class ConditionalGetMixin:
-    """ETag from the data revision and the request; a matching If-None-Match gets 304.
-
-    The revision moves on with every change to what the API shows (diplomacy/revision.py), so
-    the ETag is known before any list or detail query runs: an unchanged answer costs one
-    tiny query. Authentication, permissions and throttles run first, as for any request.
-    """
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.revision_etag = None
-        if request.method in ("GET", "HEAD"):
-            self.revision_etag = self.etag_for(request)
-            if self.revision_etag in parse_etags(request.headers.get("If-None-Match", "")):
-                raise NotModified(self.revision_etag)
-
-    def etag_for(self, request) -> str:
-        # The host and the media type change the body (absolute URLs, JSON or CSV).
-        varying = "\n".join(
-            [request.get_host(), request.get_full_path(), request.accepted_media_type or ""]
-        )
-        digest = hashlib.blake2b(varying.encode(), digest_size=12).hexdigest()
-        return f'W/"{data_revision()}-{digest}"'
-
-    def handle_exception(self, exc):
-        if isinstance(exc, NotModified):
-            return Response(status=304, headers={"ETag": exc.etag})
-        return super().handle_exception(exc)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if getattr(self, "revision_etag", None) and response.status_code == 200:
-            response["ETag"] = self.revision_etag
-        return response
+from diplomacy.services import person_merge
 
 
 @extend_schema_view(
@@ -330,7 +149,9 @@ class ConditionalGetMixin:
         },
     ),
 )
-class MeetingViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
+class MeetingViewSet(
+    MeetingCurationMixin, CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet
+):
     """Meetings between the two sides, each claim traced to the sentences supporting it."""
 
     queryset = Meeting.objects.visible()
@@ -389,89 +210,6 @@ class MeetingViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnl
             path = reverse("api:meeting-detail", args=[found.merged_into_id])
             return HttpResponsePermanentRedirect(path)
         return Response(self.get_serializer(found).data)
-
-    def partial_update(self, request, pk=None):
-        meeting = self.get_object()
-        self.check_if_match(request)
-        edit = MeetingEditSerializer(data=request.data)
-        edit.is_valid(raise_exception=True)
-        values = dict(edit.validated_data)
-        reason = values.pop("reason", "")
-        meeting_curate(
-            meeting,
-            values,
-            review_state=values.pop("review_state", None),
-            locked_fields=values.pop("locked_fields", None),
-            actor=request.user,
-            reason=reason,
-        )
-        return self.detail_response(meeting.pk, headers={"ETag": self.etag_for(request)})
-
-    def check_if_match(self, request) -> None:
-        """Refuse a write based on a stale copy: If-Match must carry the current ETag."""
-        given = request.headers.get("If-Match")
-        if not given or given.strip() == "*":
-            return
-        current = self.etag_for(request).removeprefix("W/")
-        if current not in {tag.removeprefix("W/") for tag in parse_etags(given)}:
-            raise PreconditionFailed()
-
-    def detail_response(self, pk: int, status_code: int = 200, headers=None) -> Response:
-        found = self.get_queryset().get(pk=pk)
-        data = MeetingDetailSerializer(found, context=self.get_serializer_context()).data
-        return Response(data, status=status_code, headers=headers)
-
-    @extend_schema(
-        summary="Merge a duplicate into another meeting (curators)",
-        description="Evidence, participants, topics and curated fields move to `into`, which "
-        "is returned. The merged meeting's id and page then answer 301 with the survivor's.",
-        request=MeetingMergeSerializer,
-        responses={200: MeetingDetailSerializer, **CURATION_ERRORS},
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def merge(self, request, pk=None):
-        source = self.get_object()
-        data = MeetingMergeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        into = data.validated_data["into"]
-        survivor = meeting_merge(
-            source, into, actor=request.user, reason=data.validated_data.get("reason", "")
-        )
-        return self.detail_response(survivor.pk)
-
-    @extend_schema(
-        summary="Split evidence off into a new meeting (curators)",
-        description="The chosen evidence items (ids from the detail or /evidence/) move to a "
-        "new meeting, or to `into`; both meetings are recomputed. Answers 201 with the meeting "
-        "that received them.",
-        request=MeetingSplitSerializer,
-        responses={201: MeetingDetailSerializer, **CURATION_ERRORS},
-    )
-    @action(detail=True, methods=["post"], filter_backends=[])
-    def split(self, request, pk=None):
-        meeting = self.get_object()
-        data = MeetingSplitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        received = meeting_split(
-            meeting,
-            data.validated_data["evidence"],
-            data.validated_data.get("into"),
-            actor=request.user,
-            reason=data.validated_data.get("reason", ""),
-        )
-        return self.detail_response(received.pk, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="The curators' actions on a meeting (curators)",
-        description="Newest first: who did what, when, the fields' values before and after, "
-        "and the reason given.",
-        responses={200: CurationEventSerializer(many=True), **CURATION_ERRORS},
-    )
-    @action(detail=True, filter_backends=[])
-    def history(self, request, pk=None):
-        meeting = self.get_object()
-        page = self.paginate_queryset(curation_history(meeting=meeting))
-        return self.get_paginated_response(CurationEventSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Every sentence supporting a meeting, paged",
@@ -688,35 +426,6 @@ class LocationViewSet(ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
     }
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Meetings waiting for a curator (curators)",
-        description="Newest first, each with the `reason` it is here: `conflict` (evidence "
-        "disagrees with a confirmed meeting), `low_confidence`, `duplicate` (a meeting sharing "
-        "a participant within 10 days), `discovered_person` (a participant the gazetteer "
-        "lacked), `single_report` (one article, weakly). Filter with `reason`.",
-        parameters=[ReviewQuerySerializer],
-        responses={200: ReviewItemSerializer(many=True), **CURATION_ERRORS},
-    )
-)
-class ReviewViewSet(CurationMixin, viewsets.GenericViewSet):
-    """The review queue: meetings that need a curator's eye."""
-
-    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
-    renderer_classes = [ORJSONRenderer, BrowsableAPIRenderer]
-    curation_actions = {"list"}
-    serializer_class = ReviewItemSerializer
-    filter_backends: list = []
-    queryset = Meeting.objects.none()  # the queue comes from its selector
-
-    def list(self, request):
-        query = ReviewQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(review_queue(query.validated_data.get("reason")))
-        data = ReviewItemSerializer(page, many=True, context=self.get_serializer_context()).data
-        return self.get_paginated_response(data)
-
-
 def _merged_into(pk) -> int | None:
     """Return the id of the meeting this id was merged into, or None."""
     if not str(pk).isdigit():
@@ -726,53 +435,6 @@ def _merged_into(pk) -> int | None:
         .values_list("merged_into_id", flat=True)
         .first()
     )
-
-
-class DatedConditionalGetMixin(ConditionalGetMixin):
-    """ETags that also change with the date: the answer counts days up to today."""
-
-    def etag_for(self, request) -> str:
-        return super().etag_for(request).replace('"', f'"{timezone.localdate().isoformat()}-', 1)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List channels",
-        description="Recurring lines of contact, by name: pairs of counterpart offices (the "
-        "two presidents, the national security adviser and the foreign affairs commission's "
-        "director, …) and named mechanisms (working groups, talks). Each row has how many "
-        "meetings were held through it, the latest meeting up to today, the days since then "
-        "and whether a suspension covers today. `participant` (repeatable: all of them) and "
-        "`topic` (repeatable: any of them) look at the channel's meetings.",
-        responses={200: ChannelListItemSerializer(many=True), **ERROR_RESPONSES},
-    ),
-    retrieve=extend_schema(
-        summary="A channel with its meetings, suspensions and the intervals between meetings",
-        responses={200: ChannelDetailSerializer, **ERROR_RESPONSES},
-    ),
-)
-class ChannelViewSet(DatedConditionalGetMixin, ReadOnlyViewSet):
-    """Channels: pairs of counterpart offices and named mechanisms, with their meetings."""
-
-    queryset = Channel.objects.order_by("name", "pk")
-    serializer_class = ChannelDetailSerializer
-    filterset_class = ChannelFilterSet
-    lookup_field = "slug"
-
-    def get_serializer_class(self):
-        return ChannelListItemSerializer if self.action == "list" else ChannelDetailSerializer
-
-    def list(self, request, *args, **kwargs):
-        today = timezone.localdate()
-        rows = selectors.channel_list_values(self.filter_queryset(self.get_queryset()), today)
-        page = self.paginate_queryset(rows)
-        shape = ChannelRowShaper(request, today)
-        return self.get_paginated_response([shape(row) for row in page])
-
-    def retrieve(self, request, *args, **kwargs):
-        today = timezone.localdate()
-        history = selectors.channel_history(self.get_object(), today)
-        return Response(ChannelRowShaper(request, today).detail(history))
 
 
 def api_not_found(request, *args, **kwargs):

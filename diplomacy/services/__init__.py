@@ -6,6 +6,7 @@
 - `recompute`: derive each meeting's fields from the claims of its evidence;
 - `resettling`: match vague reports again once a meeting of theirs is known to the day;
 - `curation`: curators' edits, locks, confirmations, rejections, merges and splits;
+- `people`: merging a duplicate person into the one that stays;
 - `channels`: tie meetings to the channels they were held through;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
@@ -22,7 +23,6 @@ from diplomacy.services.curation import (
     meeting_reopen,
     meeting_split,
     meeting_unlock,
-    person_merge,
 )
 from diplomacy.services.evidence import (
     MERGE_LOCK,
@@ -31,6 +31,7 @@ from diplomacy.services.evidence import (
     person_discover,
 )
 from diplomacy.services.matching import meeting_create, meeting_for_candidate, meeting_match
+from diplomacy.services.people import person_merge
 from diplomacy.services.processing import (
     TRANSIENT_ERRORS,
     article_process,

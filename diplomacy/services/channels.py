@@ -86,25 +86,33 @@ def _wanted_links(ids: list[int], channels: list[Channel]) -> dict[tuple[int, in
     }
     if not meetings or not channels:
         return {}
-    wanted: dict[tuple[int, int], str] = {}
+    wanted = _office_pair_links(meetings, channels)
+    for key, link in _mechanism_links(meetings, channels).items():
+        wanted.setdefault(key, link)
+    return wanted
+
+
+def _office_pair_links(meetings: dict, channels: list[Channel]) -> dict[tuple[int, int], str]:
+    """Link meetings where, on the day, participants held both offices of a channel."""
     pairs = [channel for channel in channels if channel.kind == ChannelKind.OFFICE_PAIR]
-    if pairs:
-        roles = _roles_at_meetings(meetings)
-        for channel in pairs:
-            for meeting_id, held in roles.items():
-                if (
-                    _started(channel, meetings[meeting_id])
-                    and {
-                        ("US", channel.us_role),
-                        ("CN", channel.cn_role),
-                    }
-                    <= held
-                ):
-                    wanted[(meeting_id, channel.pk)] = ChannelLinkBy.OFFICE_PAIR
+    if not pairs:
+        return {}
+    wanted = {}
+    roles = _roles_at_meetings(meetings)
+    for channel in pairs:
+        offices = {("US", channel.us_role), ("CN", channel.cn_role)}
+        for meeting_id, held in roles.items():
+            if _started(channel, meetings[meeting_id]) and offices <= held:
+                wanted[(meeting_id, channel.pk)] = ChannelLinkBy.OFFICE_PAIR
+    return wanted
+
+
+def _mechanism_links(meetings: dict, channels: list[Channel]) -> dict[tuple[int, int], str]:
+    """Link meetings whose title, or evidence (for talks, not summits or calls), names a
+    mechanism."""
+    wanted = {}
     for channel in channels:
-        if channel.kind != ChannelKind.MECHANISM:
-            continue
-        pattern = alias_pattern(channel.aliases)
+        pattern = alias_pattern(channel.aliases) if channel.kind == ChannelKind.MECHANISM else ""
         if not pattern:
             continue
         named = Meeting.objects.filter(pk__in=list(meetings)).filter(
@@ -116,7 +124,7 @@ def _wanted_links(ids: list[int], channels: list[Channel]) -> dict[tuple[int, in
         )
         for meeting_id in named.values_list("pk", flat=True):
             if _started(channel, meetings[meeting_id]):
-                wanted.setdefault((meeting_id, channel.pk), ChannelLinkBy.ALIAS)
+                wanted[(meeting_id, channel.pk)] = ChannelLinkBy.ALIAS
     return wanted
 
 

@@ -20,11 +20,9 @@ from diplomacy.models import (
     Location,
     Meeting,
     MeetingTopic,
-    Mention,
     Office,
     Participation,
     Person,
-    PersonRedirect,
     Topic,
 )
 from diplomacy.revision import revision_bump
@@ -60,7 +58,9 @@ def _live(meeting: Meeting) -> None:
         )
 
 
-def _record(action, actor, meeting=None, person=None, changes=None, reason="") -> CurationEvent:
+def action_record(
+    action, actor, meeting=None, person=None, changes=None, reason=""
+) -> CurationEvent:
     return CurationEvent.objects.create(
         action=action,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -138,24 +138,8 @@ def meeting_edit(meeting: Meeting, values: dict, *, actor=None, reason: str = ""
     `values` holds field names of EDIT_LOCKS; `location` is a Location or None,
     `participants` a list of Persons, `topics` a list of Topics.
     """
-    _live(meeting)
-    unknown = set(values) - set(EDIT_LOCKS)
-    if unknown:
-        raise CurationError(f"Not an editable field: {sorted(unknown)[0]}.", field="non_field")
-    start = values.get("start_date", meeting.start_date)
-    end = values.get("end_date", meeting.end_date)
-    precision = values.get("date_precision", meeting.date_precision)
-    if {"start_date", "end_date", "date_precision"} & set(values):
-        _check_dates(start, end, precision)
-    if "title" in values and not (values["title"] or "").strip():
-        raise CurationError("A meeting needs a title.", field="title")
-    changes = {}
-    for field, value in values.items():
-        before, after = _current(meeting, field), _shown(value)
-        if field in ("participants", "topics"):
-            after = sorted(after)
-        if before != after:
-            changes[field] = [before, after]
+    _check_edit(meeting, values)
+    changes = _edit_changes(meeting, values)
     plain = [f for f in values if f not in ("participants", "topics")]
     for field in plain:
         setattr(meeting, field, values[field])
@@ -169,10 +153,39 @@ def meeting_edit(meeting: Meeting, values: dict, *, actor=None, reason: str = ""
     _pin(meeting)
     meetings_recompute({meeting.pk})
     if changes:
-        _record(CurationAction.EDIT, actor, meeting, changes=changes, reason=reason)
+        action_record(CurationAction.EDIT, actor, meeting, changes=changes, reason=reason)
     revision_bump()
     meeting.refresh_from_db()
     return meeting
+
+
+def _check_edit(meeting: Meeting, values: dict) -> None:
+    """Refuse an edit of a merged-away meeting, of a field that is not editable, of dates out
+    of order or at a precision they contradict, and an empty title."""
+    _live(meeting)
+    unknown = set(values) - set(EDIT_LOCKS)
+    if unknown:
+        raise CurationError(f"Not an editable field: {sorted(unknown)[0]}.", field="non_field")
+    if {"start_date", "end_date", "date_precision"} & set(values):
+        _check_dates(
+            values.get("start_date", meeting.start_date),
+            values.get("end_date", meeting.end_date),
+            values.get("date_precision", meeting.date_precision),
+        )
+    if "title" in values and not (values["title"] or "").strip():
+        raise CurationError("A meeting needs a title.", field="title")
+
+
+def _edit_changes(meeting: Meeting, values: dict) -> dict:
+    """Return {field: [before, after]} for the values that differ from the meeting's."""
+    changes = {}
+    for field, value in values.items():
+        before, after = _current(meeting, field), _shown(value)
+        if field in ("participants", "topics"):
+            after = sorted(after)
+        if before != after:
+            changes[field] = [before, after]
+    return changes
 
 
 def _set_participants(meeting: Meeting, people: list[Person]) -> None:
@@ -223,7 +236,7 @@ def meeting_unlock(meeting: Meeting, field: str, *, actor=None, reason: str = ""
     meetings_recompute({meeting.pk})
     meeting.refresh_from_db()
     after = _current(meeting, _shown_field(field))
-    _record(
+    action_record(
         CurationAction.UNLOCK,
         actor,
         meeting,
@@ -246,7 +259,7 @@ def _set_state(meeting: Meeting, state: str, action: str, actor, reason: str) ->
     _pin(meeting)
     if state != ReviewState.REJECTED:
         meetings_recompute({meeting.pk})  # flags conflicting evidence on confirmed meetings
-    _record(action, actor, meeting, changes={"review_state": [before, state]}, reason=reason)
+    action_record(action, actor, meeting, changes={"review_state": [before, state]}, reason=reason)
     revision_bump()
     return meeting
 
@@ -309,13 +322,13 @@ def meeting_merge(source: Meeting, into: Meeting, *, actor=None, reason: str = "
     took = {"merged_from": f"{source.title} (id {source.pk})", "evidence_moved": moved}
     if taken:
         took["locks_moved"] = taken
-    _record(CurationAction.MERGE, actor, into, changes=took, reason=reason)
+    action_record(CurationAction.MERGE, actor, into, changes=took, reason=reason)
     went = {
         "merged_into": [None, into.pk],
         "review_state": [before, ReviewState.REJECTED],
         "evidence_moved": moved,
     }
-    _record(CurationAction.MERGE, actor, source, changes=went, reason=reason)
+    action_record(CurationAction.MERGE, actor, source, changes=went, reason=reason)
     revision_bump()
     into.refresh_from_db()
     return into
@@ -382,8 +395,8 @@ def meeting_split(
     _pin(meeting, into)
     meetings_recompute({meeting.pk, into.pk})
     changes = {"evidence_moved": moved, "split_into": [None, into.pk], "evidence": sorted(wanted)}
-    _record(CurationAction.SPLIT, actor, meeting, changes=changes, reason=reason)
-    _record(
+    action_record(CurationAction.SPLIT, actor, meeting, changes=changes, reason=reason)
+    action_record(
         CurationAction.SPLIT,
         actor,
         into,
@@ -404,64 +417,6 @@ def _free_slug(text: str) -> str:
 
 
 @transaction.atomic
-def person_merge(source: Person, into: Person, *, actor=None, reason: str = "") -> Person:
-    """Merge `source` into `into`: offices, names, participations and mentions move, evidence
-    names the survivor, and the old page redirects to it. Return the survivor."""
-    if source.pk == into.pk:
-        raise CurationError("A person cannot be merged into themself.", field="into")
-    offices = Office.objects.filter(person=source)
-    for office in offices:
-        if Office.objects.filter(
-            person=into, role=office.role, country=office.country, start_date=office.start_date
-        ).exists():
-            office.delete()  # the survivor already holds this term
-    offices_moved = Office.objects.filter(person=source).update(person=into)
-    meetings = set(Participation.objects.filter(person=source).values_list("meeting_id", flat=True))
-    Participation.objects.filter(person=source, meeting__participations__person=into).delete()
-    Participation.objects.filter(person=source).update(person=into)
-    mentions = Mention.objects.filter(person=source).update(person=into)
-    names = [source.name, *source.aliases]
-    into.aliases = [*into.aliases, *(n for n in names if n not in into.aliases and n != into.name)]
-    if source.review_state == "confirmed" and into.review_state != "confirmed":
-        into.review_state = source.review_state
-    into.save()
-    _rename_in_claims(source.slug, into.slug)
-    PersonRedirect.objects.filter(person=source).update(person=into)
-    changes = {
-        "merged": [source.slug, into.slug],
-        "name": source.name,
-        "offices_moved": offices_moved,
-        "meetings": len(meetings),
-        "mentions_moved": mentions,
-    }
-    slug = source.slug
-    source.delete()
-    PersonRedirect.objects.create(slug=slug, person=into)
-    meetings_recompute(meetings)
-    _record(CurationAction.PERSON_MERGE, actor, person=into, changes=changes, reason=reason)
-    from diplomacy.gazetteer import gazetteer_forget
-
-    gazetteer_forget()
-    revision_bump()
-    return into
-
-
-def _rename_in_claims(old: str, new: str) -> None:
-    """Make evidence that named the merged person name the survivor."""
-    rows = list(Evidence.objects.filter(claims__participants__contains=[{"slug": old}]))
-    for row in rows:
-        seen = set()
-        participants = []
-        for participant in row.claims["participants"]:
-            slug = new if participant["slug"] == old else participant["slug"]
-            if slug not in seen:
-                seen.add(slug)
-                participants.append({**participant, "slug": slug})
-        row.claims = {**row.claims, "participants": participants}
-    Evidence.objects.bulk_update(rows, ["claims"], batch_size=500)
-
-
-@transaction.atomic
 def meeting_lock(meeting: Meeting, field: str, *, actor=None, reason: str = "") -> Meeting:
     """Keep a field's current value: extraction no longer changes it."""
     _live(meeting)
@@ -473,7 +428,9 @@ def meeting_lock(meeting: Meeting, field: str, *, actor=None, reason: str = "") 
     meeting.locked_fields = sorted({*meeting.locked_fields, field})
     meeting.save(update_fields=["locked_fields", "updated_at"])
     _pin(meeting)
-    _record(CurationAction.LOCK, actor, meeting, changes={"locked": [None, field]}, reason=reason)
+    action_record(
+        CurationAction.LOCK, actor, meeting, changes={"locked": [None, field]}, reason=reason
+    )
     revision_bump()
     return meeting
 

@@ -49,11 +49,7 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
     published = known_publication_date(article) or extraction.published
     # An article a curator's decision touched (merge, split, rejection, edit) keeps each
     # sentence on the meetings it was left on; only sentences never placed are matched.
-    pins = defaultdict(set)
-    for start, meeting_id in EvidencePin.objects.filter(article=article).values_list(
-        "start", "meeting_id"
-    ):
-        pins[start].add(meeting_id)
+    pins = _evidence_pins(article)
     rows: dict[tuple[int, int], Evidence] = {}
     not_yet_dated: set[int] = set()  # meetings this report may date to the day
     for candidate in extraction.meetings:
@@ -68,16 +64,9 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
             if meeting.date_precision != "day":
                 not_yet_dated.add(meeting.pk)
         for row in _evidence_rows(article, None, candidate, extraction, lookups):
-            for target in pins.get(row.start) or {meeting.pk}:
-                row = copy.copy(row)
-                row.meeting_id = target
-                affected.add(target)
-                key = (target, row.start)
-                if key in rows:  # two candidates of this article describe one meeting
-                    rows[key].fields = sorted(set(rows[key].fields) | set(row.fields))
-                    rows[key].claims = {**row.claims, **rows[key].claims}
-                else:
-                    rows[key] = row
+            targets = pins.get(row.start) or {meeting.pk}
+            affected |= targets
+            _place_row(rows, row, targets)
     Evidence.objects.bulk_create(rows.values())
     meetings_recompute(affected, lookups)
     if not_yet_dated:
@@ -85,6 +74,30 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
             not_yet_dated, lookups, _publication_dates(article.pk, published)
         )
     return affected
+
+
+def _evidence_pins(article: Article) -> dict[int, set[int]]:
+    """Return the meetings a curator's decisions left each sentence of the article on."""
+    pins = defaultdict(set)
+    for start, meeting_id in EvidencePin.objects.filter(article=article).values_list(
+        "start", "meeting_id"
+    ):
+        pins[start].add(meeting_id)
+    return pins
+
+
+def _place_row(rows: dict[tuple[int, int], Evidence], row: Evidence, targets) -> None:
+    """Put a copy of an evidence row on each target meeting, merging with a row of the same
+    sentence there (two candidates of this article may describe one meeting)."""
+    for target in targets:
+        placed = copy.copy(row)
+        placed.meeting_id = target
+        key = (target, placed.start)
+        if key in rows:
+            rows[key].fields = sorted(set(rows[key].fields) | set(placed.fields))
+            rows[key].claims = {**placed.claims, **rows[key].claims}
+        else:
+            rows[key] = placed
 
 
 def _publication_dates(article_id: int, published: date | None):
