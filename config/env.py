@@ -61,7 +61,17 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
 
 def secret_key_is_weak(key: str) -> bool:
     """Return True for a key Django's deployment check would call insecure (short or repetitive)."""
-    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+    from django.core.checks.security.base import (
+        SECRET_KEY_INSECURE_PREFIX,
+        SECRET_KEY_MIN_LENGTH,
+        SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+    )
+
+    return (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+    )
 
 
 def env_networks(name: str, default: list[str]) -> list[str]:

@@ -183,8 +183,8 @@ class ChannelFilterSet(django_filters.FilterSet):
 
     @staticmethod
     def _channel_meetings():
-        return MeetingChannel.objects.filter(channel=OuterRef("pk")).exclude(
-            meeting__review_state="rejected"
+        return MeetingChannel.objects.filter(
+            channel=OuterRef("pk"), meeting__in=Meeting.objects.visible()
         )
 
     def filter_participant(self, queryset, name, people):

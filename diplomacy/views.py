@@ -29,7 +29,7 @@ from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import format_date_range, period_label
 from diplomacy.forms import SearchForm
-from diplomacy.models import Channel, Meeting, Person, PersonRedirect, Topic
+from diplomacy.models import Channel, Meeting, Person, Topic
 from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate
 
@@ -334,10 +334,10 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a person's offices, meetings and most frequent counterparts."""
     found = Person.objects.prefetch_related("offices").filter(slug=slug).first()
     if found is None:
-        moved = PersonRedirect.objects.filter(slug=slug).select_related("person").first()
-        if moved is None:
+        survivor = selectors.person_survivor(slug)
+        if survivor is None:
             raise Http404("No such person.")
-        return redirect(moved.person, permanent=True)
+        return redirect(survivor, permanent=True)
     page = Paginator(selectors.person_meetings(found), LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -64,7 +64,6 @@ from diplomacy.models import (
     MeetingTopic,
     Participation,
     Person,
-    PersonRedirect,
     Topic,
 )
 from diplomacy.roles import can_curate
@@ -325,12 +324,14 @@ class PersonViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnly
     curation_actions = {"merge"}
 
     def retrieve(self, request, *args, **kwargs):
-        moved = PersonRedirect.objects.filter(slug=self.kwargs["slug"]).select_related("person")
-        redirect = moved.first()
-        if redirect is not None and not Person.objects.filter(slug=self.kwargs["slug"]).exists():
-            path = reverse("api:person-detail", args=[redirect.person.slug])
-            return HttpResponsePermanentRedirect(path)
-        return super().retrieve(request, *args, **kwargs)
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            # Looked for only when missing, so a live person's detail costs no extra query.
+            survivor = selectors.person_survivor(self.kwargs["slug"])
+            if survivor is None:
+                raise
+            return HttpResponsePermanentRedirect(reverse("api:person-detail", args=[survivor.slug]))
 
     @extend_schema(
         summary="Merge a person into another (curators)",

@@ -35,6 +35,7 @@ from diplomacy.selectors.curation import (
     meeting_duplicates,
     meeting_survivor,
     person_search,
+    person_survivor,
     review_count,
     review_queue,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "person_counterparts",
     "person_meetings",
     "person_search",
+    "person_survivor",
     "person_topics",
     "review_count",
     "review_queue",

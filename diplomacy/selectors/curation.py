@@ -9,7 +9,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from diplomacy.choices import PersonReviewState, ReviewState
-from diplomacy.models import CurationEvent, Evidence, Meeting, Participation, Person
+from diplomacy.models import CurationEvent, Evidence, Meeting, Participation, Person, PersonRedirect
 
 # Duplicates: meetings sharing a participant within this many days of each other.
 DUPLICATE_WINDOW = timedelta(days=10)
@@ -43,6 +43,12 @@ def meeting_survivor(slug: str) -> Meeting | None:
     if found is None:
         return None
     return Meeting.objects.only("slug").filter(pk=found.merged_into_id).first()
+
+
+def person_survivor(slug: str) -> Person | None:
+    """Return the person a merged-away person's slug now leads to, or None."""
+    moved = PersonRedirect.objects.filter(slug=slug).select_related("person").first()
+    return moved.person if moved is not None else None
 
 
 def meeting_duplicates(meeting: Meeting, limit: int = 10) -> list[Meeting]:
@@ -90,26 +96,7 @@ def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[R
     Rejected and merged meetings never appear; confirmed ones only for conflicting evidence.
     """
     reasons = [reason] if reason else list(REVIEW_REASONS)
-    unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
-    queries = {
-        "conflict": Meeting.objects.visible().filter(
-            Exists(Evidence.objects.filter(meeting=OuterRef("pk"), conflicting=True))
-        ),
-        "low_confidence": unreviewed.alias(best=Max("evidence__confidence")).filter(
-            best__lt=LOW_CONFIDENCE
-        ),
-        "duplicate": unreviewed.filter(_has_duplicate()),
-        "discovered_person": unreviewed.filter(
-            Exists(
-                Participation.objects.filter(
-                    meeting=OuterRef("pk"), person__review_state=PersonReviewState.AUTO
-                )
-            )
-        ),
-        "single_report": unreviewed.alias(best=Max("evidence__confidence")).filter(
-            article_count=1, best__lt=WEAK_REPORT
-        ),
-    }
+    queries = _review_queries()
     seen: dict[int, ReviewItem] = {}
     for name in reasons:
         for found in queries[name].defer("search_vector").select_related("location")[:limit]:
@@ -128,8 +115,35 @@ def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[R
 
 
 def review_count() -> int:
-    """Return how many meetings wait in the review queue (the nav's badge)."""
-    return len(review_queue())
+    """Return how many meetings wait in the review queue (the nav's badge), in one query."""
+    waiting = Q()
+    for query in _review_queries().values():
+        waiting |= Q(pk__in=query.values("pk"))
+    return Meeting.objects.filter(waiting).count()
+
+
+def _review_queries() -> dict:
+    """Return the meetings of each review reason, as querysets."""
+    unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
+    return {
+        "conflict": Meeting.objects.visible().filter(
+            Exists(Evidence.objects.filter(meeting=OuterRef("pk"), conflicting=True))
+        ),
+        "low_confidence": unreviewed.alias(best=Max("evidence__confidence")).filter(
+            best__lt=LOW_CONFIDENCE
+        ),
+        "duplicate": unreviewed.filter(_has_duplicate()),
+        "discovered_person": unreviewed.filter(
+            Exists(
+                Participation.objects.filter(
+                    meeting=OuterRef("pk"), person__review_state=PersonReviewState.AUTO
+                )
+            )
+        ),
+        "single_report": unreviewed.alias(best=Max("evidence__confidence")).filter(
+            article_count=1, best__lt=WEAK_REPORT
+        ),
+    }
 
 
 def _has_duplicate():

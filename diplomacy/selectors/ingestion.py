@@ -122,7 +122,8 @@ def match_candidates(candidate, claim, people, place_id, parents, published) -> 
     if place_id is not None:  # a place both name ranks first
         conditions.order_first("m.location_id IS NULL")
     sql = (
-        "SELECT m.id, m.kind, m.start_date, m.end_date, m.date_precision, m.location_id"
+        "SELECT m.id, m.kind, m.start_date, m.end_date, m.date_precision, m.location_id,"
+        " m.review_state, m.locked_fields"
         f" FROM {tables.MEETING} AS m CROSS JOIN LATERAL ({_SPAN}) AS span"
         f" WHERE {' AND '.join(conditions.where)} ORDER BY {', '.join(conditions.order)} LIMIT %s"
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.utils.text import slugify
 from rest_framework import status as http
 
 from config.exceptions import DomainError
@@ -26,6 +25,7 @@ from diplomacy.models import (
     Topic,
 )
 from diplomacy.revision import revision_bump
+from diplomacy.services.matching import meeting_free_slug
 from diplomacy.services.recompute import meetings_recompute
 
 # The fields a curator may edit, and the lock each one sets (recompute's names).
@@ -387,7 +387,7 @@ def meeting_split(
     else:
         into = Meeting.objects.create(
             title=f"{meeting.title} (split)",
-            slug=_free_slug(f"{meeting.title} split"),
+            slug=meeting_free_slug(f"{meeting.title} split"),
             kind=meeting.kind,
             status=meeting.status,
         )
@@ -406,14 +406,6 @@ def meeting_split(
     revision_bump()
     into.refresh_from_db()
     return into
-
-
-def _free_slug(text: str) -> str:
-    stem = slugify(text)[:280] or "meeting"
-    slug, suffix = stem, 2
-    while Meeting.objects.filter(slug=slug).exists():
-        slug, suffix = f"{stem}-{suffix}", suffix + 1
-    return slug
 
 
 @transaction.atomic

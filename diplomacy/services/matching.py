@@ -93,10 +93,7 @@ def meeting_create(candidate: MeetingCandidate, people: list[Ref], lookups: Refe
         location.name if location else None,
         topic.name if topic else None,
     )
-    stem = slugify(f"{title} {candidate.start_date or ''}")[:280] or "meeting"
-    slug, suffix = stem, 2
-    while Meeting.objects.filter(slug=slug).exists():
-        slug, suffix = f"{stem}-{suffix}", suffix + 1
+    slug = meeting_free_slug(f"{title} {candidate.start_date or ''}")
     return Meeting.objects.create(
         title=title,
         slug=slug,
@@ -104,3 +101,12 @@ def meeting_create(candidate: MeetingCandidate, people: list[Ref], lookups: Refe
         status=candidate.status,
         review_state=ReviewState.AUTO,
     )
+
+
+def meeting_free_slug(text: str) -> str:
+    """Return a meeting slug made from the text that no meeting uses yet."""
+    stem = slugify(text)[:280] or "meeting"
+    slug, suffix = stem, 2
+    while Meeting.objects.filter(slug=slug).exists():
+        slug, suffix = f"{stem}-{suffix}", suffix + 1
+    return slug

@@ -68,7 +68,9 @@ def _resettle_once(dated: set[int], lookups: Reference, published_of) -> set[int
         if claims.get("date", {}).get("precision") == "day":
             continue  # a report dated to the day found its meeting by its date
         candidate = _candidate(claims)
-        people_refs = [lookups.people[p.slug] for p in candidate.participants]
+        people_refs = [
+            lookups.people[p.slug] for p in candidate.participants if p.slug in lookups.people
+        ]
         if not people_refs:
             continue
         match = meeting_match(candidate, people_refs, lookups, published_of(article_id))
