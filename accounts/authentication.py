@@ -35,16 +35,11 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
-        try:
-            token = ApiToken.objects.select_related("user").get(key=key)
-        except ApiToken.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        user, token = super().authenticate_credentials(key)
         expires_at = token_expires_at(token)
         if expires_at is not None and timezone.now() >= expires_at:
             raise exceptions.AuthenticationFailed(
                 "Token has expired; ask an administrator for a new one."
             )
         token_record_use(token)
-        return (token.user, token)
+        return (user, token)
