@@ -3,6 +3,7 @@
 import ipaddress
 import os
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -49,7 +50,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
     """Return a URL whose scheme is one of `schemes`."""
-    raw = os.environ.get(name, default).strip()
+    return check_url(name, os.environ.get(name, default).strip(), schemes)
+
+
+def check_url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    """Return `raw` when its scheme is one of `schemes`; `name` says where it came from."""
     scheme, sep, rest = raw.partition("://")
     if not sep or scheme not in schemes or not rest:
         allowed = ", ".join(f"{s}://" for s in schemes)
@@ -57,6 +62,18 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
         shown = f"a {scheme}:// URL" if sep else "a value without a scheme"
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}, not {shown}")
     return raw
+
+
+def database_from_url(name: str, url: str) -> dict:
+    """Return Django's settings for a postgresql:// URL; `name` says which variable held it."""
+    check_url(name, url, ("postgres", "postgresql"))
+    try:
+        database = dj_database_url.parse(url)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is malformed (check the host and port)") from None
+    if not database.get("NAME") or not database.get("HOST"):
+        raise ImproperlyConfigured(f"{name} must name a host and a database")
+    return database
 
 
 def secret_key_is_weak(key: str) -> bool:

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import (
+    database_from_url,
     env_bool,
     env_int,
     env_list,
@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "accounts.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, so that a session saved by a request counts as a write.
+    "accounts.replicas.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -99,18 +101,45 @@ EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
     database = devdb.database_settings()
 else:
-    env_url("DATABASE_URL", DATABASE_URL, ("postgres", "postgresql"))
-    try:
-        database = dj_database_url.parse(DATABASE_URL)
-    except ValueError:
-        raise ImproperlyConfigured("DATABASE_URL is malformed (check the host and port)") from None
-    if not database.get("NAME") or not database.get("HOST"):
-        raise ImproperlyConfigured("DATABASE_URL must name a host and a database")
-# Reuse connections for a minute, and check them first so a restarted server is survived.
-database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
-database["CONN_HEALTH_CHECKS"] = True
-database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, 1)
-DATABASES = {"default": database}
+    database = database_from_url("DATABASE_URL", DATABASE_URL)
+# A connection pooler in front of PostgreSQL: "transaction" (PgBouncer's pool_mode=transaction)
+# hands each transaction to any server connection, so nothing may live across transactions:
+# no server-side cursors (Django opens them outside transactions for .iterator()); prepared
+# statements stay off, as Django leaves them; advisory locks are transaction-scoped already.
+DATABASE_POOLER = env_str("DATABASE_POOLER").strip().lower()
+if DATABASE_POOLER not in ("", "transaction"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or transaction, not {DATABASE_POOLER!r}"
+    )
+
+
+def _connection_settings(database: dict) -> dict:
+    # Reuse connections for a minute, and check them first so a restarted server is survived.
+    database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+    database["CONN_HEALTH_CHECKS"] = True
+    options = database.setdefault("OPTIONS", {})
+    options["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, 1)
+    if DATABASE_POOLER == "transaction":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        options["prepare_threshold"] = None
+    return database
+
+
+DATABASES = {"default": _connection_settings(database)}
+# Read replicas (comma-separated URLs): pages and the API read from one of them, writes and
+# the reads that follow a client's own write go to the primary (accounts/replicas.py). The
+# worker and management commands always use the primary. In tests each replica mirrors the
+# test database.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = database_from_url(f"DATABASE_REPLICA_URLS (entry {_number})", _url)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number - 1}"] = _connection_settings(_replica)
+    DATABASE_REPLICAS.append(f"replica_{_number - 1}")
+DATABASE_ROUTERS = ["accounts.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+# Seconds after a client's own write during which its reads go to the primary, so that it sees
+# what it wrote even when a replica lags.
+DATABASE_PRIMARY_AFTER_WRITE = env_int("DATABASE_PRIMARY_AFTER_WRITE", 5, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix"))

@@ -7,8 +7,11 @@ PostgreSQL sequence: reading it costs one tiny query and never waits for a write
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+
+from accounts.replicas import reading_from_replica
 
 SEQUENCE = "diplomacy_data_revision"
 # Cached aggregates live at most this long even when nothing changed (memory, not correctness).
@@ -16,7 +19,8 @@ CACHE_SECONDS = 600
 
 
 def data_revision() -> int:
-    """Return the current revision (one query)."""
+    """Return the current revision (one query, always on the primary: a replica's copy of a
+    sequence runs ahead of the rows it has replayed)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT last_value FROM {SEQUENCE}")
         return cursor.fetchone()[0]
@@ -47,17 +51,31 @@ def cached_by_revision(key: str, compute, revision: int | None = None, *, latest
     whose older copies would fill the cache's memory while the data changes often.
     """
     revision = data_revision() if revision is None else revision
+    prefix, timeout = cache_scope()
     if latest_only:
-        full_key = f"rev:latest:{key}"
+        full_key = f"{prefix}:latest:{key}"
         stored = cache.get(full_key)
         if stored is not None and stored[0] == revision:
             return stored[1]
         value = compute()
-        cache.set(full_key, (revision, value), CACHE_SECONDS)
+        cache.set(full_key, (revision, value), timeout)
         return value
-    full_key = f"rev:{revision}:{key}"
+    full_key = f"{prefix}:{revision}:{key}"
     value = cache.get(full_key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, CACHE_SECONDS)
+        cache.set(full_key, value, timeout)
     return value
+
+
+def cache_scope() -> tuple[str, int]:
+    """Return the key prefix and lifetime of cached values computed by this request.
+
+    The revision comes from the primary, but a replica may not have replayed the rows behind
+    it yet: what was computed from a replica is kept apart, so that readers of the primary (a
+    client that has just written) never get it, and only for the read-after-write window, so
+    that a value computed during a replica's lag does not outlive it.
+    """
+    if reading_from_replica():
+        return "rev:replica", max(1, settings.DATABASE_PRIMARY_AFTER_WRITE)
+    return "rev", CACHE_SECONDS

@@ -182,6 +182,10 @@ def test_it_uses_the_embedded_database_when_database_url_is_unset():
         ({"DEVDB_PORT": "80"}, "DEVDB_PORT"),
         ({"TRUSTED_PROXIES": "10.0.0.1, nginx"}, "TRUSTED_PROXIES"),
         ({"API_TOKEN_LIFETIME": "0"}, "API_TOKEN_LIFETIME"),
+        ({"DATABASE_REPLICA_URLS": "mysql://replica:3306/backchannel"}, "DATABASE_REPLICA_URLS"),
+        ({"DATABASE_REPLICA_URLS": "postgresql://replica:port/bc"}, "DATABASE_REPLICA_URLS"),
+        ({"DATABASE_PRIMARY_AFTER_WRITE": "-1"}, "DATABASE_PRIMARY_AFTER_WRITE"),
+        ({"DATABASE_POOLER": "statement"}, "DATABASE_POOLER"),
     ],
 )
 def test_it_refuses_to_start_with_a_malformed_value(variables, named):
@@ -204,3 +208,44 @@ def test_it_never_echoes_a_weak_secret_key():
 def test_it_accepts_a_short_secret_key_in_development():
     """With DEBUG on, any key will do: nothing there needs to stay secret."""
     assert load_settings(DEBUG="true", SECRET_KEY="dev").returncode == 0
+
+
+DATABASES_REPORT = (
+    "from django.conf import settings as s; import json;"
+    "print(json.dumps([sorted(s.DATABASES), s.DATABASE_REPLICAS, s.DATABASE_ROUTERS,"
+    " {a: [d['HOST'], d.get('TEST', {}).get('MIRROR'), d.get('DISABLE_SERVER_SIDE_CURSORS', False)]"
+    " for a, d in s.DATABASES.items()}]))"
+)
+
+
+def test_it_keeps_one_database_without_replicas_or_a_pooler():
+    """Unset, the new variables change nothing: one alias, no router, server-side cursors on."""
+    result = load_settings(DATABASES_REPORT, DATABASE_URL="postgresql://bc@db:5432/bc")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [["default"], [], [], {"default": ["db", None, False]}]
+
+
+def test_it_adds_a_mirrored_alias_per_replica_and_the_router():
+    """Each URL of DATABASE_REPLICA_URLS becomes replica_N (a mirror of the test database in
+    tests), with the router installed; DATABASE_POOLER=transaction turns off server-side
+    cursors on every alias, a password in a URL is never echoed."""
+    result = load_settings(
+        DATABASES_REPORT,
+        DATABASE_URL="postgresql://bc@db:5432/bc",
+        DATABASE_REPLICA_URLS="postgresql://bc:s3cret@replica-a/bc, postgresql://bc@replica-b/bc",
+        DATABASE_POOLER="transaction",
+    )
+    assert result.returncode == 0, result.stderr
+    aliases, replicas, routers, details = json.loads(result.stdout)
+    assert aliases == ["default", "replica_0", "replica_1"]
+    assert replicas == ["replica_0", "replica_1"]
+    assert routers == ["accounts.replicas.ReplicaRouter"]
+    assert details == {
+        "default": ["db", None, True],
+        "replica_0": ["replica-a", "default", True],
+        "replica_1": ["replica-b", "default", True],
+    }
+
+    refused = load_settings(DATABASE_REPLICA_URLS="postgresql://bc:s3cret@replica:port/bc")
+    assert "DATABASE_REPLICA_URLS (entry 1)" in refused.stderr
+    assert "s3cret" not in refused.stderr

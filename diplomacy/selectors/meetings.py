@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, JSONObject
 
@@ -95,7 +95,7 @@ def meeting_evidence_ids(meeting_id: int, start: int, stop: int) -> list[int]:
     publication: by the article's publication date, undated last, then article, then offset."""
     if stop <= start:
         return []
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Meeting)].cursor() as cursor:
         cursor.execute(MEETING_EVIDENCE_SQL, {"meeting": meeting_id, "start": start, "stop": stop})
         return [row[0] for row in cursor.fetchall()]
 
@@ -349,7 +349,7 @@ def meeting_rows(ids: list[int]) -> list[dict]:
     compiling than `meeting_list_values`, the same dicts)."""
     if not ids:
         return []
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Meeting)].cursor() as cursor:
         cursor.execute(MEETING_ROWS_SQL, [ids])
         fetched = cursor.fetchall()
     rows = {}
