@@ -34,8 +34,9 @@ lock: install
 run: install
 	$(PY) -m devserver.run
 
+# Tests marked `faults` (longer than a minute each) run with `make faults` instead.
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not faults"
 
 test-fast: install
 	$(PY) -m pytest -m "not browser and not worker and not slow"
@@ -58,11 +59,14 @@ eval: install
 	$(PY) bench/eval_meetings.py
 
 # Long fault runs, minutes each: workers SIGKILLed mid-batch, Redis killed and frozen under load,
-# PostgreSQL restarted under load, thousands of generated API requests and extraction texts.
+# PostgreSQL restarted under load, thousands of generated API requests and extraction texts;
+# then the suite's tests marked `faults`: three workers sharing one queue, the worker and API
+# tests through a real PgBouncer.
 # Everything runs on loopback with processes of its own; figures: bench/faults/README.md and
 # bench/results/faults-latest.json. FAULTS_KEEP=1 keeps the logs under .devdata/faults-*/.
 faults: install
 	$(PY) -m pytest bench/faults -p no:cacheprovider
+	$(PY) -m pytest -m faults
 
 # Audit the pinned dependencies against PyPI's vulnerability data with pip-audit: first the pins
 # of pyproject.toml exactly as written (nothing resolved or downloaded), then the installed
