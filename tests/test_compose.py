@@ -143,6 +143,17 @@ def test_it_runs_the_commands_the_settings_expect(compose):
     assert migrate.index("migrate --noinput") < migrate.index("manage.py load_reference")
 
 
+def test_it_scales_workers_and_keeps_one_scheduler(compose):
+    """Workers can run as many copies (no fixed container name or published port) and none
+    embeds beat; the scheduler is its own service, never replicated."""
+    services = compose["services"]
+    worker, beat = services["worker"], services["beat"]
+    assert "container_name" not in worker and "ports" not in worker
+    assert not {"-B", "--beat"} & set(worker["command"])
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    assert "--scale worker=" in COMPOSE_FILE.read_text()
+
+
 def test_it_configures_the_application_for_the_stack(compose):
     """Application services get the database, broker, production mode and a required secret."""
     for name in APP_SERVICES:
