@@ -11,7 +11,8 @@ replica lags. A request picks one replica and keeps it, so that its reads agree 
 other; its first write moves the rest of its reads to the primary.
 
 Outside requests (the Celery worker, management commands, the shell) every read goes to the
-primary: the pipeline must read what it has just written.
+primary: the pipeline must read what it has just written. So does a streamed response (a CSV
+export), whose rows are read after the middleware has returned.
 """
 
 from __future__ import annotations
