@@ -92,7 +92,7 @@ def webhook_post(url: str, secret: str, body: bytes, event: str) -> Outcome:
     except WebhookRefused as refused:
         error = str(refused)
     except (requests.Timeout, urllib3.exceptions.TimeoutError):
-        error = f"No answer within {settings.WEBHOOK_TIMEOUT} seconds."
+        error = f"No answer within {settings.WEBHOOK_TIMEOUT} s."
     except (requests.RequestException, urllib3.exceptions.HTTPError) as failure:
         error = f"Could not connect: {type(failure).__name__}."
     duration_ms = int((time.monotonic() - started) * 1000)
