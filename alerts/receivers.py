@@ -14,11 +14,14 @@ logger = logging.getLogger(__name__)
 
 @receiver(meetings_reported, dispatch_uid="alerts.match_reported_meetings")
 def match_reported_meetings(sender, created, held, **kwargs):
-    """Queue matching of new and newly held meetings against the watches."""
+    """Queue matching of new and newly held meetings against the watches (when there are any:
+    a bulk load with nobody watching queues nothing)."""
+    from alerts.selectors import active_watches
     from alerts.tasks import meetings_match_task
 
     try:
-        meetings_match_task.delay(list(created), list(held))
+        if active_watches().exists():
+            meetings_match_task.delay(list(created), list(held))
     except Exception:  # a broker outage must not fail the ingestion that announced them
         logger.exception("Could not queue alert matching for meetings %s %s", created, held)
 

@@ -11,7 +11,8 @@ from articles.api.serializers import ErrorSerializer
 
 WATCH_ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input; `errors` names the field."),
-    401: OpenApiResponse(ErrorSerializer, description="Sign in or send a token."),
+    401: OpenApiResponse(ErrorSerializer, description="Send a token."),
+    403: OpenApiResponse(ErrorSerializer, description="Sign in first."),
     404: OpenApiResponse(ErrorSerializer, description="No such watch of yours."),
 }
 

@@ -55,9 +55,10 @@ def test_it_records_held_news_only_for_meetings_now_held(owner, taiwan_meeting):
 
 
 def test_it_announces_a_planned_meeting_reported_held(
-    taiwan_meeting, django_capture_on_commit_callbacks
+    owner, taiwan_meeting, django_capture_on_commit_callbacks
 ):
     """Diplomacy announces the status change after commit; alerts only queues the matching."""
+    make_watch(owner)
     taiwan_meeting.status = "planned"
     taiwan_meeting.save()
     with (
@@ -68,12 +69,13 @@ def test_it_announces_a_planned_meeting_reported_held(
     delay.assert_called_once_with([], [taiwan_meeting.pk])
 
 
-def test_it_announces_new_meetings_found_in_an_article(django_capture_on_commit_callbacks):
+def test_it_announces_new_meetings_found_in_an_article(owner, django_capture_on_commit_callbacks):
     from django.core.management import call_command
 
     from tests.diplomacy.conftest import BEIJING, ingest
 
     call_command("load_reference", gazetteer_only=True, verbosity=0)
+    make_watch(owner, filters={})
     with (
         patch.object(meetings_match_task, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
@@ -165,3 +167,14 @@ def test_it_refuses_loopback_when_it_is_not_allowed(settings):
     settings.WEBHOOK_ALLOWED_NETWORKS = []
     outcome = webhook_post("http://127.0.0.1:9/", "secret-secret-secret", b"{}", "meeting.new")
     assert "private, local or metadata" in outcome.error
+
+
+def test_it_queues_nothing_while_nobody_watches(taiwan_meeting, django_capture_on_commit_callbacks):
+    taiwan_meeting.status = "planned"
+    taiwan_meeting.save()
+    with (
+        patch.object(meetings_match_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        meeting_edit(taiwan_meeting, {"status": "held"})
+    assert not delay.called
