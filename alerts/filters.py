@@ -30,6 +30,8 @@ def filters_clean(raw) -> dict[str, list[str]]:
     """
     if not hasattr(raw, "items"):
         raise ValidationError({"filters": "Give the filters as an object of names and values."})
+    if len(raw) > len(WATCH_FILTERS):
+        raise ValidationError({"filters": f"At most {len(WATCH_FILTERS)} filters."})
     filters: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     for name, values in _pairs(raw):

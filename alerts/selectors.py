@@ -30,8 +30,11 @@ def watches_of(user) -> QuerySet[Watch]:
 def watch_list(user) -> QuerySet[Watch]:
     """Return the user's watches with their waiting and delivered events and last attempt."""
     return watches_of(user).annotate(
-        pending_count=Count("events", filter=Q(events__state=EventState.PENDING)),
-        delivered_count=Count("events", filter=Q(events__state=EventState.DELIVERED)),
+        # distinct: the join to the attempts repeats each event once per attempt.
+        pending_count=Count("events", filter=Q(events__state=EventState.PENDING), distinct=True),
+        delivered_count=Count(
+            "events", filter=Q(events__state=EventState.DELIVERED), distinct=True
+        ),
         last_attempt_at=Max("attempts__at"),
     )
 

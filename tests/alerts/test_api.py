@@ -78,6 +78,7 @@ def test_it_needs_a_signed_in_user(api_client, owner):
         ({"filters": "topic=taiwan"}, "filters"),
         ({"filters": {"q": "x" * 5000}}, "filters"),
         ({"filters": {"topic": [{"nested": 1}]}}, "filters"),
+        ({"filters": {f"f{number}": "x" for number in range(5000)}}, "filters"),
         ({"delivery": "pigeon"}, "delivery"),
         ({"webhook_url": "ftp://127.0.0.1/hook"}, "webhook_url"),
         ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "webhook_url"),

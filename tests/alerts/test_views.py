@@ -107,14 +107,20 @@ def test_it_lists_watches_in_a_bounded_number_of_queries(
 ):
     for number in range(rows):
         watch = make_watch(owner, name=f"Watch {number}")
-        WatchEvent.objects.create(
+        event = WatchEvent.objects.create(
             watch=watch, kind="meeting.new", idempotency_key=str(number), payload={}
         )
+        for _ in range(2):  # two failed attempts must not count the event twice
+            DeliveryAttempt.objects.create(
+                watch=watch, event=event, succeeded=False, status_code=500, duration_ms=1
+            )
     # The session, its user, the watches with their counts (one query), and the user's and
     # groups' permissions for the navigation's review link.
     with django_assert_num_queries(5):
         response = owner_client.get(reverse("alerts:watches"))
-    assert response.content.decode().count('class="card watch-card"') == rows
+    page = response.content.decode()
+    assert page.count('class="card watch-card"') == rows
+    assert page.count("1 waiting · 0 delivered") == rows
 
 
 @pytest.mark.parametrize(
