@@ -178,3 +178,8 @@ def test_it_queues_nothing_while_nobody_watches(taiwan_meeting, django_capture_o
     ):
         meeting_edit(taiwan_meeting, {"status": "held"})
     assert not delay.called
+
+
+def test_it_backs_off_exponentially_within_a_bound(settings):
+    settings.WEBHOOK_RETRY_DELAY, settings.WEBHOOK_RETRY_MAX_DELAY = 30, 200
+    assert [services.retry_delay(n) for n in (1, 2, 3, 4, 5)] == [30, 60, 120, 200, 200]

@@ -140,7 +140,9 @@ def test_it_never_delivers_the_same_event_twice(tmp_path, worker_env, worker, re
     assert DeliveryAttempt.objects.count() == 1
 
 
-def test_it_pauses_a_watch_whose_endpoint_keeps_failing(tmp_path, worker_env, worker, receiver):
+def test_it_pauses_a_watch_whose_endpoint_keeps_failing_and_sends_on_resume(
+    tmp_path, worker_env, worker, receiver
+):
     """After WEBHOOK_PAUSE_AFTER_FAILURES (3) failures in a row the watch pauses, saying why."""
     receiver.statuses = [503]
     meeting = MeetingFactory(title="Talks on climate")
@@ -156,6 +158,17 @@ def test_it_pauses_a_watch_whose_endpoint_keeps_failing(tmp_path, worker_env, wo
     assert len(receiver.requests) == 3
     assert DeliveryAttempt.objects.filter(succeeded=False).count() == 3
     assert WatchEvent.objects.get().state == "pending"  # sent when the owner resumes
+
+    receiver.statuses = [200]
+    queue(
+        worker_env,
+        "from alerts.models import Watch\nfrom alerts.services import watch_resume\n"
+        f"watch_resume(Watch.objects.get(pk={watch.pk}))",
+    )
+    wait_for(lambda: WatchEvent.objects.filter(state="delivered").exists())
+    watch.refresh_from_db()
+    assert watch.paused_at is None and watch.consecutive_failures == 0
+    assert len(receiver.requests) == 4
 
 
 def test_it_cuts_a_hanging_endpoint_and_ingestion_goes_on(tmp_path, worker_env, worker, receiver):
