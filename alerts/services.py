@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -222,14 +222,19 @@ def retry_delay(attempt: int) -> float:
 
 def _event_claim(event_id: int) -> WatchEvent | None:
     """Take the event for one attempt, or None when it is delivered, being sent, or its watch
-    is paused. A claim older than the attempt can last is taken over (a worker died)."""
-    stale = timezone.now() - timedelta(seconds=settings.WEBHOOK_TIMEOUT * 4 + 60)
-    claimable = WatchEvent.objects.filter(
-        pk=event_id, watch__paused_at__isnull=True, watch__delivery=Delivery.WEBHOOK
-    ).filter(state=EventState.PENDING) | WatchEvent.objects.filter(
-        pk=event_id, state=EventState.SENDING, claimed_at__lt=stale
+    is paused. A claim older than the attempt can last is taken over (a worker died).
+
+    The update's conditions are on the event's own row, so of two workers claiming at once
+    PostgreSQL lets one through and re-checks the state for the other, which then finds none.
+    """
+    active = Watch.objects.filter(
+        events__pk=event_id, paused_at__isnull=True, delivery=Delivery.WEBHOOK
     )
-    claimed = WatchEvent.objects.filter(pk__in=claimable.values("pk")).update(
+    if not active.exists():
+        return None
+    stale = timezone.now() - timedelta(seconds=settings.WEBHOOK_TIMEOUT * 4 + 60)
+    claimable = Q(state=EventState.PENDING) | Q(state=EventState.SENDING, claimed_at__lt=stale)
+    claimed = WatchEvent.objects.filter(claimable, pk=event_id).update(
         state=EventState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:

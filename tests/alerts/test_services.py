@@ -183,3 +183,22 @@ def test_it_queues_nothing_while_nobody_watches(taiwan_meeting, django_capture_o
 def test_it_backs_off_exponentially_within_a_bound(settings):
     settings.WEBHOOK_RETRY_DELAY, settings.WEBHOOK_RETRY_MAX_DELAY = 30, 200
     assert [services.retry_delay(n) for n in (1, 2, 3, 4, 5)] == [30, 60, 120, 200, 200]
+
+
+def test_it_never_posts_an_event_that_is_delivered_or_being_sent(owner, taiwan_meeting):
+    """A duplicate message finds the event taken or done, and posts nothing."""
+    watch = make_watch(
+        owner, delivery="webhook", webhook_url="http://127.0.0.1:9/", webhook_secret="x" * 16
+    )
+    [event_id] = services.events_for_meetings([taiwan_meeting.pk], [])
+    with patch("alerts.services.webhook_post") as post:
+        for state in ("sending", "delivered"):
+            WatchEvent.objects.filter(pk=event_id).update(
+                state=state, claimed_at="2999-01-01T00:00Z"
+            )
+            assert services.webhook_deliver(event_id) == "skipped"
+        WatchEvent.objects.filter(pk=event_id).update(state="pending")
+        watch.paused_at = "2024-01-01T00:00Z"
+        watch.save()
+        assert services.webhook_deliver(event_id) == "skipped"
+    assert not post.called
