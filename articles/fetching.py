@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -111,9 +112,12 @@ class _CheckedConnectionMixin:
     verification still use the name the URL gave.
     """
 
+    def _checked(self, host: str) -> list[str]:
+        return checked_addresses(host)
+
     def _new_conn(self) -> socket.socket:
         last_error: OSError | None = None
-        for address in checked_addresses(self._dns_host):
+        for address in self._checked(self._dns_host):
             try:
                 return create_connection(
                     (address, self.port),
@@ -151,12 +155,31 @@ class _CheckedHTTPSPool(HTTPSConnectionPool):
 class _PublicAddressesOnly(HTTPAdapter):
     """An adapter whose connections go only to checked public addresses."""
 
+    pools = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _CheckedHTTPPool,
-            "https": _CheckedHTTPSPool,
-        }
+        self.poolmanager.pool_classes_by_scheme = dict(self.pools)
+
+
+def checked_adapter(check: Callable[[str], list[str]]) -> HTTPAdapter:
+    """Return an adapter that connects only to the addresses `check` returns for a host.
+
+    `check` resolves the host and raises for addresses it refuses; the socket goes to exactly
+    the addresses it returned (no second lookup). Other outgoing requests (webhooks) use it
+    with their own rules about which addresses are allowed.
+    """
+
+    def checked(self, host: str) -> list[str]:
+        return check(host)
+
+    http = type("HTTPConnection", (_CheckedHTTPConnection,), {"_checked": checked})
+    https = type("HTTPSConnection", (_CheckedHTTPSConnection,), {"_checked": checked})
+    pools = {
+        "http": type("HTTPPool", (_CheckedHTTPPool,), {"ConnectionCls": http}),
+        "https": type("HTTPSPool", (_CheckedHTTPSPool,), {"ConnectionCls": https}),
+    }
+    return type("CheckedAdapter", (_PublicAddressesOnly,), {"pools": pools})()
 
 
 def without_credentials(url: str) -> str:

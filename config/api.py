@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from alerts.api import views as alert_views
 from diplomacy.api import channels as channel_views
 from diplomacy.api import curation as curation_views
 from diplomacy.api import views as diplomacy_views
@@ -16,3 +17,4 @@ router.register("topics", diplomacy_views.TopicViewSet, basename="topic")
 router.register("locations", diplomacy_views.LocationViewSet, basename="location")
 router.register("review", curation_views.ReviewViewSet, basename="review")
 router.register("channels", channel_views.ChannelViewSet, basename="channel")
+router.register("watches", alert_views.WatchViewSet, basename="watch")

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,6 +22,11 @@ def beat_schedule(settings) -> dict:
         },
         # Poll the feeds that are due; each source keeps its own interval.
         "poll-due-feeds": {"task": "articles.sources_poll_due", "schedule": 60.0},
+        # One email a day per user with the events their email watches caught.
+        "send-alert-digests": {
+            "task": "alerts.digests_send",
+            "schedule": crontab(minute=0, hour=settings.ALERTS_DIGEST_HOUR),
+        },
     }
 
 

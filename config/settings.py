@@ -8,6 +8,7 @@ from django.utils.csp import CSP
 from config.env import (
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_networks,
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "diplomacy",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +238,48 @@ FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 5_000_000, minimum=1000)
 # cannot reach the server's own services or cloud metadata; in development, local test pages.
 FETCH_ALLOW_PRIVATE_ADDRESSES = DEBUG
 FEED_POLL_INTERVAL = env_int("FEED_POLL_INTERVAL", 900, minimum=10)
+
+# Alerts: watches deliver by webhook (signed JSON) or by a daily email digest.
+# Webhook targets must be public addresses, except in these networks (comma-separated). The
+# default allows loopback only while DEBUG is true (local receivers, tests); link-local and
+# cloud metadata addresses (169.254.0.0/16, fe80::/10) are refused unless listed here.
+WEBHOOK_ALLOWED_NETWORKS = env_networks(
+    "WEBHOOK_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEBUG else []
+)
+# Seconds to connect to and to hear back from a webhook endpoint before the attempt fails.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5, minimum=1)
+# Retries after a failed attempt, waiting WEBHOOK_RETRY_DELAY * 2**n seconds (at most
+# WEBHOOK_RETRY_MAX_DELAY) before retry n.
+WEBHOOK_MAX_RETRIES = env_int("WEBHOOK_MAX_RETRIES", 5, minimum=0)
+WEBHOOK_RETRY_DELAY = env_float("WEBHOOK_RETRY_DELAY", 30.0, minimum=0.0)
+WEBHOOK_RETRY_MAX_DELAY = env_int("WEBHOOK_RETRY_MAX_DELAY", 3600, minimum=1)
+# A watch pauses itself after this many failed attempts in a row; its owner resumes it.
+WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 5, minimum=1)
+# Hour (UTC) at which the daily email digest goes out.
+ALERTS_DIGEST_HOUR = env_int("ALERTS_DIGEST_HOUR", 7, minimum=0) % 24
+# Links in webhook bodies and digests start with this address.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/")
+
+# Email (the alert digests): printed to the console in development, SMTP in production.
+EMAIL_SMTP = env_bool("EMAIL_SMTP", not DEBUG)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_SMTP
+        else "django.core.mail.backends.console.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 25, minimum=1),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+        }
+        if EMAIL_SMTP
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Backchannel <alerts@localhost>")
 
 # Celery: Redis in production; kombu's filesystem transport when nothing is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL").strip() or "filesystem://"

@@ -50,5 +50,6 @@ urlpatterns = [
     path("", include("django.contrib.auth.urls")),
     path("", include(ingest_urlpatterns)),
     path("", include("articles.urls")),
+    path("", include("alerts.urls")),
     path("", include("diplomacy.urls")),
 ]

@@ -37,10 +37,15 @@ def imported_packages(package: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [("articles", {"diplomacy"}), ("accounts", {"articles", "diplomacy"})],
+    [
+        ("articles", {"diplomacy", "alerts"}),
+        ("accounts", {"articles", "diplomacy", "alerts"}),
+        ("diplomacy", {"alerts"}),
+    ],
 )
 def test_it_keeps_the_dependency_direction(package, forbidden):
-    """`articles` never imports `diplomacy`; `accounts` imports neither app."""
+    """`articles` never imports `diplomacy`; `accounts` imports neither app; `alerts` reacts
+    to diplomacy's announcements and nothing imports it."""
     assert imported_packages(package) & forbidden == set()
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from rest_framework import status as http
 
 from config.exceptions import DomainError
-from diplomacy.choices import CurationAction, DatePrecision, ReviewState, Side
+from diplomacy.choices import CurationAction, DatePrecision, MeetingStatus, ReviewState, Side
 from diplomacy.models import (
     CurationEvent,
     Evidence,
@@ -27,6 +27,7 @@ from diplomacy.models import (
 from diplomacy.revision import revision_bump
 from diplomacy.services.matching import meeting_free_slug
 from diplomacy.services.recompute import meetings_recompute
+from diplomacy.signals import meetings_announce
 
 # The fields a curator may edit, and the lock each one sets (recompute's names).
 EDIT_LOCKS = {
@@ -140,6 +141,7 @@ def meeting_edit(meeting: Meeting, values: dict, *, actor=None, reason: str = ""
     """
     _check_edit(meeting, values)
     changes = _edit_changes(meeting, values)
+    _announce_if_held(meeting, values)
     plain = [f for f in values if f not in ("participants", "topics")]
     for field in plain:
         setattr(meeting, field, values[field])
@@ -157,6 +159,12 @@ def meeting_edit(meeting: Meeting, values: dict, *, actor=None, reason: str = ""
     revision_bump()
     meeting.refresh_from_db()
     return meeting
+
+
+def _announce_if_held(meeting: Meeting, values: dict) -> None:
+    """Announce a planned meeting a curator reports held (alerts watch for it)."""
+    if meeting.status == MeetingStatus.PLANNED and values.get("status") == MeetingStatus.HELD:
+        meetings_announce(held=[meeting.pk])
 
 
 def _check_edit(meeting: Meeting, values: dict) -> None:

@@ -12,6 +12,7 @@ from diplomacy.extraction.types import MeetingCandidate
 from diplomacy.models import Meeting
 from diplomacy.selectors.ingestion import NO_DISTANCE, match_candidates
 from diplomacy.services.reference import Ref, Reference
+from diplomacy.signals import meetings_announce
 
 
 def meeting_for_candidate(
@@ -94,13 +95,15 @@ def meeting_create(candidate: MeetingCandidate, people: list[Ref], lookups: Refe
         topic.name if topic else None,
     )
     slug = meeting_free_slug(f"{title} {candidate.start_date or ''}")
-    return Meeting.objects.create(
+    meeting = Meeting.objects.create(
         title=title,
         slug=slug,
         kind=candidate.kind,
         status=candidate.status,
         review_state=ReviewState.AUTO,
     )
+    meetings_announce(created=[meeting.pk])
+    return meeting
 
 
 def meeting_free_slug(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from diplomacy import merging
-from diplomacy.choices import ReviewState
+from diplomacy.choices import MeetingStatus, ReviewState
 from diplomacy.models import Evidence, Location, Meeting, MeetingTopic, Participation, Person, Topic
 from diplomacy.selectors.ingestion import (
     Claim,
@@ -16,6 +16,7 @@ from diplomacy.selectors.ingestion import (
 )
 from diplomacy.services.channels import channel_assign
 from diplomacy.services.reference import Ref, Reference, reference_current
+from diplomacy.signals import meetings_announce
 
 # Titles name the US side first, then China, then Taiwan.
 SIDE_ORDER = {"us": 0, "cn": 1, "tw": 2}
@@ -94,7 +95,10 @@ def _recompute_status_and_kind(changes: _Changes, claims: list[Claim]) -> None:
     statuses = [c.claims["status"] for c in claims if "status" in c.claims]
     kinds = [(c.claims["kind"], c.confidence, c.reports) for c in claims if "kind" in c.claims]
     if statuses and not _locked(changes.meeting, "status"):
+        was = changes.meeting.status
         changes.put("status", merging.best_status(statuses))
+        if was == MeetingStatus.PLANNED and changes.meeting.status == MeetingStatus.HELD:
+            meetings_announce(held=[changes.meeting.pk])
     if kinds and not _locked(changes.meeting, "kind"):
         changes.put("kind", merging.best_kind(kinds))
 
