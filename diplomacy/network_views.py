@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -86,8 +86,9 @@ def network_section(
 @readable
 def network(request: HttpRequest) -> HttpResponse:
     """Draw the US and PRC officials who met, filtered like the timeline."""
-    filterset = NetworkFilterSet(request.GET, queryset=Meeting.objects.visible())
-    filters = network_filters(request.GET, filterset)
+    params = _non_empty(request.GET)
+    filterset = NetworkFilterSet(params, queryset=Meeting.objects.visible())
+    filters = network_filters(params, filterset)
     show_all = request.GET.get("all") == "1"
     path = reverse("diplomacy:network")
     query = urlencode(filters)
@@ -118,6 +119,16 @@ def network(request: HttpRequest) -> HttpResponse:
         **_form_context(request.GET),
     )
     return render(request, "diplomacy/network.html", context)
+
+
+def _non_empty(params: QueryDict) -> QueryDict:
+    """Return the parameters without empty values: the form sends "Any" as an empty one."""
+    kept = QueryDict(mutable=True)
+    for key in params:
+        values = [value for value in params.getlist(key) if value.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept
 
 
 def _without(path: str, filters: list[tuple[str, str]], name: str) -> str:

@@ -317,6 +317,15 @@ def test_it_reports_and_ignores_invalid_filters_on_the_page(client, officials):
     assert html.count('data-testid="pair-meetings"') == 3
 
 
+def test_it_takes_the_forms_empty_choices_as_no_filter(client, officials):
+    """The form sends "Any channel" and empty dates as empty values: they filter nothing."""
+    response = client.get(reverse(PAGE), {"channel": "", "date_from": "", "topic": "taiwan"})
+
+    html = response.content.decode()
+    assert "could not be used" not in html
+    assert html.count('data-testid="pair-meetings"') == 1
+
+
 def test_it_shows_the_busiest_officials_and_links_to_all(client):
     """Beyond twelve a side the page draws the busiest, with a link that shows everyone."""
     wang = PersonFactory(name="Wang Yi", slug="wang-yi", country="CN")
