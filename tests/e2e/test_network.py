@@ -23,8 +23,10 @@ def reference():
 
 
 def at_widths(page, url, name, screenshot):
-    """Load the page at each width, save a screenshot, and check nothing sticks out sideways
-    and the chart fits the screen."""
+    """Load the page at each width, save a screenshot, and check nothing sticks out sideways,
+    the chart fits the screen and the Content-Security-Policy refused nothing."""
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url)
@@ -38,6 +40,7 @@ def at_widths(page, url, name, screenshot):
         # Names stay legible: at least 9 CSS pixels high once the chart is scaled to fit.
         name_height = page.locator("svg.network-chart .network-node text").first.bounding_box()
         assert name_height["height"] >= 9, f"names at {label} are {name_height['height']}px"
+    assert not [text for text in console if "Content Security Policy" in text], console
 
 
 def test_it_draws_who_met_whom_and_filters_it(live_server, page, reference, screenshot):
