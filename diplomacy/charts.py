@@ -13,7 +13,6 @@ from datetime import date
 from math import sqrt
 from typing import TYPE_CHECKING
 
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -371,14 +370,18 @@ NETWORK_RADIUS = (4, 10)  # smallest and largest node
 
 
 def network_chart(
-    network: Network, edge_url: Callable[[str, str], str], ego: str = ""
+    network: Network,
+    edge_url: Callable[[str, str], str],
+    person_url: Callable[[str], str],
+    ego: str = "",
 ) -> SafeString:
     """Draw who met whom: US officials in a column on the left, PRC officials on the right,
     each ordered as given (busiest first), a line between two officials who met, as thick as
     their number of meetings.
 
-    Each official links to their page, each line to `edge_url(us_slug, cn_slug)` (their
-    meetings); `ego` is highlighted. The page's table of pairs is the text alternative.
+    Each official links to `person_url(slug)` (their page), each line to
+    `edge_url(us_slug, cn_slug)` (their meetings); `ego` is highlighted. The page's table of
+    pairs is the text alternative.
     """
     if not network.edges:
         return mark_safe("")
@@ -414,7 +417,11 @@ def network_chart(
     busiest_node = max(node.meeting_count for node in network.nodes)
     nodes = mark_safe(
         "".join(
-            str(_network_node(node, places[node.slug], busiest_node, node.slug == ego))
+            str(
+                _network_node(
+                    node, places[node.slug], busiest_node, node.slug == ego, person_url(node.slug)
+                )
+            )
             for node in network.nodes
         )
     )
@@ -471,7 +478,7 @@ def _edge_label(names: dict[str, str], edge) -> str:
     return f"{names[edge.source]} and {names[edge.target]}: {_meetings(edge.meeting_count)}"
 
 
-def _network_node(node: NetworkNode, place: tuple[float, float], busiest: int, ego: bool):
+def _network_node(node: NetworkNode, place: tuple[float, float], busiest: int, ego: bool, url: str):
     x, y = place
     smallest, largest = NETWORK_RADIUS
     radius = smallest + (largest - smallest) * sqrt(node.meeting_count / busiest)
@@ -481,7 +488,7 @@ def _network_node(node: NetworkNode, place: tuple[float, float], busiest: int, e
         '<a href="{}" class="network-node side-{}{}" aria-label="{}">'
         '<title>{}</title><circle cx="{}" cy="{}" r="{}"/>'
         '<text x="{}" y="{}" text-anchor="{}">{}</text></a>',
-        reverse("diplomacy:person", args=[node.slug]),
+        url,
         node.side,
         " ego" if ego else "",
         f"{node.name}: {_meetings(node.meeting_count)}",

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
 from articles.pages import readable
 from diplomacy import charts, selectors
+from diplomacy.api.rows import SLUG_PLACEHOLDER
 from diplomacy.filtersets import NetworkFilterSet
 from diplomacy.models import Channel, Meeting, Person
+from diplomacy.revision import data_revision
 
 # Officials of each side drawn before "show all": enough for the busiest pairs, few enough
 # for a phone's width and height.
@@ -41,39 +42,51 @@ def network_filters(params, filterset: NetworkFilterSet) -> list[tuple[str, str]
     ]
 
 
-def meetings_of_pair(filters: list[tuple[str, str]], us_slug: str, cn_slug: str) -> str:
+def meetings_of_pair(
+    timeline: str, filters: list[tuple[str, str]], us_slug: str, cn_slug: str
+) -> str:
     """Return the timeline of the meetings behind one edge: the same filters, with both
     officials (and the person whose network it is) as participants."""
     pairs = [("participant" if name == "person" else name, value) for name, value in filters]
     for slug in (us_slug, cn_slug):
         if ("participant", slug) not in pairs:
             pairs.append(("participant", slug))
-    return reverse("diplomacy:timeline") + "?" + urlencode(pairs)
+    return f"{timeline}?{urlencode(pairs)}"
 
 
 def network_section(
-    meetings: QuerySet[Meeting],
+    network: selectors.Network,
     filters: list[tuple[str, str]],
     per_side: int | None,
     ego: str = "",
 ) -> dict:
     """Return what the network template draws: the chart, the pairs and what was left out."""
-    network = selectors.meeting_network(meetings)
     shown = network.trimmed(per_side, keep=ego) if per_side else network
     names = {node.slug: node for node in network.nodes}
+    # Addresses are built from one reversed path each: "show all" draws thousands of them.
+    timeline = reverse("diplomacy:timeline")
+    person_page = Person(slug=SLUG_PLACEHOLDER).get_absolute_url()
+    edge_urls = {
+        (edge.source, edge.target): meetings_of_pair(timeline, filters, edge.source, edge.target)
+        for edge in shown.edges
+    }
 
-    def edge_url(us_slug: str, cn_slug: str) -> str:
-        return meetings_of_pair(filters, us_slug, cn_slug)
+    def person_url(slug: str) -> str:
+        return person_page.replace(SLUG_PLACEHOLDER, quote(slug))
 
     return {
         "network": shown,
-        "network_chart": charts.network_chart(shown, edge_url, ego=ego),
+        "network_chart": charts.network_chart(
+            shown, lambda us, cn: edge_urls[us, cn], person_url, ego=ego
+        ),
         "network_pairs": [
             {
                 "us": names[edge.source],
+                "us_url": person_url(edge.source),
                 "cn": names[edge.target],
+                "cn_url": person_url(edge.target),
                 "meeting_count": edge.meeting_count,
-                "url": edge_url(edge.source, edge.target),
+                "url": edge_urls[edge.source, edge.target],
             }
             for edge in shown.edges
         ],
@@ -93,8 +106,9 @@ def network(request: HttpRequest) -> HttpResponse:
     path = reverse("diplomacy:network")
     query = urlencode(filters)
     person = filterset.form.cleaned_data.get("person")
+    revision = data_revision()
     context = network_section(
-        filterset.qs,
+        selectors.meeting_network_cached(filterset.qs, filters, revision),
         filters,
         None if show_all else NETWORK_PER_SIDE,
         ego=person.slug if person else "",
@@ -116,7 +130,7 @@ def network(request: HttpRequest) -> HttpResponse:
         fewer_url=f"{path}?{query}" if query else path,
         without_person_url=_without(path, filters, "person"),
         api_url=reverse("api:network") + (f"?{query}" if query else ""),
-        **_form_context(request.GET),
+        **_form_context(request.GET, revision),
     )
     return render(request, "diplomacy/network.html", context)
 
@@ -136,8 +150,8 @@ def _without(path: str, filters: list[tuple[str, str]], name: str) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _form_context(params) -> dict:
-    choices = selectors.timeline_filter_choices()
+def _form_context(params, revision: int) -> dict:
+    choices = selectors.timeline_filter_choices(revision)
     return {
         "topic_choices": choices["topics"],
         "channel_choices": list(Channel.objects.order_by("name").values("slug", "name")),
@@ -155,7 +169,10 @@ def person_network(person: Person) -> dict:
     """Return the network section of a person's page: the people at their meetings."""
     meetings = Meeting.objects.visible().filter(participations__person=person)
     context = network_section(
-        meetings, [("person", person.slug)], PERSON_NETWORK_PER_SIDE, ego=person.slug
+        selectors.meeting_network(meetings),
+        [("person", person.slug)],
+        PERSON_NETWORK_PER_SIDE,
+        ego=person.slug,
     )
     query = urlencode({"person": person.slug})
     context["network_url"] = f"{reverse('diplomacy:network')}?{query}"

@@ -150,5 +150,11 @@ class NetworkView(article_views.RequestLimitErrorsMixin, ConditionalGetMixin, Ge
         ],
     )
     def get(self, request, *args, **kwargs):
-        meetings = self.filter_queryset(self.get_queryset())
-        return Response(network_body(request, selectors.meeting_network(meetings)))
+        meetings = self.filter_queryset(self.get_queryset())  # a 400 for invalid filters
+        filters = [
+            (name, value)
+            for name in NetworkFilterSet.base_filters
+            for value in request.query_params.getlist(name)
+        ]
+        network = selectors.meeting_network_cached(meetings, filters)
+        return Response(network_body(request, network))

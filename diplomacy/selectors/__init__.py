@@ -66,6 +66,7 @@ from diplomacy.selectors.network import (
     NetworkEdge,
     NetworkNode,
     meeting_network,
+    meeting_network_cached,
 )
 from diplomacy.selectors.search import (
     SEARCH_CANDIDATES,
@@ -141,6 +142,7 @@ __all__ = [
     "meeting_matches",
     "meeting_month_counts",
     "meeting_network",
+    "meeting_network_cached",
     "meeting_readouts",
     "meeting_rows",
     "meeting_search",

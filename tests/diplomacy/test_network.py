@@ -226,11 +226,26 @@ def test_it_serves_the_network_in_a_fixed_number_of_queries(
 ):
     many_meetings(rows)
 
-    # the data revision (ETag), the topic's lookup, the pairs with their meetings
-    with django_assert_num_queries(3):
+    # the data revision (ETag), the topic's lookup, the data revision (cache), the pairs with
+    # their meetings
+    with django_assert_num_queries(4):
         body = api_client.get(reverse(API), {"topic": "taiwan"}).json()
+    # the same, from the cache
+    with django_assert_num_queries(3):
+        again = api_client.get(reverse(API), {"topic": "taiwan"}).json()
 
     assert len(body["edges"]) == rows and len(body["nodes"]) == 2 * rows
+    assert again == body
+
+
+def test_it_draws_the_network_anew_when_the_data_changes(api_client, officials):
+    """The cached network lasts only as long as the data revision."""
+    before = api_client.get(reverse(API), {"person": "qin-gang"}).json()
+    meeting_of(officials["sullivan"], officials["qin"], day=date(2023, 10, 1))
+
+    after = api_client.get(reverse(API), {"person": "qin-gang"}).json()
+
+    assert len(after["edges"]) == len(before["edges"]) + 1
 
 
 def test_it_documents_the_network_in_the_schema(api_client):
@@ -256,9 +271,13 @@ def test_it_documents_the_network_in_the_schema(api_client):
 # The chart ----------------------------------------------------------------------------------
 
 
+def person_url(slug: str) -> str:
+    return f"/people/{slug}/"
+
+
 def test_it_draws_us_officials_left_and_prc_officials_right(officials):
     """Edges are as wide as their number of meetings; the chart needs no inline style."""
-    svg = str(charts.network_chart(network_of(), lambda us, cn: f"/pair/{us}/{cn}/"))
+    svg = str(charts.network_chart(network_of(), lambda us, cn: f"/pair/{us}/{cn}/", person_url))
 
     circles = dict(re.findall(r'href="/people/([^/]+)/"[^>]*>.*?<circle cx="(-?[\d.]+)"', svg))
     assert float(circles["jake-sullivan"]) < float(circles["wang-yi"])
@@ -270,7 +289,7 @@ def test_it_draws_us_officials_left_and_prc_officials_right(officials):
 
 
 def test_it_draws_nothing_without_a_pair():
-    assert str(charts.network_chart(selectors.Network(), lambda us, cn: "")) == ""
+    assert str(charts.network_chart(selectors.Network(), lambda us, cn: "", person_url)) == ""
 
 
 def test_it_escapes_names_in_the_chart():
@@ -278,7 +297,7 @@ def test_it_escapes_names_in_the_chart():
         PersonFactory(name="<b>Eve</b> & co", slug="eve", country="US"),
         PersonFactory(name="Wang Yi", slug="wang-yi", country="CN"),
     )
-    svg = str(charts.network_chart(network_of(), lambda us, cn: ""))
+    svg = str(charts.network_chart(network_of(), lambda us, cn: "", person_url))
 
     assert "<b>" not in svg and "&lt;b&gt;Eve&lt;/b&gt; &amp; co" in svg
 
@@ -355,8 +374,8 @@ def test_it_builds_the_network_page_in_a_bounded_number_of_queries(
     many_meetings(rows)
     client.get(reverse(PAGE))  # the filter form's topics are cached from here on
 
-    # the topic's lookup; the pairs with their meetings; the data revision (form's topics,
-    # cached); the channels.
+    # the data revision (for the cached network and form's topics); the topic's lookup; the
+    # pairs with their meetings; the channels.
     with django_assert_max_num_queries(4):
         response = client.get(reverse(PAGE), {"topic": "taiwan", "all": "1"})
 
