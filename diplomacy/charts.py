@@ -10,12 +10,17 @@ import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from math import sqrt
+from typing import TYPE_CHECKING
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from diplomacy.choices import MeetingKind
 from diplomacy.formatting import MONTHS
+
+if TYPE_CHECKING:
+    from diplomacy.selectors.network import Network, NetworkNode
 
 STRIP_WIDTH = 960  # viewBox units; CSS scales the SVG to the column width
 STRIP_HEIGHT = 84
@@ -160,11 +165,12 @@ def _meetings(count: int) -> str:
     return f"{count} meeting" if count == 1 else f"{count} meetings"
 
 
-def activity_chart(rows: Sequence[dict]) -> SafeString:
+def activity_chart(rows: Sequence[dict], subject: str = "the topic") -> SafeString:
     """Draw meetings and article mentions per month as two panels sharing the month axis.
 
-    `rows` is topic_activity() output: {"period", "meetings", "articles"}, oldest first, with
-    empty months left out; they are filled in here so the axis is continuous.
+    `rows` is topic_activity() or person_activity() output: {"period", "meetings",
+    "articles"}, oldest first, with empty months left out; they are filled in here so the
+    axis is continuous.
     """
     if not rows:
         return mark_safe("")
@@ -224,7 +230,7 @@ def activity_chart(rows: Sequence[dict]) -> SafeString:
     articles_total = sum(row["articles"] for row in rows)
     description = (
         f"Activity from {month_label(months[0])} to {month_label(months[-1])}: "
-        f"{_meetings(meetings_total)} and {articles_total} articles mentioning the topic."
+        f"{_meetings(meetings_total)} and {articles_total} articles mentioning {subject}."
     )
     return format_html(
         '<svg class="activity-chart" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}{}</svg>',
@@ -347,4 +353,151 @@ def channel_chart(meetings: Sequence[dict], suspensions: Sequence, today: date) 
         CHANNEL_AXIS + 0.5,
         now,
         markers,
+    )
+
+
+NETWORK_X = {"us": 0, "cn": 120}  # US officials on the left, PRC officials on the right
+NETWORK_TOP = 40  # room for the two column headings
+NETWORK_ROW = 30
+NETWORK_NAME_CHARS = 19  # longer names are cut (the full name is in the node's title)
+NETWORK_HEADINGS = {"us": "United States", "cn": "China"}
+# Widths of a character of a name (13px) and of the headings (12px capitals, spaced), in
+# viewBox units: the viewBox is cut to the longest names, so a phone shrinks the chart no more
+# than it must.
+NETWORK_NAME_EM = 7.4
+NETWORK_HEADING_EM = 9.0
+NETWORK_RADIUS = (4, 10)  # smallest and largest node
+
+
+def network_chart(
+    network: Network,
+    edge_url: Callable[[str, str], str],
+    person_url: Callable[[str], str],
+    ego: str = "",
+) -> SafeString:
+    """Draw who met whom: US officials in a column on the left, PRC officials on the right,
+    each ordered as given (busiest first), a line between two officials who met, as thick as
+    their number of meetings.
+
+    Each official links to `person_url(slug)` (their page), each line to
+    `edge_url(us_slug, cn_slug)` (their meetings); `ego` is highlighted. The page's table of
+    pairs is the text alternative.
+    """
+    if not network.edges:
+        return mark_safe("")
+    columns = {side: network.side(side) for side in NETWORK_X}
+    rows = max(len(nodes) for nodes in columns.values())
+    height = NETWORK_TOP + rows * NETWORK_ROW + 8
+    places = {
+        node.slug: (NETWORK_X[side], _network_y(index, len(nodes), rows))
+        for side, nodes in columns.items()
+        for index, node in enumerate(nodes)
+    }
+    busiest_edge = max(edge.meeting_count for edge in network.edges)
+    names = {node.slug: node.name for node in network.nodes}
+    edges = format_html_join(
+        "",
+        '<a href="{}" class="network-edge" aria-label="{}">'
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="{}"><title>{}</title></line></a>',
+        (
+            (
+                edge_url(edge.source, edge.target),
+                label,
+                places[edge.source][0],
+                num(places[edge.source][1]),
+                places[edge.target][0],
+                num(places[edge.target][1]),
+                num(1.5 + 8.5 * (edge.meeting_count - 1) / max(busiest_edge - 1, 1)),
+                label,
+            )
+            for edge in network.edges
+            for label in [_edge_label(names, edge)]
+        ),
+    )
+    busiest_node = max(node.meeting_count for node in network.nodes)
+    nodes = mark_safe(
+        "".join(
+            str(
+                _network_node(
+                    node, places[node.slug], busiest_node, node.slug == ego, person_url(node.slug)
+                )
+            )
+            for node in network.nodes
+        )
+    )
+    headings = format_html_join(
+        "",
+        '<text class="network-heading" x="{}" y="16" text-anchor="{}">{}</text>',
+        (
+            (NETWORK_X[side] + (-6 if side == "us" else 6), anchor, NETWORK_HEADINGS[side])
+            for side, anchor in (("us", "end"), ("cn", "start"))
+        ),
+    )
+    left, right = (_network_reach(columns[side], side) for side in ("us", "cn"))
+    description = (
+        f"{len(columns['us'])} US and {len(columns['cn'])} PRC officials, "
+        f"{len(network.edges)} pairs who met, in {_meetings(network.meeting_count)}. "
+        "The table of pairs lists them."
+    )
+    width = right - left
+    return format_html(
+        '<svg class="network-chart" viewBox="{} 0 {} {}" width="{}" height="{}" role="group" '
+        'aria-label="{}">{}{}{}</svg>',
+        num(left),
+        num(width),
+        height,
+        num(width),
+        height,
+        description,
+        headings,
+        edges,
+        nodes,
+    )
+
+
+def _network_reach(nodes: Sequence[NetworkNode], side: str) -> float:
+    """Return the x of the far end of a column's longest name (or its heading)."""
+    name = max((len(_short_name(node.name)) for node in nodes), default=0) * NETWORK_NAME_EM
+    heading = len(NETWORK_HEADINGS[side]) * NETWORK_HEADING_EM
+    reach = max(NETWORK_RADIUS[1] + 5 + name, heading) + 8
+    return NETWORK_X[side] - reach if side == "us" else NETWORK_X[side] + reach
+
+
+def _short_name(name: str) -> str:
+    if len(name) <= NETWORK_NAME_CHARS:
+        return name
+    return name[: NETWORK_NAME_CHARS - 1].rstrip() + "…"
+
+
+def _network_y(index: int, count: int, rows: int) -> float:
+    """Spread a column's officials over the height of the longer column."""
+    return NETWORK_TOP + (index + 0.5) * rows * NETWORK_ROW / count
+
+
+def _edge_label(names: dict[str, str], edge) -> str:
+    return f"{names[edge.source]} and {names[edge.target]}: {_meetings(edge.meeting_count)}"
+
+
+def _network_node(node: NetworkNode, place: tuple[float, float], busiest: int, ego: bool, url: str):
+    x, y = place
+    smallest, largest = NETWORK_RADIUS
+    radius = smallest + (largest - smallest) * sqrt(node.meeting_count / busiest)
+    name = _short_name(node.name)
+    offset = radius + 5
+    return format_html(
+        '<a href="{}" class="network-node side-{}{}" aria-label="{}">'
+        '<title>{}</title><circle cx="{}" cy="{}" r="{}"/>'
+        '<text x="{}" y="{}" text-anchor="{}">{}</text></a>',
+        url,
+        node.side,
+        " ego" if ego else "",
+        f"{node.name}: {_meetings(node.meeting_count)}",
+        f"{node.name}: {_meetings(node.meeting_count)}",
+        x,
+        num(y),
+        num(radius),
+        num(x - offset if node.side == "us" else x + offset),
+        num(y + 4.5),
+        "end" if node.side == "us" else "start",
+        name,
     )

@@ -158,6 +158,35 @@ class MeetingFilterSet(django_filters.FilterSet):
         return queryset.filter(search_vector=text_query(value))
 
 
+class NetworkFilterSet(MeetingFilterSet):
+    """The meetings behind the network: the timeline's topic, channel and date filters, and
+    one person whose meetings alone are drawn (their ego network)."""
+
+    # Set to None: the network keeps only the filters above, not the rest of the timeline's.
+    participant = None
+    location = None
+    kind = None
+    status = None
+    q = None
+    ordering = None
+    person = django_filters.ModelChoiceFilter(
+        field_name="participants",
+        queryset=Person.objects.all(),
+        to_field_name="slug",
+        method="filter_person",
+        label="Person (slug): only the meetings this person took part in",
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["topic", "channel", "date_from", "date_to", "person"]
+
+    def filter_person(self, queryset, name, person):
+        if person is None:
+            return queryset
+        return self.filter_participant(queryset, name, [person])
+
+
 class ChannelFilterSet(django_filters.FilterSet):
     """Channels by kind, and by who took part in and what was discussed at their meetings."""
 

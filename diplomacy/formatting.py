@@ -11,6 +11,7 @@ from datetime import date
 from html import escape as html_escape
 from operator import itemgetter
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.html import escape
@@ -333,3 +334,36 @@ def _entity_link(kind: str, slug: str, name: str) -> tuple[str, str]:
     if kind == "topic":
         return reverse("diplomacy:topic", args=[slug]), f"Topic: {name}"
     return reverse("diplomacy:timeline") + "?location=" + slug, f"Meetings in {name}"
+
+
+# Exports and feeds of a list page ---------------------------------------------------------
+
+
+class ExportLinks(NamedTuple):
+    """The addresses of one list of meetings as CSV, JSON, an Atom feed and an iCalendar."""
+
+    csv: str
+    json: str
+    atom: str
+    ics: str
+
+
+def export_links(filters: Iterable[tuple[str, str]]) -> ExportLinks:
+    """Return the export and feed addresses of the meetings that match `filters`.
+
+    `filters` are (name, value) pairs in the meeting list's filter names (DESIGN.md); every
+    endpoint takes the same ones, so each address lists the meetings its page lists.
+    """
+    pairs = [(name, value) for name, value in filters if str(value).strip()]
+    meetings = reverse("api:meeting-list")
+
+    def address(path: str, *extra: tuple[str, str]) -> str:
+        query = urlencode([*pairs, *extra])
+        return f"{path}?{query}" if query else path
+
+    return ExportLinks(
+        csv=address(meetings, ("format", "csv")),
+        json=address(meetings, ("format", "json")),
+        atom=address(reverse("feeds:meetings-atom")),
+        ics=address(reverse("feeds:meetings-ics")),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diplomacy import curation_views, views
+from diplomacy import curation_views, network_views, views
 
 app_name = "diplomacy"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("people/<slug:slug>/", views.person, name="person"),
     path("channels/", views.channels, name="channels"),
     path("channels/<slug:slug>/", views.channel, name="channel"),
+    path("network/", network_views.network, name="network"),
     path("articles/<int:article_id>/reprocess/", views.article_reprocess, name="article-reprocess"),
     path("search/", views.search, name="search"),
 ]

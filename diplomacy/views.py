@@ -27,9 +27,10 @@ from diplomacy import charts, selectors
 from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
-from diplomacy.formatting import format_date_range, period_label
+from diplomacy.formatting import export_links, format_date_range, period_label
 from diplomacy.forms import SearchForm
 from diplomacy.models import Channel, Meeting, Person, Topic
+from diplomacy.network_views import person_network
 from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate
 
@@ -119,6 +120,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
         "filtered": any(request.GET.getlist(name) for name in FILTER_PARAMS),
         "canonical_url": query_url(path, request.GET),
         "clear_url": path,
+        "exports": export_links(_valid_filters(request.GET, filterset)),
     }
     if is_partial(request):
         response = render(request, "diplomacy/_timeline_results.html", context)
@@ -128,6 +130,18 @@ def timeline(request: HttpRequest) -> HttpResponse:
         response = render(request, "diplomacy/timeline.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _valid_filters(params: QueryDict, filterset: MeetingFilterSet) -> list[tuple[str, str]]:
+    """Return the filters the timeline applied as (name, value) pairs: invalid ones are ignored
+    by the page, so its export links leave them out too."""
+    return [
+        (name, value)
+        for name in (*FILTER_PARAMS, "ordering")
+        if name not in filterset.errors
+        for value in params.getlist(name)
+        if value.strip()
+    ]
 
 
 def _group_by_period(meetings) -> list[tuple[str, list[Meeting]]]:
@@ -322,6 +336,7 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
             "cooccurring": selectors.topic_cooccurring(found),
             "articles": selectors.articles_mentioning(found),
             "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), topic=slug),
+            "exports": export_links([("topic", found.slug)]),
         },
     )
 
@@ -344,11 +359,16 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
     history = {}
     if request.user.is_authenticated:
         history["events"] = history_rows(selectors.curation_history(person=found)[:50])
+    activity = selectors.person_activity(found)
     return render(
         request,
         "diplomacy/person.html",
         {
             **history,
+            **person_network(found),
+            "activity": activity,
+            "chart": charts.activity_chart(activity, subject=found.name),
+            "exports": export_links([("participant", found.slug)]),
             "curator": can_curate(request.user),
             "person": found,
             "aliases": [alias for alias in found.aliases if alias != found.name],
@@ -398,6 +418,7 @@ def channel(request: HttpRequest, slug: str) -> HttpResponse:
             "chart": charts.channel_chart(history.meetings, history.suspensions, today),
             "today": today,
             "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), channel=slug),
+            "exports": export_links([("channel", found.slug)]),
         },
     )
 
@@ -457,4 +478,5 @@ def search(request: HttpRequest) -> HttpResponse:
                 else selectors.meeting_matches(query).count(),
                 timeline_url=query_url(reverse("diplomacy:timeline"), QueryDict(), q=q),
             )
+        context["exports"] = export_links([("q", q)])
     return render(request, "diplomacy/search.html", context)

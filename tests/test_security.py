@@ -373,6 +373,7 @@ def test_it_closes_every_read_when_public_read_is_off(settings, client, api_clie
         reverse("api:topic-list"),
         reverse("api:topic-activity", args=[topic.slug]),
         reverse("api:location-list"),
+        reverse("api:network"),
         reverse("feeds:meetings-atom"),
         reverse("feeds:meetings-ics"),
         reverse("schema"),
@@ -388,6 +389,7 @@ def test_it_closes_every_read_when_public_read_is_off(settings, client, api_clie
         reverse("articles:article", args=[article.pk]),
         reverse("articles:article-status", args=[article.pk]),
         reverse("diplomacy:search") + "?q=talks",
+        reverse("diplomacy:network"),
     ]
     for url in api_urls:
         assert api_client.get(url).status_code == 401, url

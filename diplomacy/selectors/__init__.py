@@ -1,6 +1,7 @@
 """Reads for diplomacy: every query behind pages, the API, feeds and ingestion.
 
 - `timeline`: the timeline, topic and person pages;
+- `network`: who met whom (the network page, the person page's network and the API);
 - `meetings`: a meeting's page and evidence, and the meeting list rows of the API, CSV, feeds;
 - `channels`: the channel list, a channel's meetings and gaps, a meeting's readouts;
 - `articles`: what was extracted from an article;
@@ -59,6 +60,14 @@ from diplomacy.selectors.meetings import (
     status_history,
     visible_meeting_count,
 )
+from diplomacy.selectors.network import (
+    NETWORK_SIDES,
+    Network,
+    NetworkEdge,
+    NetworkNode,
+    meeting_network,
+    meeting_network_cached,
+)
 from diplomacy.selectors.search import (
     SEARCH_CANDIDATES,
     article_headlines,
@@ -75,6 +84,7 @@ from diplomacy.selectors.timeline import (
     articles_mentioning,
     meeting_month_counts,
     meeting_timeline,
+    person_activity,
     person_counterparts,
     person_meetings,
     person_topics,
@@ -90,6 +100,7 @@ __all__ = [
     "EVIDENCE_LIMIT",
     "INTERVALS",
     "MEETING_LIST_FIELDS",
+    "NETWORK_SIDES",
     "READOUT_SIDES",
     "REVIEW_REASONS",
     "SEARCH_CANDIDATES",
@@ -98,6 +109,9 @@ __all__ = [
     "FactEvidence",
     "MeetingEvidenceIds",
     "MeetingListRows",
+    "Network",
+    "NetworkEdge",
+    "NetworkNode",
     "Readout",
     "ReviewItem",
     "StatusStep",
@@ -127,6 +141,8 @@ __all__ = [
     "meeting_list_values",
     "meeting_matches",
     "meeting_month_counts",
+    "meeting_network",
+    "meeting_network_cached",
     "meeting_readouts",
     "meeting_rows",
     "meeting_search",
@@ -135,6 +151,7 @@ __all__ = [
     "meeting_timeline",
     "meetings_by_id",
     "meetings_related",
+    "person_activity",
     "person_counterparts",
     "person_meetings",
     "person_search",

@@ -39,22 +39,49 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
 
 
 def _topic_activity(topic: Topic, interval: str) -> list[dict]:
+    meetings = Meeting.objects.visible().filter(meeting_topics__topic=topic)
+    return activity_per_period(meetings, Mention.objects.filter(topic=topic), interval)
+
+
+def person_activity(person: Person, interval: str = "month") -> list[dict]:
+    """Return a person's meetings and the articles mentioning them per period, oldest first.
+
+    Counted like `topic_activity`, and cached the same way.
+    """
+    return cached_by_revision(
+        f"person-activity:{person.pk}:{interval}", lambda: _person_activity(person, interval)
+    )
+
+
+def _person_activity(person: Person, interval: str) -> list[dict]:
+    meetings = Meeting.objects.visible().filter(participations__person=person)
+    return activity_per_period(meetings, Mention.objects.filter(person=person), interval)
+
+
+def activity_per_period(
+    meetings: QuerySet[Meeting], mentions: QuerySet[Mention], interval: str
+) -> list[dict]:
+    """Count meetings (by start date) and mentioning articles (by publication date) per period.
+
+    Two queries; periods with neither are left out.
+    """
     trunc = INTERVALS[interval]
-    meetings = (
-        Meeting.objects.visible()
-        .filter(meeting_topics__topic=topic, start_date__isnull=False)
+    meeting_counts = (
+        meetings.filter(start_date__isnull=False)
         .annotate(period=trunc("start_date"))
         .values("period")
         .annotate(count=Count("id"))
+        .order_by()
     )
-    mentions = (
-        Mention.objects.filter(topic=topic, article__published_at__isnull=False)
+    article_counts = (
+        mentions.filter(article__published_at__isnull=False)
         .annotate(period=trunc("article__published_at"))
         .values("period")
         .annotate(count=Count("article", distinct=True))
+        .order_by()
     )
     periods: dict = {}
-    for key, rows in (("meetings", meetings), ("articles", mentions)):
+    for key, rows in (("meetings", meeting_counts), ("articles", article_counts)):
         for row in rows:
             counts = periods.setdefault(_as_date(row["period"]), {"meetings": 0, "articles": 0})
             counts[key] = row["count"]

@@ -699,8 +699,9 @@ def test_it_builds_the_person_page_in_a_bounded_number_of_queries(
     """The person page costs the same for 3 or 30 meetings."""
     make_meetings(count)
     # person; offices; count; page; participations, people, topic links, topics;
-    # counterparts; topics.
-    with django_assert_max_num_queries(10):
+    # counterparts; topics; the network (one query); activity (meetings, mentions) with the
+    # data revision.
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("diplomacy:person", args=["wang-yi"]))
     assert response.status_code == 200
 
