@@ -34,6 +34,7 @@ from diplomacy.api.curation import (
     CurationEventSerializer,
     MeetingCurationMixin,
     MeetingEditSerializer,
+    PersonCurationMixin,
     PersonMergeSerializer,
 )
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer
@@ -157,9 +158,9 @@ class MeetingViewSet(
     serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilterSet
     csv_filename = "meetings.csv"
-    curation_actions = {"partial_update", "merge", "split", "history"}
+    curation_actions = {"partial_update", "merge", "split", "history", "undo"}
     # The curation actions see rejected and merged meetings too; reads never do.
-    detail_actions = {"retrieve", "partial_update", "merge", "split"}
+    detail_actions = {"retrieve", "partial_update", "merge", "split", "undo"}
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -306,7 +307,9 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
         responses={200: PersonSerializer, 301: None, **ERROR_RESPONSES},
     ),
 )
-class PersonViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
+class PersonViewSet(
+    PersonCurationMixin, CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet
+):
     queryset = (
         Person.objects.annotate(
             meeting_count=selectors.visible_meeting_count(Participation, "person")
@@ -321,7 +324,7 @@ class PersonViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnly
     csv_columns = {
         name: name for name in ("slug", "name", "country", "review_state", "meeting_count")
     }
-    curation_actions = {"merge"}
+    curation_actions = {"merge", "aliases", "confirm"}
 
     def retrieve(self, request, *args, **kwargs):
         try:
