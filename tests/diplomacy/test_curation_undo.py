@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from diplomacy.choices import CurationAction, ReviewState
 from diplomacy.gazetteer import gazetteer_current
@@ -205,3 +206,14 @@ def test_it_confirms_a_discovered_official_and_drops_them_from_the_queue(readout
     assert refused.value.status_code == 409
     curation_undo(newest(person=qin))
     assert Person.objects.get(pk=qin.pk).review_state == "auto"
+
+
+def test_it_rebuilds_the_gazetteer_when_another_process_moves_the_generation(readouts):
+    """A worker's cached gazetteer is rebuilt at once when a curator's change, made in another
+    process, moved the generation on; not only after its cache expires."""
+    gazetteer_current()
+    Person.objects.filter(slug="antony-blinken").update(aliases=["Secretary B."])
+    assert not any("Secretary B." in p.aliases for p in gazetteer_current().people)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('diplomacy_gazetteer_revision')")
+    assert any("Secretary B." in p.aliases for p in gazetteer_current().people)

@@ -10,7 +10,7 @@ from diplomacy.choices import ReviewState
 from diplomacy.models import CurationEvent, Evidence, Meeting, Person
 from diplomacy.roles import CURATORS
 from tests.diplomacy.conftest import ingest
-from tests.factories import EvidenceFactory, MeetingFactory, UserFactory
+from tests.factories import ArticleFactory, EvidenceFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +281,21 @@ def test_it_builds_a_person_page_with_history_in_a_bounded_number_of_queries(
 # counterparts; topics; the data revision for the nav; the page of meetings with their
 # participants (with people) and topics (with topics)
 PERSON_PAGE_QUERIES = 18
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_it_builds_a_curators_article_page_in_a_bounded_number_of_queries(
+    curator, django_assert_num_queries, rows
+):
+    """The alias form's sentences cost one query at 3 and at 30 sentences."""
+    article = ArticleFactory(body="Talks. " * 40)
+    for index in range(rows):
+        EvidenceFactory(article=article, start=index * 7, end=index * 7 + 6)
+    url = reverse("articles:article", args=[article.pk])
+    curator.get(url)  # warm the session, permission, review-count and findings caches
+    # the article with its source; session, user, the user's and their groups' permissions;
+    # the data revision twice (the findings' and the nav's count's caches); the sentences for
+    # the alias form
+    with django_assert_num_queries(8):
+        response = curator.get(url)
+    assert response.content.decode().count("data-start=") == rows
