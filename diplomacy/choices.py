@@ -75,6 +75,9 @@ class CurationAction(models.TextChoices):
     MERGE = "merge", "Merged"
     SPLIT = "split", "Split"
     PERSON_MERGE = "person_merge", "Person merged"
+    ALIAS = "alias", "Alias added"
+    PERSON_CONFIRM = "person_confirm", "Person confirmed"
+    UNDO = "undo", "Undone"
 
 
 class ChannelKind(models.TextChoices):

@@ -15,12 +15,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from diplomacy import selectors, services
 from diplomacy.choices import ReviewState
 from diplomacy.forms import MeetingEditForm
-from diplomacy.models import Location, Meeting, Person, Topic
+from diplomacy.models import CurationEvent, Evidence, Location, Meeting, Person, Topic
 from diplomacy.revision import cached_by_revision
 from diplomacy.roles import can_curate
 from diplomacy.services.curation import LOCKABLE, CurationError
@@ -66,6 +67,7 @@ def curation_context(meeting: Meeting, evidence_rows) -> dict:
         "all_topics": Topic.objects.order_by("name").only("slug", "name"),
         "location_slugs": Location.objects.order_by("slug").values_list("slug", "name"),
         "split_rows": evidence_rows,
+        "alias_sentences": evidence_rows,
     }
 
 
@@ -289,6 +291,87 @@ def person_merge(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(into)
 
 
+@require_POST
+@curator_only
+def meeting_undo(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
+    """Undo the meeting's newest curator action, or say why that is refused."""
+    meeting = _meeting(slug)
+    event = get_object_or_404(CurationEvent, pk=event_id, meeting=meeting)
+    return _done(
+        request,
+        meeting,
+        lambda: services.curation_undo(event, actor=request.user, reason=_reason(request)),
+        f"Undone: {event.get_action_display().lower()}.",
+        "#curation-history",
+    )
+
+
+@require_POST
+@curator_only
+def person_undo(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
+    """Undo the person's newest curator action (an alias, a confirmation)."""
+    person = get_object_or_404(Person, slug=slug)
+    event = get_object_or_404(CurationEvent, pk=event_id, person=person)
+    try:
+        with transaction.atomic():
+            services.curation_undo(event, actor=request.user, reason=_reason(request))
+    except CurationError as error:
+        messages.error(request, f"Undo: {error.message}")
+    else:
+        messages.success(request, f"Undone: {event.get_action_display().lower()}.")
+    return redirect(f"{person.get_absolute_url()}#curation-history")
+
+
+@require_POST
+@curator_only
+def person_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm an official that extraction discovered."""
+    person = get_object_or_404(Person, slug=slug)
+    try:
+        with transaction.atomic():
+            services.person_confirm(person, actor=request.user, reason=_reason(request))
+    except CurationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{person.name} confirmed.")
+    return redirect(person)
+
+
+@require_POST
+@curator_only
+def person_alias_add(request: HttpRequest) -> HttpResponse:
+    """Add the words a curator picked in an evidence sentence as an alias of a person."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = "/"
+    back = back.split("#")[0] + "#curate-alias"
+    wanted = (request.POST.get("person") or request.POST.get("add") or "").strip()
+    person = Person.objects.filter(slug=wanted).first() or (
+        Person.objects.filter(name__iexact=wanted).first() if wanted else None
+    )
+    evidence_id = request.POST.get("sentence", "")
+    evidence = (
+        Evidence.objects.only("pk", "quote").filter(pk=int(evidence_id)).first()
+        if evidence_id.isdigit() and len(evidence_id) < 19
+        else None
+    )
+    if person is None or evidence is None:
+        missing = "person" if person is None else "sentence"
+        messages.error(request, f"Alias: choose a {missing}.")
+        return redirect(back)
+    alias = request.POST.get("alias", "")
+    try:
+        with transaction.atomic():
+            services.person_alias_add(
+                person, alias, evidence, actor=request.user, reason=_reason(request)
+            )
+    except CurationError as error:
+        messages.error(request, f"Alias: {error.message}")
+        return redirect(back)
+    messages.success(request, f"{person.name} is now also recognised as “{alias.strip()}”.")
+    return redirect(back)
+
+
 @require_GET
 @curator_only
 def review(request: HttpRequest) -> HttpResponse:
@@ -310,10 +393,14 @@ def review(request: HttpRequest) -> HttpResponse:
     )
 
 
-def history_rows(events) -> list[dict]:
-    """Shape curation events for the History section: each change as "before → after"."""
-    return [
+def history_rows(events, *, curator: bool = False) -> list[dict]:
+    """Shape curation events for the History section: each change as "before → after".
+
+    For a curator, the newest event says whether it can be undone, or why not.
+    """
+    rows = [
         {
+            "id": event.pk,
             "action": event.get_action_display(),
             "actor": event.actor.get_username() if event.actor else "someone",
             "at": event.created_at,
@@ -322,6 +409,10 @@ def history_rows(events) -> list[dict]:
         }
         for event in events
     ]
+    if curator and events:
+        refusal = services.undo_refusal(events[0])
+        rows[0]["undo"] = {"refusal": refusal} if refusal else {"offered": True}
+    return rows
 
 
 def _change_text(change) -> str:

@@ -6,6 +6,8 @@ import hashlib
 import threading
 import time
 
+from django.db import connection, transaction
+
 from diplomacy.extraction.types import (
     Gazetteer,
     LocationEntry,
@@ -15,11 +17,13 @@ from diplomacy.extraction.types import (
 )
 from diplomacy.models import Location, Office, Person, Topic
 
-# Curators' edits reach running workers within this many seconds.
+# Edits made outside the curation services (the admin) reach running workers within this
+# many seconds; the services move GENERATION on, which every process sees at once.
 CACHE_SECONDS = 30
+GENERATION = "diplomacy_gazetteer_revision"
 
 _lock = threading.Lock()
-_cached: tuple[float, Gazetteer] | None = None
+_cached: tuple[float, int, Gazetteer] | None = None
 
 
 def gazetteer_build() -> Gazetteer:
@@ -73,13 +77,15 @@ def gazetteer_build() -> Gazetteer:
 
 
 def gazetteer_current(max_age: float = CACHE_SECONDS) -> Gazetteer:
-    """Return the cached gazetteer, rebuilding it when older than max_age seconds."""
+    """Return the cached gazetteer, rebuilding it when older than max_age seconds or when a
+    curator changed people since it was built (one tiny query)."""
     global _cached
+    generation = _generation()
     with _lock:
         now = time.monotonic()
-        if _cached is None or now - _cached[0] > max_age:
-            _cached = (now, gazetteer_build())
-        return _cached[1]
+        if _cached is None or now - _cached[0] > max_age or _cached[1] != generation:
+            _cached = (now, generation, gazetteer_build())
+        return _cached[2]
 
 
 def gazetteer_forget() -> None:
@@ -87,3 +93,24 @@ def gazetteer_forget() -> None:
     global _cached
     with _lock:
         _cached = None
+
+
+def gazetteer_changed() -> None:
+    """Tell every process that people or their names changed: drop this process's copy now,
+    and move the generation on, again once the current transaction commits."""
+    gazetteer_forget()
+    _next_generation()
+    if connection.in_atomic_block:
+        transaction.on_commit(_next_generation)
+
+
+def _generation() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_value FROM {GENERATION}")
+        return cursor.fetchone()[0]
+
+
+def _next_generation() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{GENERATION}')")
+    gazetteer_forget()

@@ -284,7 +284,8 @@ def meeting(request: HttpRequest, slug: str) -> HttpResponse:
     if curator:
         curating = curation_context(found, rows)
     if request.user.is_authenticated:
-        curating["events"] = history_rows(selectors.curation_history(meeting=found)[:50])
+        events = list(selectors.curation_history(meeting=found)[:50])
+        curating["events"] = history_rows(events, curator=curator)
     return render(
         request,
         "diplomacy/meeting.html",
@@ -358,7 +359,8 @@ def person(request: HttpRequest, slug: str) -> HttpResponse:
     )
     history = {}
     if request.user.is_authenticated:
-        history["events"] = history_rows(selectors.curation_history(person=found)[:50])
+        events = list(selectors.curation_history(person=found)[:50])
+        history["events"] = history_rows(events, curator=can_curate(request.user))
     activity = selectors.person_activity(found)
     return render(
         request,

@@ -1,4 +1,5 @@
-"""Property tests: every GET operation in /api/schema/, fed generated input, keeps its schema."""
+"""Property tests: every GET operation in /api/schema/, and every curation operation as a
+curator, fed generated input, keeps its schema."""
 
 import re
 from datetime import date
@@ -12,7 +13,10 @@ from hypothesis import HealthCheck, settings
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis import checks
 
+from accounts.models import ApiToken
 from config.wsgi import application
+from diplomacy.models import CurationEvent
+from diplomacy.roles import CURATORS
 from tests.factories import (
     EvidenceFactory,
     LocationFactory,
@@ -23,6 +27,7 @@ from tests.factories import (
     ParticipationFactory,
     PersonFactory,
     TopicFactory,
+    UserFactory,
 )
 
 
@@ -86,6 +91,63 @@ def test_it_answers_every_get_operation_within_its_schema(case, api_rows):
     )
 
 
+# The curators' writes and reads: meeting edit, merge, split, history and undo, the review
+# queue, and people's merge, aliases and confirmation.
+CURATION_PATHS = (
+    r"^/api/v1/meetings/\{id\}/$"
+    r"|^/api/v1/meetings/\{id\}/(merge|split|history)/$"
+    r"|^/api/v1/meetings/\{id\}/history/\{event_id\}/undo/$"
+    r"|^/api/v1/review/$"
+    r"|^/api/v1/people/\{slug\}/(merge|aliases|confirm)/$"
+)
+
+
+@pytest.fixture
+def curator_token(api_rows):
+    """A curator's token, and one action of each undoable kind for undo to find."""
+    curator = UserFactory(username="schema-curator", roles=[CURATORS])
+    meeting = MeetingFactory(start_date=date(2024, 5, 1))
+    EvidenceFactory(meeting=meeting)
+    for action, changes in (
+        ("edit", {"title": [meeting.title, meeting.title], "locked": [[], ["title"]]}),
+        ("confirm", {"review_state": ["auto", "auto"]}),
+    ):
+        CurationEvent.objects.create(action=action, actor=curator, meeting=meeting, changes=changes)
+    PersonFactory(name="Discovered Official", country="CN", review_state="auto")
+    return ApiToken.objects.create(user=curator).key
+
+
+@pytest.mark.slow  # about a minute: every curation operation, 25 examples each
+@pytest.mark.django_db(transaction=True)
+@(
+    schema.include(path_regex=CURATION_PATHS)
+    .exclude(method="GET", path_regex=r"^/api/v1/meetings/\{id\}/$")
+    .parametrize()
+)
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_it_answers_every_curation_operation_of_a_curator_within_its_schema(case, curator_token):
+    """Generated curation requests by a curator never get a 5xx, and responses match the
+    schema; the same operations without credentials are refused, never a 5xx."""
+    case.call_and_validate(
+        headers={"Authorization": f"Token {curator_token}"},
+        # As for GETs; a slug or id naming nothing is a 400 or 404 by design.
+        checks=[
+            checks.not_a_server_error,
+            checks.status_code_conformance,
+            checks.content_type_conformance,
+            checks.response_schema_conformance,
+        ],
+    )
+    if case.method.upper() in ("GET", "POST", "PATCH"):
+        anonymous = case.call()
+        assert anonymous.status_code in (401, 403, 404, 405), (case.path, anonymous.status_code)
+
+
 def test_it_serves_an_openapi_3_schema(client):
     """/api/schema/ is OpenAPI 3 and documents every API route."""
     schema = client.get(reverse("schema"), {"format": "json"}).json()
@@ -103,6 +165,9 @@ def test_it_serves_an_openapi_3_schema(client):
         "/api/v1/topics/{slug}/activity/",
         "/api/v1/locations/",
         "/api/v1/locations/{slug}/",
+        "/api/v1/meetings/{id}/history/{event_id}/undo/",
+        "/api/v1/people/{slug}/aliases/",
+        "/api/v1/people/{slug}/confirm/",
     } <= set(schema["paths"])
 
 

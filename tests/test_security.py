@@ -95,11 +95,13 @@ def test_it_refuses_every_api_write_to_anonymous_clients(api_client):
     ]
     assert ("/api/v1/articles/", "post") in writes
     for path, method in writes:
-        url = path.replace("{id}", "1").replace("{slug}", "talks")
+        url = path.replace("{id}", "1").replace("{slug}", "talks").replace("{event_id}", "1")
         response = getattr(api_client, method)(url, {"body": READOUT}, format="json")
         # Watches belong to any signed-in user: their writes ask for credentials like articles.
         watches = path.startswith("/api/v1/watches/")
-        curation = path.endswith(("/merge/", "/split/")) or (method == "patch" and not watches)
+        curation = path.endswith(("/merge/", "/split/", "/undo/", "/aliases/", "/confirm/")) or (
+            method == "patch" and not watches
+        )
         expected = 403 if curation else 401
         assert response.status_code == expected, (method, path, response.status_code)
     assert Article.objects.count() == 0

@@ -1,5 +1,5 @@
-"""Curation through the API: editing, merging and splitting meetings, their history, and the
-review queue (curators only)."""
+"""Curation through the API: editing, merging and splitting meetings, their history and undo,
+people's aliases and confirmation, and the review queue (curators only)."""
 
 from django.utils.http import parse_etags
 from drf_spectacular.utils import (
@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
@@ -21,6 +22,7 @@ from diplomacy.api.base import (
 from diplomacy.api.renderers import ORJSONRenderer
 from diplomacy.api.serializers import (
     MeetingDetailSerializer,
+    PersonSerializer,
     absolute_page_url,
 )
 from diplomacy.choices import (
@@ -31,13 +33,21 @@ from diplomacy.choices import (
 )
 from diplomacy.models import (
     CurationEvent,
+    Evidence,
     Location,
     Meeting,
     Person,
     Topic,
 )
 from diplomacy.selectors.curation import REVIEW_REASONS, curation_history, review_queue
-from diplomacy.services import meeting_curate, meeting_merge, meeting_split
+from diplomacy.services import (
+    curation_undo,
+    meeting_curate,
+    meeting_merge,
+    meeting_split,
+    person_alias_add,
+    person_confirm,
+)
 from diplomacy.services.curation import LOCKABLE
 
 # Curation -----------------------------------------------------------------------------------
@@ -136,6 +146,30 @@ class PersonMergeSerializer(serializers.Serializer):
         return found
 
 
+class ReasonSerializer(serializers.Serializer):
+    """Input of undo and confirm: only an optional reason."""
+
+    reason = REASON_FIELD
+
+
+class PersonAliasSerializer(serializers.Serializer):
+    alias = serializers.CharField(
+        max_length=200, help_text="The name as written in the sentence; it must occur there."
+    )
+    evidence = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The id of the evidence sentence that uses the name (from a meeting's detail).",
+    )
+    reason = REASON_FIELD
+
+    def validate_evidence(self, value):
+        found = Evidence.objects.only("pk", "quote").filter(pk=value).first()
+        if found is None:
+            raise serializers.ValidationError(f"No evidence sentence {value}.")
+        return found
+
+
 class CurationEventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     changes = serializers.JSONField(
@@ -146,8 +180,19 @@ class CurationEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CurationEvent
-        fields = ["id", "action", "actor", "created_at", "meeting", "person", "changes", "reason"]
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "created_at",
+            "meeting",
+            "person",
+            "changes",
+            "reason",
+            "undoes",
+        ]
         read_only_fields = fields
+        extra_kwargs = {"undoes": {"help_text": "The id of the action an undo reversed."}}
 
 
 class ReviewItemSerializer(serializers.Serializer):
@@ -255,6 +300,78 @@ class MeetingCurationMixin:
         meeting = self.get_object()
         page = self.paginate_queryset(curation_history(meeting=meeting))
         return self.get_paginated_response(CurationEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Undo a curator's action on a meeting (curators)",
+        description="Restores the values the action replaced and records the undo in the "
+        "history. Only the newest action can be undone: edits, locks, unlocks, confirmations, "
+        "rejections and reopenings. Answers 409, changing nothing, for a merge or a split, for "
+        "an older action, when the values changed since, or when newer evidence speaks to the "
+        "fields it touched. Returns the meeting.",
+        request=ReasonSerializer,
+        responses={200: MeetingDetailSerializer, **CURATION_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        url_path=r"history/(?P<event_id>[0-9]{1,18})/undo",
+        url_name="history-undo",
+    )
+    def undo(self, request, pk=None, event_id=None):
+        meeting = self.get_object()
+        event = CurationEvent.objects.filter(pk=int(event_id), meeting=meeting).first()
+        if event is None:
+            raise NotFound("This meeting has no such action in its history.")
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        curation_undo(event, actor=request.user, reason=data.validated_data.get("reason", ""))
+        return self.detail_response(meeting.pk)
+
+
+class PersonCurationMixin:
+    """The curators' writes on a person besides merging: an alias, a confirmation."""
+
+    def person_response(self, person):
+        found = self.get_queryset().get(pk=person.pk)
+        return Response(PersonSerializer(found, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Add an alias read in an evidence sentence (curators)",
+        description="The alias must occur in the sentence given by `evidence` (case and spacing "
+        "aside); extraction recognises it from then on. Returns the person.",
+        request=PersonAliasSerializer,
+        responses={200: PersonSerializer, **CURATION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def aliases(self, request, slug=None):
+        person = self.get_object()
+        data = PersonAliasSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person_alias_add(
+            person,
+            data.validated_data["alias"],
+            data.validated_data["evidence"],
+            actor=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return self.person_response(person)
+
+    @extend_schema(
+        summary="Confirm an official discovered in the texts (curators)",
+        description="A person extraction found but the gazetteer lacked (`review_state` "
+        "`auto`) becomes `confirmed`, and leaves the review queue's `discovered_person` reason. "
+        "A person already confirmed answers 409. Returns the person.",
+        request=ReasonSerializer,
+        responses={200: PersonSerializer, **CURATION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def confirm(self, request, slug=None):
+        person = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person_confirm(person, actor=request.user, reason=data.validated_data.get("reason", ""))
+        return self.person_response(person)
 
 
 @extend_schema_view(

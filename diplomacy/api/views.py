@@ -5,6 +5,7 @@ from dataclasses import asdict
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -34,6 +35,7 @@ from diplomacy.api.curation import (
     CurationEventSerializer,
     MeetingCurationMixin,
     MeetingEditSerializer,
+    PersonCurationMixin,
     PersonMergeSerializer,
 )
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer
@@ -157,9 +159,9 @@ class MeetingViewSet(
     serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilterSet
     csv_filename = "meetings.csv"
-    curation_actions = {"partial_update", "merge", "split", "history"}
+    curation_actions = {"partial_update", "merge", "split", "history", "undo"}
     # The curation actions see rejected and merged meetings too; reads never do.
-    detail_actions = {"retrieve", "partial_update", "merge", "split"}
+    detail_actions = {"retrieve", "partial_update", "merge", "split", "undo"}
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -306,7 +308,9 @@ class ArticleViewSet(CSVExportMixin, article_views.ArticleViewSet):
         responses={200: PersonSerializer, 301: None, **ERROR_RESPONSES},
     ),
 )
-class PersonViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet):
+class PersonViewSet(
+    PersonCurationMixin, CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnlyViewSet
+):
     queryset = (
         Person.objects.annotate(
             meeting_count=selectors.visible_meeting_count(Participation, "person")
@@ -321,7 +325,7 @@ class PersonViewSet(CurationMixin, ConditionalGetMixin, CSVExportMixin, ReadOnly
     csv_columns = {
         name: name for name in ("slug", "name", "country", "review_state", "meeting_count")
     }
-    curation_actions = {"merge"}
+    curation_actions = {"merge", "aliases", "confirm"}
 
     def retrieve(self, request, *args, **kwargs):
         try:
@@ -438,6 +442,7 @@ def _merged_into(pk) -> int | None:
     )
 
 
+@csrf_exempt  # it changes nothing; a write to an unknown address is a JSON 404, not a CSRF page
 def api_not_found(request, *args, **kwargs):
     """Answer unknown /api/ addresses in the API's JSON error shape, not the HTML 404 page."""
     return JsonResponse({"detail": "Not found."}, status=404)

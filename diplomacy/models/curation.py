@@ -60,6 +60,10 @@ class CurationEvent(models.Model):
     # {field: [before, after]}, plus what a merge or split moved.
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
+    # The action this one undid; one-to-one, so an action is never undone twice.
+    undoes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

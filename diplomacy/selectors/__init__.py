@@ -32,6 +32,7 @@ from diplomacy.selectors.channels import (
 from diplomacy.selectors.curation import (
     REVIEW_REASONS,
     ReviewItem,
+    article_sentences,
     curation_history,
     meeting_duplicates,
     meeting_survivor,
@@ -122,6 +123,7 @@ __all__ = [
     "article_mentions",
     "article_mentions_by_kind",
     "article_search",
+    "article_sentences",
     "articles_by_id",
     "articles_mentioning",
     "channel_history",

@@ -159,6 +159,17 @@ def _has_duplicate():
     return Q(Exists(mine))
 
 
+def article_sentences(article_id: int, limit: int = 200) -> list[Evidence]:
+    """Return an article's evidence sentences in text order, one row per sentence."""
+    rows = (
+        Evidence.objects.filter(article_id=article_id)
+        .order_by("start", "pk")
+        .distinct("start")
+        .only("pk", "start", "quote", "article_id")
+    )
+    return list(rows[:limit])
+
+
 def person_search(query: str, limit: int = 8) -> list[Person]:
     """Return people whose name, slug or an alias contains the query, confirmed ones first."""
     query = query.strip()

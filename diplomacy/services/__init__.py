@@ -6,7 +6,8 @@
 - `recompute`: derive each meeting's fields from the claims of its evidence;
 - `resettling`: match vague reports again once a meeting of theirs is known to the day;
 - `curation`: curators' edits, locks, confirmations, rejections, merges and splits;
-- `people`: merging a duplicate person into the one that stays;
+- `people`: merging a duplicate person, adding an alias from a sentence, confirming one;
+- `undo`: undoing a curator's last action where that is safe;
 - `channels`: tie meetings to the channels they were held through;
 - `reference`: the people, places and topics merging looks up, cached by a fingerprint.
 """
@@ -31,7 +32,7 @@ from diplomacy.services.evidence import (
     person_discover,
 )
 from diplomacy.services.matching import meeting_create, meeting_for_candidate, meeting_match
-from diplomacy.services.people import person_merge
+from diplomacy.services.people import person_alias_add, person_confirm, person_merge
 from diplomacy.services.processing import (
     TRANSIENT_ERRORS,
     article_process,
@@ -40,6 +41,7 @@ from diplomacy.services.processing import (
 )
 from diplomacy.services.recompute import meetings_recompute
 from diplomacy.services.reference import Ref, Reference, reference_current
+from diplomacy.services.undo import curation_undo, undo_refusal
 
 __all__ = [
     "MERGE_LOCK",
@@ -53,6 +55,7 @@ __all__ = [
     "article_reprocess",
     "channel_assign",
     "channels_assign_all",
+    "curation_undo",
     "known_publication_date",
     "meeting_confirm",
     "meeting_create",
@@ -67,7 +70,10 @@ __all__ = [
     "meeting_split",
     "meeting_unlock",
     "meetings_recompute",
+    "person_alias_add",
+    "person_confirm",
     "person_discover",
     "person_merge",
     "reference_current",
+    "undo_refusal",
 ]

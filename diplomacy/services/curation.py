@@ -101,7 +101,8 @@ def _shown(value):
     return value
 
 
-def _current(meeting: Meeting, field: str):
+def field_value(meeting: Meeting, field: str):
+    """Return a field's current value as history stores it."""
     if field == "participants":
         return sorted(meeting.participations.order_by().values_list("person__slug", flat=True))
     if field == "topics":
@@ -146,11 +147,15 @@ def meeting_edit(meeting: Meeting, values: dict, *, actor=None, reason: str = ""
     for field in plain:
         setattr(meeting, field, values[field])
     if "participants" in values:
-        _set_participants(meeting, values["participants"])
+        participants_set(meeting, values["participants"])
     if "topics" in values:
-        _set_topics(meeting, values["topics"])
+        topics_set(meeting, values["topics"])
     locks = {EDIT_LOCKS[field] for field in values}
+    before_locks = sorted(meeting.locked_fields)
     meeting.locked_fields = sorted(set(meeting.locked_fields) | locks)
+    if changes and meeting.locked_fields != before_locks:
+        # Undo releases exactly the locks this edit set.
+        changes["locked"] = [before_locks, meeting.locked_fields]
     meeting.save(update_fields=[*plain, "locked_fields", "updated_at"])
     _pin(meeting)
     meetings_recompute({meeting.pk})
@@ -188,7 +193,7 @@ def _edit_changes(meeting: Meeting, values: dict) -> dict:
     """Return {field: [before, after]} for the values that differ from the meeting's."""
     changes = {}
     for field, value in values.items():
-        before, after = _current(meeting, field), _shown(value)
+        before, after = field_value(meeting, field), _shown(value)
         if field in ("participants", "topics"):
             after = sorted(after)
         if before != after:
@@ -196,7 +201,7 @@ def _edit_changes(meeting: Meeting, values: dict) -> dict:
     return changes
 
 
-def _set_participants(meeting: Meeting, people: list[Person]) -> None:
+def participants_set(meeting: Meeting, people: list[Person]) -> None:
     wanted = {person.pk: person for person in people}
     meeting.participations.exclude(person_id__in=wanted).delete()
     present = set(meeting.participations.values_list("person_id", flat=True))
@@ -221,7 +226,7 @@ def _set_participants(meeting: Meeting, people: list[Person]) -> None:
     Participation.objects.bulk_create(new, ignore_conflicts=True)
 
 
-def _set_topics(meeting: Meeting, topics: list[Topic]) -> None:
+def topics_set(meeting: Meeting, topics: list[Topic]) -> None:
     wanted = {topic.pk for topic in topics}
     meeting.meeting_topics.exclude(topic_id__in=wanted).delete()
     present = set(meeting.meeting_topics.values_list("topic_id", flat=True))
@@ -238,25 +243,25 @@ def meeting_unlock(meeting: Meeting, field: str, *, actor=None, reason: str = ""
     field = EDIT_LOCKS.get(field, field)
     if field not in meeting.locked_fields:
         raise CurationError(f"The field {field!r} is not locked.", field="field")
-    before = _current(meeting, _shown_field(field))
+    shown = lock_fields(field)
+    before = {name: field_value(meeting, name) for name in shown}
     meeting.locked_fields = [f for f in meeting.locked_fields if f != field]
     meeting.save(update_fields=["locked_fields", "updated_at"])
     meetings_recompute({meeting.pk})
     meeting.refresh_from_db()
-    after = _current(meeting, _shown_field(field))
-    action_record(
-        CurationAction.UNLOCK,
-        actor,
-        meeting,
-        changes={"locked": [field, None], **({field: [before, after]} if before != after else {})},
-        reason=reason,
-    )
+    changes = {"locked": [field, None]}
+    for name in shown:
+        after = field_value(meeting, name)
+        if before[name] != after:
+            changes[name] = [before[name], after]
+    action_record(CurationAction.UNLOCK, actor, meeting, changes=changes, reason=reason)
     revision_bump()
     return meeting
 
 
-def _shown_field(lock: str) -> str:
-    return "start_date" if lock == "dates" else lock
+def lock_fields(lock: str) -> list[str]:
+    """Return the editable fields one lock covers (dates cover three)."""
+    return [field for field, name in EDIT_LOCKS.items() if name == lock]
 
 
 def _set_state(meeting: Meeting, state: str, action: str, actor, reason: str) -> Meeting:

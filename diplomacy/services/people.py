@@ -1,10 +1,12 @@
-"""Curating people: merging a duplicate person into the one that stays."""
+"""Curating people: merging a duplicate person into the one that stays, adding a name read
+in a sentence, confirming an official that extraction discovered."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from diplomacy.choices import CurationAction
+from diplomacy.choices import CurationAction, PersonReviewState
+from diplomacy.gazetteer import gazetteer_changed
 from diplomacy.models import (
     Evidence,
     Mention,
@@ -54,11 +56,72 @@ def person_merge(source: Person, into: Person, *, actor=None, reason: str = "") 
     PersonRedirect.objects.create(slug=slug, person=into)
     meetings_recompute(meetings)
     action_record(CurationAction.PERSON_MERGE, actor, person=into, changes=changes, reason=reason)
-    from diplomacy.gazetteer import gazetteer_forget
-
-    gazetteer_forget()
+    gazetteer_changed()
     revision_bump()
     return into
+
+
+# An alias is a name: at least two letters, at most this long (the field's limit).
+ALIAS_MAX_LENGTH = 200
+
+
+@transaction.atomic
+def person_alias_add(
+    person: Person, alias: str, evidence: Evidence, *, actor=None, reason: str = ""
+) -> Person:
+    """Add a name of the person, as written in an evidence sentence; extraction then knows it.
+
+    The alias must occur in the sentence (ignoring case and runs of spaces), so every name a
+    curator adds is traced to the text that uses it.
+    """
+    alias = " ".join((alias or "").split())
+    _check_alias(person, alias, evidence)
+    before = list(person.aliases)
+    person.aliases = [*before, alias]
+    person.save(update_fields=["aliases"])
+    changes = {
+        "aliases": [before, person.aliases],
+        "alias": alias,
+        "evidence": evidence.pk,
+        "quote": evidence.quote[:300],
+    }
+    action_record(CurationAction.ALIAS, actor, person=person, changes=changes, reason=reason)
+    gazetteer_changed()
+    revision_bump()
+    return person
+
+
+def _check_alias(person: Person, alias: str, evidence: Evidence) -> None:
+    if sum(character.isalpha() for character in alias) < 2:
+        raise CurationError("An alias needs at least two letters.", field="alias")
+    if len(alias) > ALIAS_MAX_LENGTH:
+        raise CurationError(f"An alias has at most {ALIAS_MAX_LENGTH} characters.", field="alias")
+    if alias.casefold() not in " ".join(evidence.quote.split()).casefold():
+        raise CurationError(
+            f"{alias!r} does not occur in evidence sentence {evidence.pk}.", field="alias"
+        )
+    known = {name.casefold() for name in (person.name, *person.aliases)}
+    if alias.casefold() in known:
+        raise CurationError(f"{person.name} is already known as {alias!r}.", field="alias")
+
+
+@transaction.atomic
+def person_confirm(person: Person, *, actor=None, reason: str = "") -> Person:
+    """Confirm an official that extraction discovered: a curator vouches for the record."""
+    if person.review_state == PersonReviewState.CONFIRMED:
+        raise CurationError(f"{person.name} is already confirmed.", 409, field="review_state")
+    before = person.review_state
+    person.review_state = PersonReviewState.CONFIRMED
+    person.save(update_fields=["review_state"])
+    action_record(
+        CurationAction.PERSON_CONFIRM,
+        actor,
+        person=person,
+        changes={"review_state": [before, person.review_state]},
+        reason=reason,
+    )
+    revision_bump()
+    return person
 
 
 def _rename_in_claims(old: str, new: str) -> None:

@@ -66,6 +66,14 @@ def article_findings(context, article) -> selectors.ArticleFindings:
 
 
 @register.simple_tag(takes_context=True)
+def article_sentences(context, article) -> list:
+    """Return the article's evidence sentences for a curator's alias form, else nothing."""
+    if not _curator(context):
+        return []
+    return selectors.article_sentences(article.pk)
+
+
+@register.simple_tag(takes_context=True)
 def article_meetings_found(context, article) -> list:
     """Return the meetings the article gave evidence for, as the reader may see them."""
     return selectors.article_meetings(article.pk, include_rejected=_curator(context))

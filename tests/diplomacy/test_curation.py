@@ -10,6 +10,7 @@ from diplomacy.choices import ReviewState
 from diplomacy.models import CurationEvent, Evidence, Meeting, Person, PersonRedirect, Topic
 from diplomacy.services import (
     CurationError,
+    curation_undo,
     meeting_confirm,
     meeting_edit,
     meeting_merge,
@@ -192,13 +193,18 @@ def test_it_merges_a_person_and_keeps_the_merge_after_reprocessing(readouts):
 
 
 def test_it_keeps_every_decision_through_one_reprocess(readouts):
-    """Edit, reject, merge and split at once, then reprocess: each decision holds."""
+    """Edit, reject, merge, split and undo at once, then reprocess: each decision holds."""
     vienna, malta, beijing = readouts["vienna"], readouts["malta"], readouts["beijing"]
     taiwan = Evidence.objects.get(meeting=malta, quote__contains="Taiwan")
     split_off = meeting_split(malta, [taiwan.pk])
     meeting_merge(malta, vienna)
     meeting_reject(beijing)
     meeting_edit(vienna, {"topics": [Topic.objects.get(slug="ukraine")]})
+    title = Meeting.objects.get(pk=vienna.pk).title
+    meeting_edit(vienna, {"title": "A title undone"})
+    curation_undo(CurationEvent.objects.filter(meeting=vienna).first())
+    meeting_confirm(split_off)
+    curation_undo(CurationEvent.objects.filter(meeting=split_off).first())
     before = sorted(Evidence.objects.values_list("meeting_id", "article_id", "start"))
 
     reprocess()
@@ -209,3 +215,7 @@ def test_it_keeps_every_decision_through_one_reprocess(readouts):
     ]
     assert Meeting.objects.get(pk=beijing.pk).review_state == ReviewState.REJECTED
     assert Meeting.objects.filter(pk=split_off.pk).exists()
+    # The undone edit and confirmation stay undone: the title is extraction's, not locked.
+    restored = Meeting.objects.get(pk=vienna.pk)
+    assert restored.title == title and "title" not in restored.locked_fields
+    assert Meeting.objects.get(pk=split_off.pk).review_state == ReviewState.AUTO
