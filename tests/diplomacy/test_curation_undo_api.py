@@ -279,8 +279,8 @@ def test_it_builds_a_person_page_with_history_in_a_bounded_number_of_queries(
 # the person with offices; session, user, the user's and their groups' permissions; the
 # meetings' count; the history; the undo check (whether a newer action exists, the person);
 # counterparts; topics; the data revision for the nav; the page of meetings with their
-# participants (with people) and topics (with topics)
-PERSON_PAGE_QUERIES = 18
+# participants (with people) and topics (with topics); the person's network and activity strip
+PERSON_PAGE_QUERIES = 20
 
 
 @pytest.mark.parametrize("rows", [3, 30])
