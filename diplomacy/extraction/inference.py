@@ -46,6 +46,13 @@ _LEADS_ACTIVE = re.compile(
     re.IGNORECASE,
 )
 
+# "The EWG is co-led by A and B": a sentence that opens by naming who leads the group
+_LATER_LEADS = re.compile(
+    r"(?:The|This|Each)\s+(?:[\w()-]+\s+){0,4}?(?:is|was|are|were)\s+(?:co-)?(?:led|chaired"
+    r"|headed)\s+by\b"
+)
+_LATER_LEADS_SENTENCES = 6
+
 
 def two_parties(ctx: Context, clause: Clause) -> bool:
     """Return True when the sentence makes the United States and China the two parties."""
@@ -57,14 +64,26 @@ def two_parties(ctx: Context, clause: Clause) -> bool:
 
 
 def add_delegation_leads(ctx: Context, index: int, draft: Draft) -> None:
-    """Add "The U.S. delegation will be led by ..." from this sentence and the next two."""
+    """Add "The U.S. delegation will be led by ..." from this sentence and the next two, or
+    from a later sentence that opens with who leads the group ("The group is co-led by ...")."""
     for offset, following in enumerate(ctx.doc.sentences[index : index + 3]):
         found = _leads_in(ctx, following, own_sentence=offset == 0)
-        for person in found:
-            draft.people.setdefault(person.slug, claim(ctx, person))
-        if found:
-            draft.parties_only = False
-            draft.add_evidence((following.start, following.end), {"participants"}, 0.5)
+        _add_leads(ctx, draft, following, found)
+    if draft.people:
+        return
+    for following in ctx.doc.sentences[index + 3 : index + 3 + _LATER_LEADS_SENTENCES]:
+        opening = _LATER_LEADS.match(ctx.doc.norm, following.start, following.end)
+        if opening is not None:
+            _add_leads(ctx, draft, following, ctx.people_in(opening.end(), following.end))
+            return
+
+
+def _add_leads(ctx: Context, draft: Draft, sentence, found: list[PersonRef]) -> None:
+    for person in found:
+        draft.people.setdefault(person.slug, claim(ctx, person))
+    if found:
+        draft.parties_only = False
+        draft.add_evidence((sentence.start, sentence.end), {"participants"}, 0.5)
 
 
 def _leads_in(ctx: Context, sentence, own_sentence: bool) -> list[PersonRef]:

@@ -34,6 +34,13 @@ STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
 _NEW_NAME = re.compile(
     r"[ ]+((?:[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2})\b"
 )
+_NAME_BEFORE = re.compile(
+    r"(?<![\w.'-])((?:[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),[ ]+"
+    r"(?:the[ ]+)?(?:(?:U\.S\.|US|American|China's|Chinese|PRC)[ ]+)?$"
+)
+_APPOSITIVE_END = re.compile(r",|;|\.(?:\s|$)|\band\b")
+_US_IN = re.compile(r"\b(?:U\.S\.|US|United States|American)(?!\w)")
+_CN_IN = re.compile(r"\b(?:China|Chinese|PRC|People's Republic)(?!\w)")
 _APPOSITIVE_GAP = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:\S+\s+){0,3}$")
 _MAX_NEW_PEOPLE = 50  # a cap for pathological input
 # A service and rank between a title and the name belong to the title, not to the name:
@@ -160,28 +167,53 @@ def _link_titles(
 
 
 def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
-    """Record "Commerce Secretary Jane Roe" when the name after a title is not in the gazetteer."""
+    """Record "Commerce Secretary Jane Roe" or "Jane Roe, Vice Minister of Finance" when the
+    name next to a title is not in the gazetteer."""
     for title in titles:
         if title.linked or not doc.norm[title.hit.start].isupper():
             continue
         if len(result.new_people) >= _MAX_NEW_PEOPLE:
             break
-        gap = _LINK_GAP.match(doc.norm, title.hit.end)
-        match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
-        if match is None or doc.in_noise(match.start(1), match.end(1)):
+        span = _new_name_after(doc, title) or _new_name_before(doc, title, result.refs)
+        if span is None or doc.in_noise(*span):
             continue
-        name = match.group(1)
-        tokens = name.split()
-        if match.start(1) in places or any(t.lower() in STOPWORDS for t in tokens):
+        name = doc.norm[span[0] : span[1]]
+        if span[0] in places or any(t.lower() in STOPWORDS for t in name.split()):
             continue
         slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
-        country = title.reading.country or ""
+        country = title.reading.country or _appositive_country(doc, title) or ""
         if all(n.slug != slug for n in result.new_people):
             result.new_people.append(NewPerson(slug, name, country, title.text, title.reading.role))
-        ref = PersonRef(match.start(1), match.end(1), slug, country)
+        ref = PersonRef(span[0], span[1], slug, country)
         ref.role, ref.role_text = title.reading.role, title.text
         result.refs.append(ref)
         title.linked = True
+
+
+def _new_name_after(doc: Document, title: _Title) -> tuple[int, int] | None:
+    gap = _LINK_GAP.match(doc.norm, title.hit.end)
+    match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
+    return match.span(1) if match else None
+
+
+def _new_name_before(doc: Document, title: _Title, refs: list[PersonRef]) -> tuple[int, int] | None:
+    """Return the name a title follows in apposition: "Jane Roe, Deputy Governor of ..."."""
+    start = title.hit.start
+    match = _NAME_BEFORE.search(doc.norm, max(0, start - 60), start)
+    if match is None or any(r.start < match.end(1) and match.start(1) < r.end for r in refs):
+        return None
+    return match.span(1)
+
+
+def _appositive_country(doc: Document, title: _Title) -> str | None:
+    """Read the side from the rest of the appositive: ", Under Secretary at the U.S. Treasury,"."""
+    end = title.hit.end
+    stop = _APPOSITIVE_END.search(doc.norm, end, min(len(doc.norm), end + 90))
+    words = doc.norm[end : stop.start() if stop else min(len(doc.norm), end + 90)]
+    us, cn = _US_IN.search(words), _CN_IN.search(words)
+    if bool(us) == bool(cn):
+        return None
+    return "US" if us else "CN"
 
 
 def _find_new_surnames(doc: Document, result: PeopleResult) -> None:

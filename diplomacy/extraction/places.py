@@ -39,6 +39,14 @@ _EVENT_NOUN = re.compile(
 )
 
 
+# "at U.S. Treasury", "the PRC Ministry of Commerce": an abbreviated country before a name
+# qualifies an institution and is no place (weekdays and months still follow a place).
+_ABBREVIATION_MODIFIER = re.compile(
+    r"(?:U\.S\.|US|PRC|U\.K\.|UK)[ ]+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Jan|Feb|Mar"
+    r"|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[A-Z]"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceRef:
     start: int
@@ -64,7 +72,9 @@ def find_places(doc: Document, hits: list[Hit], compiled: CompiledGazetteer) -> 
             if noun is not None:
                 places.append(PlaceRef(hit.start, noun.end(), hit.refs[0], True))
             continue
-        if hit.kind != "location":
+        if hit.kind != "location" or _ABBREVIATION_MODIFIER.match(
+            doc.norm, hit.start, hit.end + 12
+        ):
             continue
         slug = hit.refs[0]
         previous = places[-1] if places else None

@@ -276,6 +276,27 @@ def test_it_names_who_leads_a_delegation_to_a_working_group(run):
     assert meeting.title == "Roe working group meeting in Beijing"
 
 
+def test_it_names_the_leads_of_a_working_group_from_a_later_sentence(run):
+    """ "The group is co-led by A, <title>, and B, <title>" several sentences on names its leads."""
+    text = (
+        "The United States and China held the second meeting of the water working group in "
+        "Beijing on Tuesday. The talks covered river data. Both sides shared flood forecasts. "
+        "They reviewed dam safety. The group reports to both governments.\n"
+        "The group is co-led by Jane Roe, U.S. Under Secretary for Water, and Zhang San, Vice "
+        "Minister of Water Resources of China."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {"jane-roe", "zhang-san"}
+    assert meeting.kind == "working_group"
+
+
+def test_it_does_not_read_an_abbreviated_country_before_an_institution_as_a_place(run):
+    """ "at U.S. Treasury" names a department, not the United States as the meeting's place."""
+    text = "Janet Yellen met He Lifeng at U.S. Treasury headquarters on Friday."
+    (meeting,) = run(text).meetings
+    assert meeting.location is None
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")

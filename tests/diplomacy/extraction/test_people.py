@@ -121,3 +121,19 @@ def test_it_reads_the_president_beside_a_chinese_leader_as_the_us_president_on_t
         (meeting,) = extract(text, published, with_earlier).meetings
         assert {p.slug for p in meeting.participants} == {president, "xi-jinping"}
         assert meeting.kind == "summit"
+
+
+def test_it_finds_a_new_official_named_before_a_title_in_apposition(run):
+    """'Jane Roe, U.S. Under Secretary ..., and Zhang San, Vice Minister of ... China' are new."""
+    result = run(
+        "The session was chaired by Jane Roe, U.S. Under Secretary for Economic Growth, and "
+        "Zhang San, Vice Minister of Water Resources of China."
+    )
+    found = {(p.slug, p.name, p.country) for p in result.new_people}
+    assert found == {("jane-roe", "Jane Roe", "US"), ("zhang-san", "Zhang San", "CN")}
+
+
+def test_it_does_not_take_a_known_person_before_a_title_as_new(run):
+    """'Wang Yi, Director of ...' is the gazetteer's Wang Yi, not a new person."""
+    result = run("Jake Sullivan met Wang Yi, Director General of the commission office.")
+    assert result.new_people == []
