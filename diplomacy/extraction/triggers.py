@@ -63,7 +63,14 @@ _REMOTE = re.compile(
 _LINK = re.compile(
     r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
     r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
-    r"|including\s+between|as\s+well\s+as)\b",
+    r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to)\b",
+    re.IGNORECASE,
+)
+# "At the direction of President X, A and B will travel": whoever directs or tasks the talks
+# is not at them.
+_DIRECTED_BY = re.compile(
+    r"\b(?:at\s+the\s+(?:direction|instruction|behest)\s+of|on\s+the\s+(?:instructions?|orders?)"
+    r"\s+of|(?:directed|instructed|tasked|mandated)\s+by)\s+(?:[\w.'-]+\s+){0,6}$",
     re.IGNORECASE,
 )
 # A forum that hosts the meeting ("on the margins of the Shangri-La Dialogue", "to attend the
@@ -112,7 +119,9 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     people = [
         p
         for p in ctx.people_in(*people_span)
-        if _participates(norm, p, trigger[0]) and not _across_link(norm, p, trigger)
+        if _participates(norm, p, trigger[0])
+        and not _across_link(norm, p, trigger)
+        and not directs(norm, p)
     ]
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
@@ -132,6 +141,11 @@ def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
     if not norm.startswith("'s", person.end):
         return True
     return 0 <= trigger - person.end <= 25
+
+
+def directs(norm: str, person: PersonRef) -> bool:
+    """Return True for a person named as the one who directs the meeting."""
+    return _DIRECTED_BY.search(norm, max(0, person.start - 90), person.start) is not None
 
 
 def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:

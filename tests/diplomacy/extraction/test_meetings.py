@@ -297,6 +297,37 @@ def test_it_does_not_read_an_abbreviated_country_before_an_institution_as_a_plac
     assert meeting.location is None
 
 
+def test_it_leaves_out_whoever_directs_the_talks(run):
+    """ "At the direction of President Biden, A will travel ..." does not put Biden at the talks."""
+    text = (
+        "At the direction of President Joe Biden, Treasury Secretary Janet Yellen will meet "
+        "Vice Premier He Lifeng in Vienna on Friday."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {"janet-yellen", "he-lifeng"}
+
+
+def test_it_leaves_out_the_people_of_the_call_that_a_meeting_follows_up(run):
+    """ "as a follow-up to the call between Biden and Xi" names people of another event."""
+    text = (
+        "Janet Yellen spoke by phone with He Lifeng today as a follow-up to the recent call "
+        "between President Biden and President Xi."
+    )
+    meetings = run(text).meetings
+    assert {p.slug for p in meetings[0].participants} == {"janet-yellen", "he-lifeng"}
+
+
+def test_it_keeps_two_officials_travelling_for_one_round_of_talks_together(run):
+    """ "A and B will travel to Beijing to continue negotiations" is one trip, not two."""
+    text = (
+        "Janet Yellen and Jake Sullivan will travel to Beijing on Monday to continue "
+        "negotiations on trade. The talks will last two days. Vice Premier He Lifeng will lead "
+        "the talks for China."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {"janet-yellen", "jake-sullivan", "he-lifeng"}
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")
