@@ -14,6 +14,7 @@ from .drafts import Draft, compatible, merge
 from .linking import add_new, add_people, insert
 from .people import PersonRef
 from .roles import side_of
+from .triggers import LINK as _LINK
 from .triggers import subject_start
 
 _PARTIES = re.compile(
@@ -103,9 +104,13 @@ def leaders_meant(ctx: Context, clause: Clause, pool: list[PersonRef]) -> list[P
     """Read "the two leaders" (or "their" beside one leader) as both sides' presidents."""
     if clause.kind not in ("meeting", "summit", "call") or ctx.published is None:
         return []
+    if owned_by_named(ctx, clause):
+        return []  # "Xi's meeting with the North Korean leader": its own people, named
     # the leaders come first: "the two leaders met", "the two leaders, who ..., met"
     span = (subject_start(ctx, clause), clause.trigger[0])
     named = _LEADERS.search(ctx.doc.norm, *span)
+    if named is not None and _LINK.search(ctx.doc.norm, named.end(), clause.trigger[0]):
+        return []  # "the two leaders tasked their teams to follow up on today's conversation"
     if named is None:
         if not _THEIR.search(ctx.doc.norm, *span):
             return []
@@ -125,6 +130,14 @@ def leaders_meant(ctx: Context, clause: Clause, pool: list[PersonRef]) -> list[P
         if len(holders) == 1 and holders[0] not in {p.slug for p in pool}:
             found.append(PersonRef(named_at[0], named_at[1], holders[0], country))
     return found
+
+
+def owned_by_named(ctx: Context, clause: Clause) -> bool:
+    """Return True for meeting words owned by a named person: "President Xi's meeting"."""
+    norm = ctx.doc.norm
+    return any(
+        norm.startswith("'s", p.end) and 0 <= clause.trigger[0] - p.end <= 25 for p in clause.people
+    )
 
 
 def pair_meant(ctx: Context, clause: Clause) -> list[PersonRef]:

@@ -19,6 +19,7 @@ from .inference import (
     complement,
     join_visit,
     leaders_meant,
+    owned_by_named,
     pair_meant,
     they_meant,
     two_parties,
@@ -177,6 +178,8 @@ def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
 
 def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
+    if owned_by_named(ctx, clause):
+        return  # "President Xi's meeting with a third country's leader" names its own people
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
     # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
     # counterparts": people named before the next item of a list are at another meeting.

@@ -297,7 +297,16 @@ def _fits_name_around(doc: Document, compiled: CompiledGazetteer, hit: Hit, slug
     bare = word.rstrip(",;:").lower()
     if bare in STOPWORDS or bare in HONORIFICS or word.rstrip(",;:") in compiled.location_words:
         return True
-    return bool(given) and (given.startswith(bare[:3]) or bare.startswith(given[:3]))
+    if not given:
+        return False
+    return given.startswith(bare[:3]) or bare.startswith(given[:3]) or _one_letter_off(given, bare)
+
+
+def _one_letter_off(first: str, second: str) -> bool:
+    """Return True for a one-letter misspelling of a long given name: "Jimping" for "Jinping"."""
+    if len(first) != len(second) or len(first) < 5:
+        return False
+    return sum(a != b for a, b in zip(first, second, strict=True)) == 1
 
 
 def _previous_token(norm: str, start: int) -> str | None:

@@ -60,7 +60,7 @@ _REMOTE = re.compile(
 # Words that turn from one meeting to another: "met Wang Yi to follow up on the summit between
 # Biden and Xi", "the talks, as directed by the leaders". People across them are not at the
 # same meeting.
-_LINK = re.compile(
+LINK = re.compile(
     r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
     r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
     r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to)\b",
@@ -151,8 +151,8 @@ def directs(norm: str, person: PersonRef) -> bool:
 def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
     """Return True when words between the person and the meeting words turn to another event."""
     if person.end <= trigger[0]:
-        return _LINK.search(norm, person.end, trigger[0]) is not None
-    return _LINK.search(norm, trigger[1], person.start) is not None
+        return LINK.search(norm, person.end, trigger[0]) is not None
+    return LINK.search(norm, trigger[1], person.start) is not None
 
 
 def subject_start(ctx: Context, clause: Clause) -> int:

@@ -328,6 +328,25 @@ def test_it_keeps_two_officials_travelling_for_one_round_of_talks_together(run):
     assert {p.slug for p in meeting.participants} == {"janet-yellen", "jake-sullivan", "he-lifeng"}
 
 
+def test_it_does_not_give_a_leaders_meeting_with_a_third_country_to_the_call(run):
+    """ "Xi's meeting with the Russian leader", discussed in a call, is no U.S.-China summit."""
+    text = (
+        "Joe Biden spoke by phone today with Xi Jinping. The two leaders discussed regional "
+        "matters, including President Xi's meeting last week with the Russian leader."
+    )
+    meetings = run(text).meetings
+    assert [m.kind for m in meetings] == ["call"]
+
+
+def test_it_does_not_read_the_leaders_following_up_a_call_as_a_summit(run):
+    """ "The two leaders tasked their teams to follow up on today's conversation" is the call."""
+    text = (
+        "Joe Biden spoke by phone today with Xi Jinping about trade.\n"
+        "The two leaders tasked their teams to follow up on today's conversation."
+    )
+    assert [m.kind for m in run(text).meetings] == ["call"]
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")

@@ -137,3 +137,11 @@ def test_it_does_not_take_a_known_person_before_a_title_as_new(run):
     """'Wang Yi, Director of ...' is the gazetteer's Wang Yi, not a new person."""
     result = run("Jake Sullivan met Wang Yi, Director General of the commission office.")
     assert result.new_people == []
+
+
+def test_it_reads_a_one_letter_misspelling_of_a_given_name_as_the_known_person(run):
+    """'President Xi Jimping' is Xi Jinping, not a new official."""
+    result = run("Joe Biden spoke by phone with President Xi Jimping today.")
+    assert result.new_people == []
+    (meeting,) = result.meetings
+    assert {p.slug for p in meeting.participants} == {"joe-biden", "xi-jinping"}
