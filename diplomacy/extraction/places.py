@@ -175,7 +175,8 @@ def _is_cued(
 
 _DATED_CUE = re.compile(
     r"\bon\s+(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
-    r"(?:,?\s+\d{4})?|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day),?\s+(?:in|at)\s+(?:the\s+)?$"
+    r"(?:,?\s+\d{4})?|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)(?:,?\s+\d{4})?,?\s+(?:in|at)\s+"
+    r"(?:the\s+)?$|\b(?:today|yesterday|tonight),?\s+(?:in|at)\s+(?:the\s+)?$"
 )
 
 

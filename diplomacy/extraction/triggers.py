@@ -80,6 +80,7 @@ _HOST_FORUM = re.compile(
     re.IGNORECASE,
 )
 _FORUM_NAME = re.compile(r"\s+(?:the\s+)?(?:[\w'-]+\s+){0,4}$")
+_FOR_VISIT = re.compile(r"\bfor\s+(?:an?|the|his|her|their)\s+(?:[\w-]+\s+){0,2}$")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -103,7 +104,7 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     if not usable:
         return None
     strong = [t for t in usable if t[2] != "weak"]
-    kinds = [t[2] for t in strong] or ["meeting"]
+    kinds = [t[2] for t in strong if not _hosted_for_visit(norm, t, strong)] or ["meeting"]
     kind = max(
         kinds,
         key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
@@ -126,6 +127,14 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
+
+
+def _hosted_for_visit(norm: str, found: tuple[int, int, str], strong: list) -> bool:
+    """Return True for the visit in "A hosted B for an official visit": the meeting is reported."""
+    start, _, kind = found
+    if kind != "visit" or not _FOR_VISIT.search(norm, max(0, start - 40), start):
+        return False
+    return any(t[2] == "meeting" and t[0] < start for t in strong)
 
 
 def _hosted_by_forum(norm: str, begin: int, start: int) -> bool:

@@ -347,6 +347,13 @@ def test_it_does_not_read_the_leaders_following_up_a_call_as_a_summit(run):
     assert [m.kind for m in run(text).meetings] == ["call"]
 
 
+def test_it_reads_hosting_someone_for_a_visit_as_a_meeting(run):
+    """ "A hosted B for an official visit today" reports the hosts' meeting, not a trip."""
+    text = "Jake Sullivan hosted Foreign Minister Wang Yi for an official visit today in Vienna."
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.location) == ("meeting", "vienna")
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")

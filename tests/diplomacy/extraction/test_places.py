@@ -130,3 +130,13 @@ def test_it_does_not_take_a_place_followed_by_a_date_without_in_or_at(run):
         "of the Office of the Foreign Affairs Commission Wang Yi, the White House, Jan. 12."
     )
     assert [m.location for m in run(text).meetings] in ([], [None])
+
+
+def test_it_takes_the_place_after_today_far_from_the_meeting_words(run):
+    """ "... for talks on a long list of subjects today in Vienna": today ties the place."""
+    text = (
+        "Jake Sullivan met Foreign Minister Wang Yi and a team drawn from five ministries, two "
+        "commissions and the office of a party body for an exchange of views today in Vienna."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "vienna"
