@@ -320,7 +320,7 @@ def _previous_token(norm: str, start: int) -> str | None:
 
 
 _THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
-_SERVES = re.compile(r"\b(?:to|for)\s+the\s+$")
+_SERVES = re.compile(r"\b(?:to|for)\s+the\s+(?:(?:U\.S\.|US|American|Chinese|PRC)\s+)?$")
 
 
 def _unqualified_president(doc: Document, title: _Title, result: PeopleResult) -> TitleReading:
@@ -347,7 +347,7 @@ def _resolve_standalone(doc, compiled, titles, result: PeopleResult, published) 
         reading = _unqualified_president(doc, title, result)
         if title.linked or reading.historical or not reading.role or not reading.country:
             continue
-        if _SERVES.search(doc.norm, max(0, title.hit.start - 12), title.hit.start):
+        if _SERVES.search(doc.norm, max(0, title.hit.start - 20), title.hit.start):
             continue  # "Special Assistant to the President": whom an aide serves, not who came
         multiword = " " in title.hit.refs[0]
         capitalised = doc.norm[title.hit.start].isupper()

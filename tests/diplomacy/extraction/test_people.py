@@ -145,3 +145,14 @@ def test_it_reads_a_one_letter_misspelling_of_a_given_name_as_the_known_person(r
     assert result.new_people == []
     (meeting,) = result.meetings
     assert {p.slug for p in meeting.participants} == {"joe-biden", "xi-jinping"}
+
+
+def test_it_does_not_read_the_president_an_aide_serves_with_a_country_as_a_participant(run):
+    """'Assistant to the U.S. President ... Jake Sullivan' names Sullivan, not the president."""
+    result = run(
+        "Assistant to the U.S. President for National Security Affairs Jake Sullivan will visit "
+        "China from Tuesday to meet Foreign Minister Wang Yi."
+    )
+    slugs = {p.slug for m in result.meetings for p in m.participants}
+    assert "joe-biden" not in slugs
+    assert {"jake-sullivan", "wang-yi"} <= slugs
