@@ -81,6 +81,12 @@ _HOST_FORUM = re.compile(
 )
 _FORUM_NAME = re.compile(r"\s+(?:the\s+)?(?:[\w'-]+\s+){0,4}$")
 _FOR_VISIT = re.compile(r"\bfor\s+(?:an?|the|his|her|their)\s+(?:[\w-]+\s+){0,2}$")
+# "open and productive dialogue", "continued dialogue": talking in general, not a session
+_GENERIC_DIALOGUE = re.compile(
+    r"\b(?:open|productive|candid|constructive|frank|continued|regular|ongoing|sustained|direct"
+    r"|substantive|meaningful|close|deeper|enhanced|strengthened|strengthening)\s+$"
+)
+_VISITING_GUEST = re.compile(r"visiting\s+[A-Z]")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -98,7 +104,10 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
             continue
         if reference_at >= 0 and start - reference_at < 30:
             continue  # "the first meeting of a working group" after "prepare for"
-        if kind == "dialogue" and _hosted_by_forum(norm, max(span[0], start - 60), start):
+        if kind == "dialogue" and (
+            _hosted_by_forum(norm, max(span[0], start - 60), start)
+            or _GENERIC_DIALOGUE.search(norm, max(span[0], start - 40), start)
+        ):
             continue
         usable.append((start, end, kind))
     if not usable:
@@ -130,11 +139,15 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
 
 
 def _hosted_for_visit(norm: str, found: tuple[int, int, str], strong: list) -> bool:
-    """Return True for the visit in "A hosted B for an official visit": the meeting is reported."""
-    start, _, kind = found
-    if kind != "visit" or not _FOR_VISIT.search(norm, max(0, start - 40), start):
+    """Return True for the visit in "A hosted B for an official visit" or "A held talks with
+    visiting Minister B": the guest's trip describes the guest; the meeting is reported."""
+    start, end, kind = found
+    if kind != "visit":
         return False
-    return any(t[2] == "meeting" and t[0] < start for t in strong)
+    guest = _FOR_VISIT.search(norm, max(0, start - 40), start) or _VISITING_GUEST.match(
+        norm, start, min(len(norm), end + 3)
+    )
+    return bool(guest) and any(t[2] == "meeting" and t[0] < start for t in strong)
 
 
 def _hosted_by_forum(norm: str, begin: int, start: int) -> bool:

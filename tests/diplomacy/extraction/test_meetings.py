@@ -354,6 +354,23 @@ def test_it_reads_hosting_someone_for_a_visit_as_a_meeting(run):
     assert (meeting.kind, meeting.location) == ("meeting", "vienna")
 
 
+def test_it_reads_talks_with_a_visiting_minister_as_a_meeting(run):
+    """ "held talks with visiting Secretary B in Beijing" reports talks, not B's whole trip."""
+    text = "Wang Wentao held talks with visiting Treasury Secretary Janet Yellen in Beijing today."
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.location) == ("meeting", "beijing")
+
+
+def test_it_does_not_read_open_dialogue_in_general_as_a_dialogue_session(run):
+    """ "the importance of open and productive dialogue" does not make the talks a dialogue."""
+    text = (
+        "Wang Wentao met Treasury Secretary Janet Yellen in Beijing today. Recognizing the "
+        "importance of open and productive dialogue between the two countries, Wang Wentao and "
+        "Janet Yellen agreed to stay in touch."
+    )
+    assert [m.kind for m in run(text).meetings] == ["meeting"]
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")
