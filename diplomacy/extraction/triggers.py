@@ -86,6 +86,8 @@ _GENERIC_DIALOGUE = re.compile(
     r"\b(?:open|productive|candid|constructive|frank|continued|regular|ongoing|sustained|direct"
     r"|substantive|meaningful|close|deeper|enhanced|strengthened|strengthening)\s+$"
 )
+_NAMED_TALKS = re.compile(r"Talks\s+on\s+[A-Z]")
+_PAIR_BEFORE = re.compile(r"\b(?:U\.S\.|US|China|PRC)[-–](?:U\.S\.|US|China|PRC)\s+$")
 _VISITING_GUEST = re.compile(r"visiting\s+[A-Z]")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
@@ -112,6 +114,7 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         usable.append((start, end, kind))
     if not usable:
         return None
+    usable = [_named_talks(norm, t) for t in usable]
     strong = [t for t in usable if t[2] != "weak"]
     kinds = [t[2] for t in strong if not _hosted_for_visit(norm, t, strong)] or ["meeting"]
     kind = max(
@@ -136,6 +139,18 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
+
+
+def _named_talks(norm: str, found: tuple[int, int, str]) -> tuple[int, int, str]:
+    """Read "the U.S.-PRC Talks on AI Risk and Safety", a named mechanism, as a dialogue."""
+    start, end, kind = found
+    if (
+        kind == "meeting"
+        and _NAMED_TALKS.match(norm, start)
+        and _PAIR_BEFORE.search(norm, max(0, start - 16), start)
+    ):
+        return start, end, "dialogue"
+    return found
 
 
 def _hosted_for_visit(norm: str, found: tuple[int, int, str], strong: list) -> bool:

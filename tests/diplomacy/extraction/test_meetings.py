@@ -371,6 +371,22 @@ def test_it_does_not_read_open_dialogue_in_general_as_a_dialogue_session(run):
     assert [m.kind for m in run(text).meetings] == ["meeting"]
 
 
+def test_it_reads_named_two_country_talks_on_a_subject_as_a_dialogue(run):
+    """ "the U.S.-China Talks on Water Security" names a mechanism: its session is a dialogue."""
+    text = (
+        "Jake Sullivan and Wang Yi opened the U.S.-China Talks on Water Security in Vienna today."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.kind == "dialogue"
+
+
+def test_it_keeps_ordinary_talks_on_a_subject_a_meeting(run):
+    """Lower-case "talks on trade" between two officials stay a meeting."""
+    text = "Jake Sullivan and Wang Yi held talks on trade in Vienna today."
+    (meeting,) = run(text).meetings
+    assert meeting.kind == "meeting"
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")
