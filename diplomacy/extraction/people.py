@@ -35,7 +35,8 @@ _NEW_NAME = re.compile(
     r"[ ]+((?:[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2})\b"
 )
 _NAME_BEFORE = re.compile(
-    r"(?<![\w.'-])((?:[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),[ ]+"
+    r"(?<![\w.'-])((?:[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?)(?:[ ][A-Z]\.)?"
+    r"(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),[ ]+"
     r"(?:the[ ]+)?(?:(?:U\.S\.|US|American|China's|Chinese|PRC)[ ]+)?$"
 )
 _APPOSITIVE_END = re.compile(r",|;|\.(?:\s|$)|\band\b")
@@ -170,11 +171,15 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
     """Record "Commerce Secretary Jane Roe" or "Jane Roe, Vice Minister of Finance" when the
     name next to a title is not in the gazetteer."""
     for title in titles:
-        if title.linked or not doc.norm[title.hit.start].isupper():
+        if title.linked:
             continue
         if len(result.new_people) >= _MAX_NEW_PEOPLE:
             break
-        span = _new_name_after(doc, title) or _new_name_before(doc, title, result.refs)
+        # a title before a name is capitalised; in apposition after one it may not be
+        capitalised = doc.norm[title.hit.start].isupper()
+        span = (_new_name_after(doc, title) if capitalised else None) or _new_name_before(
+            doc, title, result.refs
+        )
         if span is None or doc.in_noise(*span):
             continue
         name = doc.norm[span[0] : span[1]]

@@ -87,6 +87,10 @@ _GENERIC_DIALOGUE = re.compile(
     r"|substantive|meaningful|close|deeper|enhanced|strengthened|strengthening)\s+$"
 )
 _NAMED_TALKS = re.compile(r"Talks\s+on\s+[A-Z]")
+# "the 18th round of the Defense Policy Coordination Talks": a session of a named mechanism
+_PROPER_NAME_BEFORE = re.compile(
+    r"\b(?:iteration|round|session|meeting)\s+of\s+the\s+(?:[A-Z][\w.-]*\s+){1,5}$"
+)
 _PAIR_BEFORE = re.compile(r"\b(?:U\.S\.|US|China|PRC)[-–](?:U\.S\.|US|China|PRC)\s+$")
 _VISITING_GUEST = re.compile(r"visiting\s+[A-Z]")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
@@ -142,13 +146,15 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
 
 
 def _named_talks(norm: str, found: tuple[int, int, str]) -> tuple[int, int, str]:
-    """Read "the U.S.-PRC Talks on AI Risk and Safety", a named mechanism, as a dialogue."""
+    """Read "the U.S.-PRC Talks on AI Risk and Safety" or "a round of the Defense Policy
+    Coordination Talks", sessions of named mechanisms, as dialogues."""
     start, end, kind = found
-    if (
-        kind == "meeting"
-        and _NAMED_TALKS.match(norm, start)
-        and _PAIR_BEFORE.search(norm, max(0, start - 16), start)
-    ):
+    if kind != "meeting" or not norm.startswith("Talks", start):
+        return found
+    paired = _NAMED_TALKS.match(norm, start) and _PAIR_BEFORE.search(
+        norm, max(0, start - 16), start
+    )
+    if paired or _PROPER_NAME_BEFORE.search(norm, max(0, start - 80), start):
         return start, end, "dialogue"
     return found
 

@@ -380,6 +380,21 @@ def test_it_reads_named_two_country_talks_on_a_subject_as_a_dialogue(run):
     assert meeting.kind == "dialogue"
 
 
+def test_it_reads_a_round_of_named_talks_led_by_a_new_official_as_a_dialogue(run):
+    """ "Jane Q. Roe, deputy assistant secretary ..., led the U.S. delegation to Beijing for the
+    ninth round of the Water Policy Talks between the U.S. and China" is that dialogue."""
+    text = (
+        "Jane Q. Roe, deputy assistant secretary of the interior, led the U.S. delegation to "
+        "Beijing for the ninth round of the Water Policy Talks between the U.S. and China on "
+        "Friday."
+    )
+    result = run(text)
+    assert [p.name for p in result.new_people] == ["Jane Q. Roe"]
+    (meeting,) = result.meetings
+    assert (meeting.kind, meeting.location) == ("dialogue", "beijing")
+    assert [p.slug for p in meeting.participants] == ["jane-q-roe"]
+
+
 def test_it_keeps_ordinary_talks_on_a_subject_a_meeting(run):
     """Lower-case "talks on trade" between two officials stay a meeting."""
     text = "Jake Sullivan and Wang Yi held talks on trade in Vienna today."
