@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 from .context import Clause, Context
 from .people import PersonRef
@@ -70,9 +72,11 @@ LINK = re.compile(
 # is not at them.
 _DIRECTED_BY = re.compile(
     r"\b(?:at\s+the\s+(?:direction|instruction|behest)\s+of|on\s+the\s+(?:instructions?|orders?)"
-    r"\s+of|(?:directed|instructed|tasked|mandated)\s+by)\s+(?:[\w.'-]+\s+){0,6}$",
+    r"\s+of|(?:directed|instructed|tasked|mandated)\s+by)\s+",
     re.IGNORECASE,
 )
+_DIRECTOR_WORDS = re.compile(r"(?:[\w.'-]+\s+){0,6}")
+_DIRECTED_REACH = 90
 # A forum that hosts the meeting ("on the margins of the Shangri-La Dialogue", "to attend the
 # Raisina Dialogue") does not make the meeting held there a dialogue.
 _HOST_FORUM = re.compile(
@@ -188,7 +192,21 @@ def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
 
 def directs(norm: str, person: PersonRef) -> bool:
     """Return True for a person named as the one who directs the meeting."""
-    return _DIRECTED_BY.search(norm, max(0, person.start - 90), person.start) is not None
+    ends = _directed_ends(norm)
+    if not ends:
+        return False
+    index = bisect_right(ends, person.start)
+    while index > 0 and ends[index - 1] >= person.start - _DIRECTED_REACH:
+        index -= 1
+        if _DIRECTOR_WORDS.fullmatch(norm, ends[index], person.start):
+            return True
+    return False
+
+
+@lru_cache(maxsize=4)
+def _directed_ends(norm: str) -> list[int]:
+    """Return where each "at the direction of" phrase of the text ends (once per text)."""
+    return [match.end() for match in _DIRECTED_BY.finditer(norm)]
 
 
 def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
