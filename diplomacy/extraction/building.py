@@ -62,9 +62,19 @@ def _visit_place(ctx: Context, clause: Clause, people: list[PersonRef]) -> Place
     return None
 
 
-def visitor_groups(clause: Clause, people: list[PersonRef]) -> list[list[PersonRef]]:
-    """Split "Blinken, Yellen and Kerry visited Beijing" into one visit per visitor."""
+# "A and B will travel to Shanghai to continue negotiations": a trip for one round of talks
+_JOINT_PURPOSE = re.compile(
+    r"\bto\s+(?:continue|hold|conduct|resume|begin|open|start|lead)\s+(?:the\s+|a\s+|new\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:negotiations|talks|consultations|discussions)\b"
+)
+
+
+def visitor_groups(ctx: Context, clause: Clause, people: list[PersonRef]) -> list[list[PersonRef]]:
+    """Split "Blinken, Yellen and Kerry visited Beijing" into one visit per visitor, unless the
+    trip's stated purpose is one round of talks."""
     if clause.kind != "visit" or len(sides_of(people)) != 1 or len(people) < 2:
+        return [people]
+    if _JOINT_PURPOSE.search(ctx.doc.norm, clause.trigger[1], clause.span[1]):
         return [people]
     unique = {p.slug: p for p in people}
     return [[p] for p in unique.values()]

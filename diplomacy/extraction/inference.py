@@ -14,6 +14,7 @@ from .drafts import Draft, compatible, merge
 from .linking import add_new, add_people, insert
 from .people import PersonRef
 from .roles import side_of
+from .triggers import LINK as _LINK
 from .triggers import subject_start
 
 _PARTIES = re.compile(
@@ -46,6 +47,13 @@ _LEADS_ACTIVE = re.compile(
     re.IGNORECASE,
 )
 
+# "The EWG is co-led by A and B": a sentence that opens by naming who leads the group
+_LATER_LEADS = re.compile(
+    r"(?:The|This|Each)\s+(?:[\w()-]+\s+){0,4}?(?:is|was|are|were)\s+(?:co-)?(?:led|chaired"
+    r"|headed)\s+by\b"
+)
+_LATER_LEADS_SENTENCES = 6
+
 
 def two_parties(ctx: Context, clause: Clause) -> bool:
     """Return True when the sentence makes the United States and China the two parties."""
@@ -57,14 +65,26 @@ def two_parties(ctx: Context, clause: Clause) -> bool:
 
 
 def add_delegation_leads(ctx: Context, index: int, draft: Draft) -> None:
-    """Add "The U.S. delegation will be led by ..." from this sentence and the next two."""
+    """Add "The U.S. delegation will be led by ..." from this sentence and the next two, or
+    from a later sentence that opens with who leads the group ("The group is co-led by ...")."""
     for offset, following in enumerate(ctx.doc.sentences[index : index + 3]):
         found = _leads_in(ctx, following, own_sentence=offset == 0)
-        for person in found:
-            draft.people.setdefault(person.slug, claim(ctx, person))
-        if found:
-            draft.parties_only = False
-            draft.add_evidence((following.start, following.end), {"participants"}, 0.5)
+        _add_leads(ctx, draft, following, found)
+    if draft.people:
+        return
+    for following in ctx.doc.sentences[index + 3 : index + 3 + _LATER_LEADS_SENTENCES]:
+        opening = _LATER_LEADS.match(ctx.doc.norm, following.start, following.end)
+        if opening is not None:
+            _add_leads(ctx, draft, following, ctx.people_in(opening.end(), following.end))
+            return
+
+
+def _add_leads(ctx: Context, draft: Draft, sentence, found: list[PersonRef]) -> None:
+    for person in found:
+        draft.people.setdefault(person.slug, claim(ctx, person))
+    if found:
+        draft.parties_only = False
+        draft.add_evidence((sentence.start, sentence.end), {"participants"}, 0.5)
 
 
 def _leads_in(ctx: Context, sentence, own_sentence: bool) -> list[PersonRef]:
@@ -84,9 +104,13 @@ def leaders_meant(ctx: Context, clause: Clause, pool: list[PersonRef]) -> list[P
     """Read "the two leaders" (or "their" beside one leader) as both sides' presidents."""
     if clause.kind not in ("meeting", "summit", "call") or ctx.published is None:
         return []
+    if owned_by_named(ctx, clause):
+        return []  # "Xi's meeting with the North Korean leader": its own people, named
     # the leaders come first: "the two leaders met", "the two leaders, who ..., met"
     span = (subject_start(ctx, clause), clause.trigger[0])
     named = _LEADERS.search(ctx.doc.norm, *span)
+    if named is not None and _LINK.search(ctx.doc.norm, named.end(), clause.trigger[0]):
+        return []  # "the two leaders tasked their teams to follow up on today's conversation"
     if named is None:
         if not _THEIR.search(ctx.doc.norm, *span):
             return []
@@ -106,6 +130,14 @@ def leaders_meant(ctx: Context, clause: Clause, pool: list[PersonRef]) -> list[P
         if len(holders) == 1 and holders[0] not in {p.slug for p in pool}:
             found.append(PersonRef(named_at[0], named_at[1], holders[0], country))
     return found
+
+
+def owned_by_named(ctx: Context, clause: Clause) -> bool:
+    """Return True for meeting words owned by a named person: "President Xi's meeting"."""
+    norm = ctx.doc.norm
+    return any(
+        norm.startswith("'s", p.end) and 0 <= clause.trigger[0] - p.end <= 25 for p in clause.people
+    )
 
 
 def pair_meant(ctx: Context, clause: Clause) -> list[PersonRef]:

@@ -11,7 +11,7 @@ def add_new(ctx, clause: Clause, people, confidence, made, parties_only=False) -
     """Build drafts for the clause (one per visitor and place) and add them to the article."""
     choices = place_choices(ctx, clause, people)
     kept: list[Draft] = []
-    for group in visitor_groups(clause, people):
+    for group in visitor_groups(ctx, clause, people):
         for choice in choices or [None]:
             draft = build(ctx, clause, group, confidence, choice)
             draft.parties_only = parties_only

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .building import build, qualifies
+from .building import build, claim, qualifies
 from .context import Clause, Context, with_people
 from .drafts import Draft, compatible, kinds_compatible, merge
 from .inference import (
@@ -19,13 +19,14 @@ from .inference import (
     complement,
     join_visit,
     leaders_meant,
+    owned_by_named,
     pair_meant,
     they_meant,
     two_parties,
 )
 from .linking import add_new, add_people, attach
 from .places import PlaceRef
-from .triggers import RELATIVE, TRIGGER, read_clause
+from .triggers import RELATIVE, TRIGGER, directs, read_clause
 
 # Work caps for pathological input; a news article stays far below them.
 MAX_MEETING_SENTENCES = 1000
@@ -38,6 +39,10 @@ _NEW_EVENT = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
+_LEADS_TALKS = re.compile(
+    r"\b(?:will\s+(?:lead|head|chair|co-chair)|(?:leads|led|heads|headed|chairs|chaired))\s+the\s+"
+    r"(?:[\w-]+\s+)?(?:talks|negotiations|consultations|discussions|delegation|meeting)\b"
+)
 _NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
 _DATELINE_REST = re.compile(
@@ -89,7 +94,9 @@ def _sentence(ctx: Context, index: int, triggers: list[tuple[int, int, str]]) ->
         clause = read_clause(ctx, index, span, triggers, neighbours)
         if clause is not None:
             found.append(clause)
-    sentence_people = ctx.people_in(sentence.start, sentence.end)
+    sentence_people = [
+        p for p in ctx.people_in(sentence.start, sentence.end) if not directs(ctx.doc.norm, p)
+    ]
     claimed = {
         p.slug for c in found if not c.weak and qualifies(ctx, c, c.people) for p in c.people
     }
@@ -121,7 +128,26 @@ def _reported_before(ctx: Context, clause: Clause) -> bool:
         clause.trigger, clause.kind, clause.period = (start, end), kind, None
         return False
     # "after the talks, Mr. Biden said ...": the talks already reported
-    return attach(ctx, clause, build(ctx, clause, [], 0.5, weak=True))
+    if not attach(ctx, clause, build(ctx, clause, [], 0.5, weak=True)):
+        return False
+    _add_talks_leads(ctx, clause)
+    return True
+
+
+def _add_talks_leads(ctx: Context, clause: Clause) -> None:
+    """Add "Vice Premier Liu He will lead the talks for China" to the talks it refers to."""
+    lead = _LEADS_TALKS.search(ctx.doc.norm, clause.span[0], clause.trigger[1])
+    if lead is None:
+        return
+    leads = [p for p in clause.people if p.end <= lead.start()]
+    if not leads:
+        return
+    sentence = ctx.doc.sentences[clause.sentence]
+    for draft in ctx.drafts:
+        if (sentence.start, sentence.end) in draft.evidence:
+            for person in leads:
+                draft.people.setdefault(person.slug, claim(ctx, person))
+            draft.add_evidence((sentence.start, sentence.end), {"participants"}, 0.5)
 
 
 def _joins_made(ctx: Context, clause: Clause, made: list[Draft]) -> bool:
@@ -152,6 +178,8 @@ def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
 
 def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
+    if owned_by_named(ctx, clause):
+        return  # "President Xi's meeting with a third country's leader" names its own people
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
     # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
     # counterparts": people named before the next item of a list are at another meeting.

@@ -34,6 +34,14 @@ STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
 _NEW_NAME = re.compile(
     r"[ ]+((?:[A-Z][a-z]+(?:[-'][A-Za-z][a-z]+)?)(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2})\b"
 )
+_NAME_BEFORE = re.compile(
+    r"(?<![\w.'-])((?:[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?)(?:[ ][A-Z]\.)?"
+    r"(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),[ ]+"
+    r"(?:the[ ]+)?(?:(?:U\.S\.|US|American|China's|Chinese|PRC)[ ]+)?$"
+)
+_APPOSITIVE_END = re.compile(r",|;|\.(?:\s|$)|\band\b")
+_US_IN = re.compile(r"\b(?:U\.S\.|US|United States|American)(?!\w)")
+_CN_IN = re.compile(r"\b(?:China|Chinese|PRC|People's Republic)(?!\w)")
 _APPOSITIVE_GAP = re.compile(r",\s+(?:the\s+|a\s+|an\s+)?(?:\S+\s+){0,3}$")
 _MAX_NEW_PEOPLE = 50  # a cap for pathological input
 # A service and rank between a title and the name belong to the title, not to the name:
@@ -160,28 +168,57 @@ def _link_titles(
 
 
 def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
-    """Record "Commerce Secretary Jane Roe" when the name after a title is not in the gazetteer."""
+    """Record "Commerce Secretary Jane Roe" or "Jane Roe, Vice Minister of Finance" when the
+    name next to a title is not in the gazetteer."""
     for title in titles:
-        if title.linked or not doc.norm[title.hit.start].isupper():
+        if title.linked:
             continue
         if len(result.new_people) >= _MAX_NEW_PEOPLE:
             break
-        gap = _LINK_GAP.match(doc.norm, title.hit.end)
-        match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
-        if match is None or doc.in_noise(match.start(1), match.end(1)):
+        # a title before a name is capitalised; in apposition after one it may not be
+        capitalised = doc.norm[title.hit.start].isupper()
+        span = (_new_name_after(doc, title) if capitalised else None) or _new_name_before(
+            doc, title, result.refs
+        )
+        if span is None or doc.in_noise(*span):
             continue
-        name = match.group(1)
-        tokens = name.split()
-        if match.start(1) in places or any(t.lower() in STOPWORDS for t in tokens):
+        name = doc.norm[span[0] : span[1]]
+        if span[0] in places or any(t.lower() in STOPWORDS for t in name.split()):
             continue
         slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
-        country = title.reading.country or ""
+        country = title.reading.country or _appositive_country(doc, title) or ""
         if all(n.slug != slug for n in result.new_people):
             result.new_people.append(NewPerson(slug, name, country, title.text, title.reading.role))
-        ref = PersonRef(match.start(1), match.end(1), slug, country)
+        ref = PersonRef(span[0], span[1], slug, country)
         ref.role, ref.role_text = title.reading.role, title.text
         result.refs.append(ref)
         title.linked = True
+
+
+def _new_name_after(doc: Document, title: _Title) -> tuple[int, int] | None:
+    gap = _LINK_GAP.match(doc.norm, title.hit.end)
+    match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
+    return match.span(1) if match else None
+
+
+def _new_name_before(doc: Document, title: _Title, refs: list[PersonRef]) -> tuple[int, int] | None:
+    """Return the name a title follows in apposition: "Jane Roe, Deputy Governor of ..."."""
+    start = title.hit.start
+    match = _NAME_BEFORE.search(doc.norm, max(0, start - 60), start)
+    if match is None or any(r.start < match.end(1) and match.start(1) < r.end for r in refs):
+        return None
+    return match.span(1)
+
+
+def _appositive_country(doc: Document, title: _Title) -> str | None:
+    """Read the side from the rest of the appositive: ", Under Secretary at the U.S. Treasury,"."""
+    end = title.hit.end
+    stop = _APPOSITIVE_END.search(doc.norm, end, min(len(doc.norm), end + 90))
+    words = doc.norm[end : stop.start() if stop else min(len(doc.norm), end + 90)]
+    us, cn = _US_IN.search(words), _CN_IN.search(words)
+    if bool(us) == bool(cn):
+        return None
+    return "US" if us else "CN"
 
 
 def _find_new_surnames(doc: Document, result: PeopleResult) -> None:
@@ -265,7 +302,16 @@ def _fits_name_around(doc: Document, compiled: CompiledGazetteer, hit: Hit, slug
     bare = word.rstrip(",;:").lower()
     if bare in STOPWORDS or bare in HONORIFICS or word.rstrip(",;:") in compiled.location_words:
         return True
-    return bool(given) and (given.startswith(bare[:3]) or bare.startswith(given[:3]))
+    if not given:
+        return False
+    return given.startswith(bare[:3]) or bare.startswith(given[:3]) or _one_letter_off(given, bare)
+
+
+def _one_letter_off(first: str, second: str) -> bool:
+    """Return True for a one-letter misspelling of a long given name: "Jimping" for "Jinping"."""
+    if len(first) != len(second) or len(first) < 5:
+        return False
+    return sum(a != b for a, b in zip(first, second, strict=True)) == 1
 
 
 def _previous_token(norm: str, start: int) -> str | None:
@@ -279,7 +325,7 @@ def _previous_token(norm: str, start: int) -> str | None:
 
 
 _THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
-_SERVES = re.compile(r"\b(?:to|for)\s+the\s+$")
+_SERVES = re.compile(r"\b(?:to|for)\s+the\s+(?:(?:U\.S\.|US|American|Chinese|PRC)\s+)?$")
 
 
 def _unqualified_president(doc: Document, title: _Title, result: PeopleResult) -> TitleReading:
@@ -306,7 +352,7 @@ def _resolve_standalone(doc, compiled, titles, result: PeopleResult, published) 
         reading = _unqualified_president(doc, title, result)
         if title.linked or reading.historical or not reading.role or not reading.country:
             continue
-        if _SERVES.search(doc.norm, max(0, title.hit.start - 12), title.hit.start):
+        if _SERVES.search(doc.norm, max(0, title.hit.start - 20), title.hit.start):
             continue  # "Special Assistant to the President": whom an aide serves, not who came
         multiword = " " in title.hit.refs[0]
         capitalised = doc.norm[title.hit.start].isupper()

@@ -39,6 +39,14 @@ _EVENT_NOUN = re.compile(
 )
 
 
+# "at U.S. Treasury", "the PRC Ministry of Commerce": an abbreviated country before a name
+# qualifies an institution and is no place (weekdays and months still follow a place).
+_ABBREVIATION_MODIFIER = re.compile(
+    r"(?:U\.S\.|US|PRC|U\.K\.|UK)[ ]+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Jan|Feb|Mar"
+    r"|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[A-Z]"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceRef:
     start: int
@@ -64,7 +72,9 @@ def find_places(doc: Document, hits: list[Hit], compiled: CompiledGazetteer) -> 
             if noun is not None:
                 places.append(PlaceRef(hit.start, noun.end(), hit.refs[0], True))
             continue
-        if hit.kind != "location":
+        if hit.kind != "location" or _ABBREVIATION_MODIFIER.match(
+            doc.norm, hit.start, hit.end + 12
+        ):
             continue
         slug = hit.refs[0]
         previous = places[-1] if places else None
@@ -165,13 +175,32 @@ def _is_cued(
 
 _DATED_CUE = re.compile(
     r"\bon\s+(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
-    r"(?:,?\s+\d{4})?|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day),?\s+(?:in|at)\s+(?:the\s+)?$"
+    r"(?:,?\s+\d{4})?|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)(?:,?\s+\d{4})?,?\s+(?:in|at)\s+"
+    r"(?:the\s+)?$|\b(?:today|yesterday|tonight),?\s+(?:in|at)\s+(?:the\s+)?$"
+)
+
+
+_DATE_AFTER = re.compile(
+    r",?\s+(?:on\s+|from\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+\d{1,2}\b"
+)
+_IN_AT = re.compile(r"\b(?:in|at)\s+(?:the\s+)?$")
+# "on the margins of the defense ministers' meeting in Siem Reap": the forum's place is the
+# place of the meeting held at its margins, however long the forum's name.
+_FORUM_PLACE = re.compile(
+    r"\b(?:margins?|sidelines?)\s+of\s+(?:the\s+)?[^.;:()]{0,160}?\s+(?:in|at)\s+(?:the\s+)?$"
 )
 
 
 def _after_date(doc: Document, place: PlaceRef) -> bool:
-    """Return whether the place follows the meeting's date: "on May 14 in Geneva"."""
-    return _DATED_CUE.search(doc.norm, max(0, place.start - 40), place.start) is not None
+    """Return whether the place is tied to the meeting's date or forum: "on May 14 in Geneva",
+    "in Geneva on May 14", "on the sidelines of the forum in Geneva"."""
+    begin = max(0, place.start - 40)
+    if _DATED_CUE.search(doc.norm, begin, place.start) is not None:
+        return True
+    if _DATE_AFTER.match(doc.norm, place.end) and _IN_AT.search(doc.norm, begin, place.start):
+        return True
+    return _FORUM_PLACE.search(doc.norm, max(0, place.start - 200), place.start) is not None
 
 
 def _distance(place: PlaceRef, trigger: tuple[int, int]) -> int:

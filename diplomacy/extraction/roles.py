@@ -95,6 +95,16 @@ TITLES: dict[str, TitleRule] = {
     "npc chairman": _rule("npc-chairman", _CN),
     "top legislator": _rule("npc-chairman", _CN),
     "cppcc chairman": _rule("cppcc-chairman", _CN),
+    # Officials below minister who lead working groups and dialogues; rarely in the gazetteer,
+    # so these mostly serve to find the named official ("Liao Min, Vice Minister of Finance").
+    "under secretary": _rule("under-secretary", _US),
+    "assistant secretary": _rule("assistant-secretary", _US),
+    "deputy assistant secretary": _rule("deputy-assistant-secretary", _US),
+    "vice minister": _rule("vice-minister", _CN),
+    "assistant minister": _rule("assistant-minister", _CN),
+    "deputy governor": _rule("deputy-governor"),
+    "director general": _rule("director-general"),
+    "director-general": _rule("director-general"),
 }
 
 # Words that may stand before a surname as an honorific, title or rank: "Mr. Wang", "Adm. Paparo".

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 from .context import Clause, Context
 from .people import PersonRef
@@ -60,12 +62,21 @@ _REMOTE = re.compile(
 # Words that turn from one meeting to another: "met Wang Yi to follow up on the summit between
 # Biden and Xi", "the talks, as directed by the leaders". People across them are not at the
 # same meeting.
-_LINK = re.compile(
+LINK = re.compile(
     r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
     r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
-    r"|including\s+between|as\s+well\s+as)\b",
+    r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to)\b",
     re.IGNORECASE,
 )
+# "At the direction of President X, A and B will travel": whoever directs or tasks the talks
+# is not at them.
+_DIRECTED_BY = re.compile(
+    r"\b(?:at\s+the\s+(?:direction|instruction|behest)\s+of|on\s+the\s+(?:instructions?|orders?)"
+    r"\s+of|(?:directed|instructed|tasked|mandated)\s+by)\s+",
+    re.IGNORECASE,
+)
+_DIRECTOR_WORDS = re.compile(r"(?:[\w.'-]+\s+){0,6}")
+_DIRECTED_REACH = 90
 # A forum that hosts the meeting ("on the margins of the Shangri-La Dialogue", "to attend the
 # Raisina Dialogue") does not make the meeting held there a dialogue.
 _HOST_FORUM = re.compile(
@@ -73,6 +84,19 @@ _HOST_FORUM = re.compile(
     re.IGNORECASE,
 )
 _FORUM_NAME = re.compile(r"\s+(?:the\s+)?(?:[\w'-]+\s+){0,4}$")
+_FOR_VISIT = re.compile(r"\bfor\s+(?:an?|the|his|her|their)\s+(?:[\w-]+\s+){0,2}$")
+# "open and productive dialogue", "continued dialogue": talking in general, not a session
+_GENERIC_DIALOGUE = re.compile(
+    r"\b(?:open|productive|candid|constructive|frank|continued|regular|ongoing|sustained|direct"
+    r"|substantive|meaningful|close|deeper|enhanced|strengthened|strengthening)\s+$"
+)
+_NAMED_TALKS = re.compile(r"Talks\s+on\s+[A-Z]")
+# "the 18th round of the Defense Policy Coordination Talks": a session of a named mechanism
+_PROPER_NAME_BEFORE = re.compile(
+    r"\b(?:iteration|round|session|meeting)\s+of\s+the\s+(?:[A-Z][\w.-]*\s+){1,5}$"
+)
+_PAIR_BEFORE = re.compile(r"\b(?:U\.S\.|US|China|PRC)[-–](?:U\.S\.|US|China|PRC)\s+$")
+_VISITING_GUEST = re.compile(r"visiting\s+[A-Z]")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -90,13 +114,17 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
             continue
         if reference_at >= 0 and start - reference_at < 30:
             continue  # "the first meeting of a working group" after "prepare for"
-        if kind == "dialogue" and _hosted_by_forum(norm, max(span[0], start - 60), start):
+        if kind == "dialogue" and (
+            _hosted_by_forum(norm, max(span[0], start - 60), start)
+            or _GENERIC_DIALOGUE.search(norm, max(span[0], start - 40), start)
+        ):
             continue
         usable.append((start, end, kind))
     if not usable:
         return None
+    usable = [_named_talks(norm, t) for t in usable]
     strong = [t for t in usable if t[2] != "weak"]
-    kinds = [t[2] for t in strong] or ["meeting"]
+    kinds = [t[2] for t in strong if not _hosted_for_visit(norm, t, strong)] or ["meeting"]
     kind = max(
         kinds,
         key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
@@ -112,11 +140,39 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
     people = [
         p
         for p in ctx.people_in(*people_span)
-        if _participates(norm, p, trigger[0]) and not _across_link(norm, p, trigger)
+        if _participates(norm, p, trigger[0])
+        and not _across_link(norm, p, trigger)
+        and not directs(norm, p)
     ]
     cues = ctx.doc.cues(span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
+
+
+def _named_talks(norm: str, found: tuple[int, int, str]) -> tuple[int, int, str]:
+    """Read "the U.S.-PRC Talks on AI Risk and Safety" or "a round of the Defense Policy
+    Coordination Talks", sessions of named mechanisms, as dialogues."""
+    start, end, kind = found
+    if kind != "meeting" or not norm.startswith("Talks", start):
+        return found
+    paired = _NAMED_TALKS.match(norm, start) and _PAIR_BEFORE.search(
+        norm, max(0, start - 16), start
+    )
+    if paired or _PROPER_NAME_BEFORE.search(norm, max(0, start - 80), start):
+        return start, end, "dialogue"
+    return found
+
+
+def _hosted_for_visit(norm: str, found: tuple[int, int, str], strong: list) -> bool:
+    """Return True for the visit in "A hosted B for an official visit" or "A held talks with
+    visiting Minister B": the guest's trip describes the guest; the meeting is reported."""
+    start, end, kind = found
+    if kind != "visit":
+        return False
+    guest = _FOR_VISIT.search(norm, max(0, start - 40), start) or _VISITING_GUEST.match(
+        norm, start, min(len(norm), end + 3)
+    )
+    return bool(guest) and any(t[2] == "meeting" and t[0] < start for t in strong)
 
 
 def _hosted_by_forum(norm: str, begin: int, start: int) -> bool:
@@ -134,11 +190,30 @@ def _participates(norm: str, person: PersonRef, trigger: int) -> bool:
     return 0 <= trigger - person.end <= 25
 
 
+def directs(norm: str, person: PersonRef) -> bool:
+    """Return True for a person named as the one who directs the meeting."""
+    ends = _directed_ends(norm)
+    if not ends:
+        return False
+    index = bisect_right(ends, person.start)
+    while index > 0 and ends[index - 1] >= person.start - _DIRECTED_REACH:
+        index -= 1
+        if _DIRECTOR_WORDS.fullmatch(norm, ends[index], person.start):
+            return True
+    return False
+
+
+@lru_cache(maxsize=4)
+def _directed_ends(norm: str) -> list[int]:
+    """Return where each "at the direction of" phrase of the text ends (once per text)."""
+    return [match.end() for match in _DIRECTED_BY.finditer(norm)]
+
+
 def _across_link(norm: str, person: PersonRef, trigger: tuple[int, int]) -> bool:
     """Return True when words between the person and the meeting words turn to another event."""
     if person.end <= trigger[0]:
-        return _LINK.search(norm, person.end, trigger[0]) is not None
-    return _LINK.search(norm, trigger[1], person.start) is not None
+        return LINK.search(norm, person.end, trigger[0]) is not None
+    return LINK.search(norm, trigger[1], person.start) is not None
 
 
 def subject_start(ctx: Context, clause: Clause) -> int:

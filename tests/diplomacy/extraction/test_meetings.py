@@ -276,6 +276,132 @@ def test_it_names_who_leads_a_delegation_to_a_working_group(run):
     assert meeting.title == "Roe working group meeting in Beijing"
 
 
+def test_it_names_the_leads_of_a_working_group_from_a_later_sentence(run):
+    """ "The group is co-led by A, <title>, and B, <title>" several sentences on names its leads."""
+    text = (
+        "The United States and China held the second meeting of the water working group in "
+        "Beijing on Tuesday. The talks covered river data. Both sides shared flood forecasts. "
+        "They reviewed dam safety. The group reports to both governments.\n"
+        "The group is co-led by Jane Roe, U.S. Under Secretary for Water, and Zhang San, Vice "
+        "Minister of Water Resources of China."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {"jane-roe", "zhang-san"}
+    assert meeting.kind == "working_group"
+
+
+def test_it_does_not_read_an_abbreviated_country_before_an_institution_as_a_place(run):
+    """ "at U.S. Treasury" names a department, not the United States as the meeting's place."""
+    text = "Janet Yellen met He Lifeng at U.S. Treasury headquarters on Friday."
+    (meeting,) = run(text).meetings
+    assert meeting.location is None
+
+
+def test_it_leaves_out_whoever_directs_the_talks(run):
+    """ "At the direction of President Biden, A will travel ..." does not put Biden at the talks."""
+    text = (
+        "At the direction of President Joe Biden, Treasury Secretary Janet Yellen will meet "
+        "Vice Premier He Lifeng in Vienna on Friday."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {"janet-yellen", "he-lifeng"}
+
+
+def test_it_leaves_out_the_people_of_the_call_that_a_meeting_follows_up(run):
+    """ "as a follow-up to the call between Biden and Xi" names people of another event."""
+    text = (
+        "Janet Yellen spoke by phone with He Lifeng today as a follow-up to the recent call "
+        "between President Biden and President Xi."
+    )
+    meetings = run(text).meetings
+    assert {p.slug for p in meetings[0].participants} == {"janet-yellen", "he-lifeng"}
+
+
+def test_it_keeps_two_officials_travelling_for_one_round_of_talks_together(run):
+    """ "A and B will travel to Beijing to continue negotiations" is one trip, not two."""
+    text = (
+        "Janet Yellen and Jake Sullivan will travel to Beijing on Monday to continue "
+        "negotiations on trade. The talks will last two days. Vice Premier He Lifeng will lead "
+        "the talks for China."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {"janet-yellen", "jake-sullivan", "he-lifeng"}
+
+
+def test_it_does_not_give_a_leaders_meeting_with_a_third_country_to_the_call(run):
+    """ "Xi's meeting with the Russian leader", discussed in a call, is no U.S.-China summit."""
+    text = (
+        "Joe Biden spoke by phone today with Xi Jinping. The two leaders discussed regional "
+        "matters, including President Xi's meeting last week with the Russian leader."
+    )
+    meetings = run(text).meetings
+    assert [m.kind for m in meetings] == ["call"]
+
+
+def test_it_does_not_read_the_leaders_following_up_a_call_as_a_summit(run):
+    """ "The two leaders tasked their teams to follow up on today's conversation" is the call."""
+    text = (
+        "Joe Biden spoke by phone today with Xi Jinping about trade.\n"
+        "The two leaders tasked their teams to follow up on today's conversation."
+    )
+    assert [m.kind for m in run(text).meetings] == ["call"]
+
+
+def test_it_reads_hosting_someone_for_a_visit_as_a_meeting(run):
+    """ "A hosted B for an official visit today" reports the hosts' meeting, not a trip."""
+    text = "Jake Sullivan hosted Foreign Minister Wang Yi for an official visit today in Vienna."
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.location) == ("meeting", "vienna")
+
+
+def test_it_reads_talks_with_a_visiting_minister_as_a_meeting(run):
+    """ "held talks with visiting Secretary B in Beijing" reports talks, not B's whole trip."""
+    text = "Wang Wentao held talks with visiting Treasury Secretary Janet Yellen in Beijing today."
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.location) == ("meeting", "beijing")
+
+
+def test_it_does_not_read_open_dialogue_in_general_as_a_dialogue_session(run):
+    """ "the importance of open and productive dialogue" does not make the talks a dialogue."""
+    text = (
+        "Wang Wentao met Treasury Secretary Janet Yellen in Beijing today. Recognizing the "
+        "importance of open and productive dialogue between the two countries, Wang Wentao and "
+        "Janet Yellen agreed to stay in touch."
+    )
+    assert [m.kind for m in run(text).meetings] == ["meeting"]
+
+
+def test_it_reads_named_two_country_talks_on_a_subject_as_a_dialogue(run):
+    """ "the U.S.-China Talks on Water Security" names a mechanism: its session is a dialogue."""
+    text = (
+        "Jake Sullivan and Wang Yi opened the U.S.-China Talks on Water Security in Vienna today."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.kind == "dialogue"
+
+
+def test_it_reads_a_round_of_named_talks_led_by_a_new_official_as_a_dialogue(run):
+    """ "Jane Q. Roe, deputy assistant secretary ..., led the U.S. delegation to Beijing for the
+    ninth round of the Water Policy Talks between the U.S. and China" is that dialogue."""
+    text = (
+        "Jane Q. Roe, deputy assistant secretary of the interior, led the U.S. delegation to "
+        "Beijing for the ninth round of the Water Policy Talks between the U.S. and China on "
+        "Friday."
+    )
+    result = run(text)
+    assert [p.name for p in result.new_people] == ["Jane Q. Roe"]
+    (meeting,) = result.meetings
+    assert (meeting.kind, meeting.location) == ("dialogue", "beijing")
+    assert [p.slug for p in meeting.participants] == ["jane-q-roe"]
+
+
+def test_it_keeps_ordinary_talks_on_a_subject_a_meeting(run):
+    """Lower-case "talks on trade" between two officials stay a meeting."""
+    text = "Jake Sullivan and Wang Yi held talks on trade in Vienna today."
+    (meeting,) = run(text).meetings
+    assert meeting.kind == "meeting"
+
+
 def test_it_dates_undated_days_of_talks_to_the_days_before_publication(run):
     """ "Two days of talks" reported without dates end on the day of the report."""
     result = run("Jake Sullivan and Wang Yi held two days of talks in Bangkok, officials said.")

@@ -121,3 +121,38 @@ def test_it_reads_the_president_beside_a_chinese_leader_as_the_us_president_on_t
         (meeting,) = extract(text, published, with_earlier).meetings
         assert {p.slug for p in meeting.participants} == {president, "xi-jinping"}
         assert meeting.kind == "summit"
+
+
+def test_it_finds_a_new_official_named_before_a_title_in_apposition(run):
+    """'Jane Roe, U.S. Under Secretary ..., and Zhang San, Vice Minister of ... China' are new."""
+    result = run(
+        "The session was chaired by Jane Roe, U.S. Under Secretary for Economic Growth, and "
+        "Zhang San, Vice Minister of Water Resources of China."
+    )
+    found = {(p.slug, p.name, p.country) for p in result.new_people}
+    assert found == {("jane-roe", "Jane Roe", "US"), ("zhang-san", "Zhang San", "CN")}
+
+
+def test_it_does_not_take_a_known_person_before_a_title_as_new(run):
+    """'Wang Yi, Director of ...' is the gazetteer's Wang Yi, not a new person."""
+    result = run("Jake Sullivan met Wang Yi, Director General of the commission office.")
+    assert result.new_people == []
+
+
+def test_it_reads_a_one_letter_misspelling_of_a_given_name_as_the_known_person(run):
+    """'President Xi Jimping' is Xi Jinping, not a new official."""
+    result = run("Joe Biden spoke by phone with President Xi Jimping today.")
+    assert result.new_people == []
+    (meeting,) = result.meetings
+    assert {p.slug for p in meeting.participants} == {"joe-biden", "xi-jinping"}
+
+
+def test_it_does_not_read_the_president_an_aide_serves_with_a_country_as_a_participant(run):
+    """'Assistant to the U.S. President ... Jake Sullivan' names Sullivan, not the president."""
+    result = run(
+        "Assistant to the U.S. President for National Security Affairs Jake Sullivan will visit "
+        "China from Tuesday to meet Foreign Minister Wang Yi."
+    )
+    slugs = {p.slug for m in result.meetings for p in m.participants}
+    assert "joe-biden" not in slugs
+    assert {"jake-sullivan", "wang-yi"} <= slugs

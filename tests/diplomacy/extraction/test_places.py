@@ -99,3 +99,44 @@ def test_it_takes_the_place_after_the_date_when_a_list_ends_the_clause(run):
     )
     (meeting,) = run(text).meetings
     assert meeting.location == "geneva"
+
+
+def test_it_takes_the_place_of_the_forum_whose_margins_host_the_meeting(run):
+    """ "on the sidelines of <a long forum name> in Vienna" places the meeting in Vienna."""
+    text = (
+        "Janet Yellen met on Friday with Vice Premier He Lifeng, who leads the economic "
+        "portfolio of the State Council, on the sidelines of the annual gathering of finance "
+        "ministers and central bank governors in Vienna."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "vienna"
+
+
+def test_it_takes_a_far_place_followed_by_the_meeting_dates(run):
+    """ "... in Vienna, Jan. 10-11": a place dated right after it is the meeting's place."""
+    text = (
+        "Janet Yellen met He Lifeng and officials from the central bank, the finance ministry "
+        "and two market regulators for the annual session of the joint financial working "
+        "group in Vienna, Jan. 10-11."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "vienna"
+
+
+def test_it_does_not_take_a_place_followed_by_a_date_without_in_or_at(run):
+    """ "..., the White House, Jan. 12" is a release's stamp, not the meeting's place."""
+    text = (
+        "Readout of Jake Sullivan's meeting with Member of the Political Bureau and Director "
+        "of the Office of the Foreign Affairs Commission Wang Yi, the White House, Jan. 12."
+    )
+    assert [m.location for m in run(text).meetings] in ([], [None])
+
+
+def test_it_takes_the_place_after_today_far_from_the_meeting_words(run):
+    """ "... for talks on a long list of subjects today in Vienna": today ties the place."""
+    text = (
+        "Jake Sullivan met Foreign Minister Wang Yi and a team drawn from five ministries, two "
+        "commissions and the office of a party body for an exchange of views today in Vienna."
+    )
+    (meeting,) = run(text).meetings
+    assert meeting.location == "vienna"
