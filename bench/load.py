@@ -49,7 +49,13 @@ TABLES = (
     "diplomacy_evidence",
     "diplomacy_mention",
 )
+# Written after the copy (by the channel service) or small: analysed, never dropped.
+LINKED_TABLES = ("diplomacy_meetingchannel", "diplomacy_curationevent", "diplomacy_person")
 MARKER_TABLE = "bench_corpus"
+# The application's own channel linking, run once over every loaded meeting.
+LINK_CHANNELS = (
+    "from diplomacy.services.channels import channels_assign_all; print(channels_assign_all())"
+)
 
 
 def scale_label(articles: int) -> str:
@@ -132,6 +138,25 @@ def prepare_schema(url: str) -> None:
         )
 
 
+def link_channels(url: str) -> int:
+    """Link every meeting to its reference channels with the app's service; return the links.
+
+    The service decides membership as it does for ingested meetings (office pair held on the
+    meeting's date, or a mechanism named in its title or evidence), so the bench reads the
+    same links the application would write.
+    """
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    output = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", LINK_CHANNELS],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return int(output.strip().splitlines()[-1])
+
+
 def database_exists(url: str) -> bool:
     name = urlsplit(url).path.lstrip("/")
     with _maintenance_connection(url) as conn:
@@ -206,6 +231,7 @@ def build_corpus(conn: psycopg.Connection, articles: int, seed: int, gazetteer=N
         article_id_base=_next_id(conn, "articles_article"),
         meeting_id_base=_next_id(conn, "diplomacy_meeting"),
         source_id_base=_next_id(conn, "articles_source"),
+        person_id_base=_next_id(conn, "diplomacy_person"),
     )
 
 
@@ -217,6 +243,8 @@ class LoadReport:
     mentions: int = 0
     participations: int = 0
     meeting_topics: int = 0
+    curation_events: int = 0
+    channel_links: int = 0
     words: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -228,12 +256,15 @@ class LoadReport:
             "mentions": self.mentions,
             "participations": self.participations,
             "meeting_topics": self.meeting_topics,
+            "curation_events": self.curation_events,
+            "channel_links": self.channel_links,
             "mean_words": round(self.words / self.articles) if self.articles else 0,
         }
 
 
 def copy_meetings(conn: psycopg.Connection, corpus: Corpus, report: LoadReport) -> None:
     copy_rows(conn, "articles_source", corpus_module.SOURCE_COLUMNS, corpus.source_rows())
+    copy_rows(conn, "diplomacy_person", corpus_module.PERSON_COLUMNS, corpus.person_rows())
     report.meetings = copy_rows(
         conn, "diplomacy_meeting", corpus_module.MEETING_COLUMNS, corpus.meeting_rows()
     )
@@ -248,6 +279,12 @@ def copy_meetings(conn: psycopg.Connection, corpus: Corpus, report: LoadReport) 
         "diplomacy_meetingtopic",
         corpus_module.MEETING_TOPIC_COLUMNS,
         corpus.meeting_topic_rows(),
+    )
+    report.curation_events = copy_rows(
+        conn,
+        "diplomacy_curationevent",
+        corpus_module.CURATION_EVENT_COLUMNS,
+        corpus.curation_event_rows(),
     )
 
 
@@ -283,7 +320,7 @@ def finish(conn: psycopg.Connection, corpus: Corpus) -> None:
         """,
         [first, last],
     )
-    for table in ("articles_source", "articles_article", "diplomacy_meeting"):
+    for table in ("articles_source", "articles_article", "diplomacy_meeting", "diplomacy_person"):
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {table}))"
@@ -430,8 +467,11 @@ def load(
         rebuild_schema(url, schema, workers, say)
         report.seconds["indexes"] = round(time.monotonic() - mark, 1)
     mark = time.monotonic()
+    report.channel_links = link_channels(url)
+    report.seconds["channels"] = round(time.monotonic() - mark, 1)
+    mark = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
-        for table in TABLES:
+        for table in (*TABLES, *LINKED_TABLES):
             conn.execute(f"VACUUM (ANALYZE) {table}")
     report.seconds["vacuum_analyze"] = round(time.monotonic() - mark, 1)
     report.seconds["total"] = round(time.monotonic() - started, 1)
