@@ -695,6 +695,8 @@ def _range(summary: dict, digits: int = 1) -> str:
 
 
 def print_table(results: dict) -> None:
+    batch = results.get("settings", {}).get("ingest_batch_size", "1 (per article)")
+    print(f"\nIngest batch size (articles per task): {batch}")
     extraction = results.get("extraction")
     if extraction:
         print("\nExtraction alone (articles per CPU-second, one core; median (min–max))")
@@ -793,7 +795,8 @@ def markdown_report(results: dict) -> str:
         f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
         f"{machine.get('memory_mb', 0) // 1024} GB RAM, PostgreSQL {machine.get('postgresql')}, "
         f"Python {machine.get('python')}, load generator {machine.get('load_generator')}, "
-        f"commit {machine.get('commit')}."
+        f"commit {machine.get('commit')}. Ingest batch size (articles per task): "
+        f"{results.get('settings', {}).get('ingest_batch_size', '1 (per article)')}."
     )
     extraction = results.get("extraction")
     if extraction:
@@ -986,6 +989,7 @@ def run_benchmarks(server: str, scales: list[int], options: argparse.Namespace) 
             "gunicorn": f"{GUNICORN_WORKERS} sync workers",
             "connections": CONNECTIONS,
             "seed": SEED,
+            "ingest_batch_size": ingest_batch_size(),
         },
         "scales": {},
     }
