@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from diplomacy.choices import PersonReviewState, ReviewState
@@ -126,11 +126,10 @@ def _review_queries() -> dict:
     """Return the meetings of each review reason, as querysets."""
     unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
     return {
-        "conflict": Meeting.objects.visible().filter(
-            Exists(Evidence.objects.filter(meeting=OuterRef("pk"), conflicting=True))
-        ),
-        "low_confidence": unreviewed.alias(best=Max("evidence__confidence")).filter(
-            best__lt=LOW_CONFIDENCE
+        "conflict": Meeting.objects.visible().filter(_evidence_where("conflicting")),
+        "low_confidence": unreviewed.filter(
+            _evidence_where("confidence < %s", [LOW_CONFIDENCE]),
+            _best_confidence_below(LOW_CONFIDENCE),
         ),
         "duplicate": unreviewed.filter(_has_duplicate()),
         "discovered_person": unreviewed.filter(
@@ -140,23 +139,60 @@ def _review_queries() -> dict:
                 )
             )
         ),
-        "single_report": unreviewed.alias(best=Max("evidence__confidence")).filter(
-            article_count=1, best__lt=WEAK_REPORT
+        "single_report": unreviewed.filter(article_count=1).filter(
+            _best_confidence_below(WEAK_REPORT)
         ),
     }
 
 
-def _has_duplicate():
-    """A visible meeting sharing a participant within DUPLICATE_WINDOW days."""
-    other = Participation.objects.filter(
-        person_id=OuterRef("person_id"),
-        meeting__start_date__gte=OuterRef("meeting__start_date") - DUPLICATE_WINDOW,
-        meeting__start_date__lte=OuterRef("meeting__start_date") + DUPLICATE_WINDOW,
-        meeting__merged_into__isnull=True,
-    ).exclude(meeting_id=OuterRef("meeting_id"))
-    other = other.exclude(meeting__review_state=ReviewState.REJECTED)
-    mine = Participation.objects.filter(meeting=OuterRef("pk")).filter(Exists(other))
-    return Q(Exists(mine))
+def _evidence_where(condition: str, params: list | None = None) -> Q:
+    """The meeting has an evidence sentence matching `condition` (SQL on the evidence table).
+
+    The conditions used here each have a small partial index (evidence_conflict_idx,
+    evidence_low_confidence_idx), so the matching meetings are read from it once;
+    `OFFSET 0` keeps PostgreSQL from turning the subquery into one probe per meeting in date
+    order, which reads every meeting when fewer than a page of them match.
+    """
+    evidence = Evidence._meta.db_table
+    sql = f"SELECT meeting_id FROM {evidence} WHERE {condition} OFFSET 0"
+    return Q(pk__in=RawSQL(sql, params or []))
+
+
+def _best_confidence_below(threshold: float) -> Q:
+    """The meeting's best evidence sentence is below `threshold` (and it has one).
+
+    Written as two EXISTS probes rather than max() over a join, so that a list ordered by
+    date stops after its first rows instead of aggregating every meeting's evidence.
+    """
+    evidence = Evidence.objects.filter(meeting=OuterRef("pk"))
+    return Q(Exists(evidence)) & ~Q(Exists(evidence.filter(confidence__gte=threshold)))
+
+
+def _has_duplicate() -> Q:
+    """A visible meeting shares a participant within DUPLICATE_WINDOW days.
+
+    Each participant's meetings are put in date order once (a window over the participations
+    of visible meetings): another meeting lies within the window exactly when the one just
+    before or just after it does. Comparing every pair of a busy person's meetings instead
+    grew with the square of their count (0.7 s at 5,000 meetings).
+    """
+    participation = Participation._meta.db_table
+    meeting = Meeting._meta.db_table
+    days = DUPLICATE_WINDOW.days
+    neighbours = f"""
+        SELECT meeting_id FROM (
+            SELECT part.meeting_id, held.start_date,
+                   lag(held.start_date) OVER by_person AS previous_date,
+                   lead(held.start_date) OVER by_person AS next_date
+            FROM {participation} AS part
+            JOIN {meeting} AS held ON held.id = part.meeting_id
+            WHERE held.merged_into_id IS NULL AND held.review_state <> %s
+              AND held.start_date IS NOT NULL
+            WINDOW by_person AS (PARTITION BY part.person_id ORDER BY held.start_date, held.id)
+        ) AS dated
+        WHERE start_date - previous_date <= %s OR next_date - start_date <= %s
+    """
+    return Q(pk__in=RawSQL(neighbours, [ReviewState.REJECTED, days, days]))
 
 
 def person_search(query: str, limit: int = 8) -> list[Person]:
