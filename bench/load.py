@@ -218,7 +218,13 @@ def _next_id(conn: psycopg.Connection, table: str) -> int:
     return conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
 
 
-def build_corpus(conn: psycopg.Connection, articles: int, seed: int, gazetteer=None) -> Corpus:
+def build_corpus(
+    conn: psycopg.Connection,
+    articles: int,
+    seed: int,
+    gazetteer=None,
+    meetings: int | None = None,
+) -> Corpus:
     """Return the corpus for this database: ids continue after the rows already there."""
     if gazetteer is None:
         from diplomacy.reference.gazetteer import gazetteer_from_files
@@ -227,6 +233,7 @@ def build_corpus(conn: psycopg.Connection, articles: int, seed: int, gazetteer=N
     return Corpus(
         seed=seed,
         articles=articles,
+        meetings=meetings,
         reference=Reference(gazetteer, reference_ids(conn)),
         article_id_base=_next_id(conn, "articles_article"),
         meeting_id_base=_next_id(conn, "diplomacy_meeting"),
@@ -430,6 +437,8 @@ def load(
     workers: int | None = None,
     rebuild_indexes: bool = True,
     say: Callable[[str], None] = print,
+    meetings: int | None = None,
+    channels: bool = True,
 ) -> LoadReport:
     """Generate the corpus and copy it into the (migrated) database at `url`."""
     global _worker_corpus, _worker_url
@@ -437,7 +446,7 @@ def load(
     report = LoadReport()
     started = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
-        corpus = build_corpus(conn, articles, seed)
+        corpus = build_corpus(conn, articles, seed, meetings=meetings)
         report.seconds["plan"] = round(time.monotonic() - started, 1)
         schema = read_schema(conn) if rebuild_indexes else None
         if schema is not None:
@@ -466,9 +475,10 @@ def load(
         mark = time.monotonic()
         rebuild_schema(url, schema, workers, say)
         report.seconds["indexes"] = round(time.monotonic() - mark, 1)
-    mark = time.monotonic()
-    report.channel_links = link_channels(url)
-    report.seconds["channels"] = round(time.monotonic() - mark, 1)
+    if channels:
+        mark = time.monotonic()
+        report.channel_links = link_channels(url)
+        report.seconds["channels"] = round(time.monotonic() - mark, 1)
     mark = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
         for table in (*TABLES, *LINKED_TABLES):
@@ -515,6 +525,8 @@ def ensure_loaded(
     reload: bool = False,
     workers: int | None = None,
     say: Callable[[str], None] = print,
+    meetings: int | None = None,
+    channels: bool = True,
 ) -> tuple[str, dict]:
     """Return the URL of a database holding this corpus, loading it first when needed.
 
@@ -540,7 +552,9 @@ def ensure_loaded(
         return url, marker
     say(f"creating {urlsplit(url).path.lstrip('/')} and loading {articles:,} articles")
     create_database(url)
-    report = load(url, articles, seed, workers=workers, say=say)
+    report = load(
+        url, articles, seed, workers=workers, say=say, meetings=meetings, channels=channels
+    )
     write_marker(url, seed, articles, report)
     say(f"loaded in {report.seconds['total']:.0f} s: {report.counts()} {report.seconds}")
     return url, loaded_corpus(url)
@@ -563,12 +577,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="database name (default backchannel_bench_<scale>)")
     parser.add_argument("--reload", action="store_true", help="load even if already loaded")
     parser.add_argument("--workers", type=int, help="processes generating and copying")
+    parser.add_argument(
+        "--meetings",
+        help="meetings instead of one per 20 articles (at most 80%% of the articles), in a "
+        "database of its own: backchannel_bench_<articles>_<meetings>_meetings",
+    )
+    parser.add_argument(
+        "--no-channels", action="store_true", help="skip linking meetings to channels"
+    )
     options = parser.parse_args(argv)
     articles = parse_scale(options.articles)
+    meetings = parse_scale(options.meetings) if options.meetings else None
+    if meetings and not options.database:
+        label = f"{scale_label(articles)}_{scale_label(meetings)}_meetings"
+        options.database = f"backchannel_bench_{label}"
     server = server_url()
     setup_django(server)
     url, _ = ensure_loaded(
-        articles, options.seed, options.database, options.reload, options.workers
+        articles,
+        options.seed,
+        options.database,
+        options.reload,
+        options.workers,
+        meetings=meetings,
+        channels=not options.no_channels,
     )
     print(url)
     return 0
