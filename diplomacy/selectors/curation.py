@@ -96,7 +96,7 @@ def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[R
     Rejected and merged meetings never appear; confirmed ones only for conflicting evidence.
     """
     reasons = [reason] if reason else list(REVIEW_REASONS)
-    queries = _review_queries()
+    queries = _review_queries(page=limit)
     seen: dict[int, ReviewItem] = {}
     for name in reasons:
         for found in queries[name].defer("search_vector").select_related("location")[:limit]:
@@ -122,8 +122,12 @@ def review_count() -> int:
     return Meeting.objects.filter(waiting).count()
 
 
-def _review_queries() -> dict:
-    """Return the meetings of each review reason, as querysets."""
+def _review_queries(page: int | None = None) -> dict:
+    """Return the meetings of each review reason, as querysets.
+
+    With `page`, the querysets need only give their `page` newest meetings right (the queue's
+    lists); without it, every meeting (the count).
+    """
     unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
     return {
         "conflict": Meeting.objects.visible().filter(_evidence_where("conflicting")),
@@ -131,7 +135,7 @@ def _review_queries() -> dict:
             _evidence_where("confidence < %s", [LOW_CONFIDENCE]),
             _best_confidence_below(LOW_CONFIDENCE),
         ),
-        "duplicate": unreviewed.filter(_has_duplicate()),
+        "duplicate": unreviewed.filter(_has_duplicate(page)),
         "discovered_person": unreviewed.filter(
             Exists(
                 Participation.objects.filter(
@@ -168,31 +172,76 @@ def _best_confidence_below(threshold: float) -> Q:
     return Q(Exists(evidence)) & ~Q(Exists(evidence.filter(confidence__gte=threshold)))
 
 
-def _has_duplicate() -> Q:
+# A page of duplicates is looked for among this many times as many of the newest meetings.
+DUPLICATE_REACH = 4
+
+
+def _has_duplicate(page: int | None = None) -> Q:
     """A visible meeting shares a participant within DUPLICATE_WINDOW days.
 
     Each participant's meetings are put in date order once (a window over the participations
     of visible meetings): another meeting lies within the window exactly when the one just
     before or just after it does. Comparing every pair of a busy person's meetings instead
     grew with the square of their count (0.7 s at 5,000 meetings).
+
+    With `page`, only the newest unreviewed meetings are looked at first: those on or after
+    the date of the (page × DUPLICATE_REACH)th newest, with their neighbours from ten days
+    before it. When that finds a page of them, every older duplicate would come after it in
+    the queue's order; otherwise the same statement goes on over every meeting.
     """
+    params = [ReviewState.REJECTED, DUPLICATE_WINDOW.days, DUPLICATE_WINDOW.days]
+    if page is None:
+        return Q(pk__in=RawSQL(_neighbours_sql("'-infinity'"), params))
+    meeting = Meeting._meta.db_table
+    floor = f"""coalesce((
+        SELECT start_date FROM {meeting}
+        WHERE review_state = %s AND merged_into_id IS NULL AND start_date IS NOT NULL
+        ORDER BY start_date DESC NULLS LAST, id DESC OFFSET %s LIMIT 1
+    ), '-infinity'::date)"""
+    recent = _neighbours_sql("(SELECT day FROM floor)")
+    sql = f"""
+        WITH floor AS (SELECT {floor} AS day),
+        recent AS ({recent} AND review_state = %s)
+        SELECT meeting_id FROM recent
+        UNION ALL
+        SELECT meeting_id FROM ({_neighbours_sql("'-infinity'")}) AS every
+        WHERE (SELECT count(DISTINCT meeting_id) FROM recent) < %s
+    """
+    return Q(
+        pk__in=RawSQL(
+            sql,
+            [
+                ReviewState.AUTO,
+                page * DUPLICATE_REACH,
+                *params,
+                ReviewState.AUTO,
+                *params,
+                page,
+            ],
+        )
+    )
+
+
+def _neighbours_sql(floor: str) -> str:
+    """Return the meetings (on or after `floor`, a date expression) with a participant's
+    previous or next visible meeting within the window; three parameters: the rejected state
+    and the window's days twice."""
     participation = Participation._meta.db_table
     meeting = Meeting._meta.db_table
-    days = DUPLICATE_WINDOW.days
-    neighbours = f"""
+    return f"""
         SELECT meeting_id FROM (
-            SELECT part.meeting_id, held.start_date,
+            SELECT part.meeting_id, held.start_date, held.review_state,
                    lag(held.start_date) OVER by_person AS previous_date,
                    lead(held.start_date) OVER by_person AS next_date
             FROM {participation} AS part
             JOIN {meeting} AS held ON held.id = part.meeting_id
             WHERE held.merged_into_id IS NULL AND held.review_state <> %s
-              AND held.start_date IS NOT NULL
+              AND held.start_date >= {floor}::date - {DUPLICATE_WINDOW.days}
             WINDOW by_person AS (PARTITION BY part.person_id ORDER BY held.start_date, held.id)
         ) AS dated
-        WHERE start_date - previous_date <= %s OR next_date - start_date <= %s
+        WHERE start_date >= {floor}::date
+          AND (start_date - previous_date <= %s OR next_date - start_date <= %s)
     """
-    return Q(pk__in=RawSQL(neighbours, [ReviewState.REJECTED, days, days]))
 
 
 def person_search(query: str, limit: int = 8) -> list[Person]:

@@ -59,3 +59,30 @@ def test_it_flags_conflicting_evidence_on_shown_meetings_only():
         EvidenceFactory(meeting=meeting, conflicting=True)
     assert reasons("conflict") == {"Auto", "Confirmed"}
     assert review_count() == 2
+
+
+def test_a_short_page_of_duplicates_is_the_start_of_the_whole_list():
+    """Looking only at the newest meetings first gives the same page as the whole list, also
+    when none of the newest are duplicates and the search must go further back."""
+    envoy = PersonFactory()
+    for number in range(6):  # pairs of duplicates, older than the isolated ones
+        for offset in (0, 3):
+            meeting = held(f"Pair {number}.{offset}", date(2022, 1 + number, 1 + offset))
+            ParticipationFactory(meeting=meeting, person=envoy)
+    for number in range(10):  # newer meetings, each alone
+        meeting = held(f"Alone {number}", date(2024, 1 + number, 1))
+        ParticipationFactory(meeting=meeting, person=PersonFactory())
+    everything = [item.meeting.title for item in review_queue("duplicate")]
+    assert len(everything) == 12
+    for size in (1, 2, 3, 5, 12):
+        assert [item.meeting.title for item in review_queue("duplicate", size)] == (
+            everything[:size]
+        )
+    newest = held("Newest pair", date(2025, 5, 1))
+    ParticipationFactory(meeting=newest, person=envoy)
+    later = held("Later pair", date(2025, 5, 9))
+    ParticipationFactory(meeting=later, person=envoy)
+    assert [item.meeting.title for item in review_queue("duplicate", 2)] == [
+        "Later pair",
+        "Newest pair",
+    ]
