@@ -136,13 +136,7 @@ def _review_queries(page: int | None = None) -> dict:
             _best_confidence_below(LOW_CONFIDENCE),
         ),
         "duplicate": unreviewed.filter(_has_duplicate(page)),
-        "discovered_person": unreviewed.filter(
-            Exists(
-                Participation.objects.filter(
-                    meeting=OuterRef("pk"), person__review_state=PersonReviewState.AUTO
-                )
-            )
-        ),
+        "discovered_person": unreviewed.filter(_names_discovered_person()),
         "single_report": unreviewed.filter(article_count=1).filter(
             _best_confidence_below(WEAK_REPORT)
         ),
@@ -160,6 +154,21 @@ def _evidence_where(condition: str, params: list | None = None) -> Q:
     evidence = Evidence._meta.db_table
     sql = f"SELECT meeting_id FROM {evidence} WHERE {condition} OFFSET 0"
     return Q(pk__in=RawSQL(sql, params or []))
+
+
+def _names_discovered_person() -> Q:
+    """A participant is a person the gazetteer lacked (review_state auto).
+
+    Read from the few such people through participation_person_idx, once (`OFFSET 0`, as in
+    _evidence_where), rather than probing every meeting's participants.
+    """
+    participation = Participation._meta.db_table
+    person = Person._meta.db_table
+    sql = (
+        f"SELECT meeting_id FROM {participation} WHERE person_id IN "
+        f"(SELECT id FROM {person} WHERE review_state = %s) OFFSET 0"
+    )
+    return Q(pk__in=RawSQL(sql, [PersonReviewState.AUTO]))
 
 
 def _best_confidence_below(threshold: float) -> Q:

@@ -86,3 +86,18 @@ def test_a_short_page_of_duplicates_is_the_start_of_the_whole_list():
         "Later pair",
         "Newest pair",
     ]
+
+
+def test_it_flags_meetings_naming_a_discovered_person():
+    """A participant the gazetteer lacked (review_state auto) puts an unreviewed meeting in the
+    queue; confirmed people and reviewed meetings do not."""
+    found = PersonFactory(review_state="auto")
+    known = PersonFactory(review_state="confirmed")
+    for title, person, state in (
+        ("Found", found, "auto"),
+        ("Known", known, "auto"),
+        ("Checked", found, "confirmed"),
+    ):
+        meeting = held(title, date(2024, 4, 1), review_state=state)
+        ParticipationFactory(meeting=meeting, person=person)
+    assert reasons("discovered_person") == {"Found"}
