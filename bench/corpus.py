@@ -36,7 +36,7 @@ from django.utils.text import slugify
 from diplomacy.merging import meeting_title
 
 # Bump when the generated rows change: the loader reloads a database made by another version.
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 # The version written on generated evidence and articles ("extracted" by the corpus, not a model).
 EXTRACTOR_VERSION = "bench-corpus"
 
@@ -57,6 +57,8 @@ def _words(text: str, separator: str | None = None) -> tuple[str, ...]:
 
 US, CN, TW = "US", "CN", "TW"
 SIDE_OF = {US: "us", CN: "cn", TW: "tw"}
+# Whose voice a source is (`Source.side`): each government's readouts, or the press.
+SOURCE_SIDE = {US: "us_government", CN: "prc_government", "": "media"}
 
 BROAD_TOPICS = _words(
     "taiwan trade tech-controls fentanyl ukraine north-korea mil-mil ai human-rights "
@@ -135,6 +137,66 @@ THIRD_CITIES = _words(
 )
 US_VENUES = {"washington": ("white-house",), "new-york": ("united-nations-headquarters",)}
 CN_VENUES = {"beijing": ("great-hall-of-the-people", "diaoyutai-state-guesthouse", "zhongnanhai")}
+# Named mechanisms (the reference channels' aliases): the phrase a report uses, the US and
+# Chinese roles whose meetings may be rounds of it, the kinds of meeting, a topic the meeting
+# must cover (or None) and the mechanism's first day. The channel service links those meetings
+# by the phrase in their evidence, as it does for ingested reports.
+MECHANISMS = (
+    (
+        "the latest session of the counternarcotics working group",
+        ("homeland-security-secretary", "attorney-general"),
+        ("public-security-minister",),
+        ("working_group", "meeting"),
+        None,
+        date(2024, 1, 30),
+    ),
+    (
+        "talks under the Military Maritime Consultative Agreement",
+        ("defense-secretary", "indo-pacific-commander"),
+        ("defense-minister",),
+        ("working_group", "dialogue", "meeting"),
+        None,
+        date(1998, 1, 19),
+    ),
+    (
+        "a meeting of the economic working group",
+        ("treasury-secretary",),
+        ("finance-minister", "vice-premier"),
+        ("working_group", "meeting"),
+        None,
+        date(2023, 9, 22),
+    ),
+    (
+        "the bilateral talks on AI",
+        ("secretary-of-state", "national-security-adviser", "deputy-secretary-of-state"),
+        ("foreign-minister", "foreign-affairs-commission-director", "vice-foreign-minister"),
+        ("dialogue", "meeting", "working_group"),
+        "ai",
+        date(2024, 5, 14),
+    ),
+)
+# Curation left on the records: locks a curator set (recompute's names) and the evidence
+# fields each one covers (a report disagreeing with a locked value is flagged as a conflict).
+LOCK_FIELDS = {
+    "title": (),
+    "kind": ("kind",),
+    "dates": ("date",),
+    "location": ("location",),
+    "participants": ("participants",),
+    "topics": ("topics",),
+}
+EDITED_SHARE = 0.01  # unconfirmed meetings a curator edited (and so locked) all the same
+WEAK_SHARE = 0.04  # meetings whose every sentence was extracted with low confidence
+DISCOVERED_SHARE = 0.015  # meetings joined by an official the gazetteer lacked
+CONFLICT_SHARE = 0.3  # reports of a locked field that disagree with the curated value
+# Officials the gazetteer lacks, "discovered" from reports (review_state auto).
+DISCOVERED_PEOPLE = (
+    (CN, "Director-General of North American Affairs", "Zhou Minghua Lin Qiaosheng Han Xuewen"),
+    (CN, "Deputy Director of the Taiwan Affairs Office", "Gao Yanfei Qin Shaoming"),
+    (CN, "Assistant Foreign Minister", "Xu Zhenbang Meng Lihua Tang Wenjie"),
+    (US, "Deputy Assistant Secretary of State", "Daniel Whitcombe Laura Brennock Peter Adair"),
+    (US, "Senior Director for China", "Rachel Ostrander Michael Trevane"),
+)
 
 NEWS_SOURCES = _words(
     "Harbour Daily|Pacific Wire|Meridian News|The Capital Ledger|Eastern Courier|"
@@ -330,6 +392,9 @@ class MeetingPlan:
     summary: str
     review_state: str
     host: str  # us / cn / third / none
+    locked: tuple[str, ...] = ()  # fields a curator locked (recompute's names)
+    weak: bool = False  # every sentence extracted with low confidence
+    mechanism: str = ""  # the phrase naming the mechanism it was a round of, if any
 
     @property
     def last_day(self) -> date:
@@ -364,8 +429,10 @@ PARTICIPATION_COLUMNS = ("meeting_id", "person_id", "role", "side")
 MEETING_TOPIC_COLUMNS = ("meeting_id", "topic_id")
 SOURCE_COLUMNS = _words(
     "id name slug kind homepage feed_url feed_etag feed_modified last_polled_at  "
-    "last_poll_error created_at"
+    "last_poll_error created_at side"
 )
+PERSON_COLUMNS = ("id", "name", "slug", "country", "aliases", "review_state", "created_at")
+CURATION_EVENT_COLUMNS = ("action", "changes", "reason", "created_at", "meeting_id")
 
 KIND_WORDS = {
     "summit": "summit",
@@ -569,6 +636,7 @@ class Corpus:
         article_id_base: int = 0,
         meeting_id_base: int = 0,
         source_id_base: int = 0,
+        person_id_base: int = 0,
     ):
         self.seed = seed
         self.article_total = articles
@@ -579,6 +647,7 @@ class Corpus:
         self.source_id_base = source_id_base
         self.filler, self.filler_words = filler_pool(seed)
         self.sources = self._sources()
+        self.discovered = self._discovered(person_id_base)
         self.meetings = self._meetings()
         self.primary, self.secondary = self._links()
         ids = [meeting.id for meeting in self.meetings]
@@ -621,6 +690,44 @@ class Corpus:
                 None,
                 "",
                 created,
+                SOURCE_SIDE[source["side"]],
+            )
+
+    # People the gazetteer lacks ---------------------------------------------------------------
+
+    def _discovered(self, person_id_base: int) -> list[Holder]:
+        """Return the discovered officials, registered with ids after the gazetteer's."""
+        holders = []
+        for country, title, names in DISCOVERED_PEOPLE:
+            words = names.split()
+            for first, last in zip(words[::2], words[1::2], strict=True):
+                name = f"{first} {last}"
+                holder = Holder(
+                    slug=slugify(name),
+                    name=name,
+                    country=country,
+                    role="",
+                    title=title,
+                    start=date(1990, 1, 1),
+                    end=date(2100, 1, 1),
+                )
+                holders.append(holder)
+                self.reference.ids.setdefault(
+                    ("person", holder.slug), person_id_base + len(holders)
+                )
+        return holders
+
+    def person_rows(self) -> Iterator[tuple]:
+        created = datetime(2016, 1, 1, tzinfo=UTC)
+        for holder in self.discovered:
+            yield (
+                self.reference.id("person", holder.slug),
+                holder.name,
+                holder.slug,
+                holder.country,
+                [],
+                "auto",
+                created,
             )
 
     # Meetings -----------------------------------------------------------------------------
@@ -638,8 +745,33 @@ class Corpus:
             cn = self.reference.holder(CN, cn_role, anchor)
             if us is None or cn is None:
                 continue
-            plans.append(self._meeting(rng, len(plans) + 1, anchor, us, cn, kinds, topics, slugs))
+            plan = self._meeting(rng, len(plans) + 1, anchor, us, cn, kinds, topics, slugs)
+            self._curate(rng, plan, us.role, cn.role)
+            plans.append(plan)
         return plans
+
+    def _curate(self, rng, plan: MeetingPlan, us_role: str, cn_role: str) -> None:
+        """Give the meeting what curators and the review queue see: locks, low confidence, a
+        discovered participant, and the mechanism it was a round of."""
+        if plan.review_state == "confirmed" or (
+            plan.review_state == "auto" and rng.random() < EDITED_SHARE
+        ):
+            plan.locked = tuple(sorted(rng.sample(tuple(LOCK_FIELDS), rng.randint(1, 3))))
+        plan.weak = rng.random() < WEAK_SHARE
+        if self.discovered and rng.random() < DISCOVERED_SHARE:
+            holder = rng.choice(self.discovered)
+            plan.participants.append(Participant(holder, SIDE_OF[holder.country]))
+        for phrase, us_roles, cn_roles, kinds, topic, first_day in MECHANISMS:
+            if (
+                us_role in us_roles
+                and cn_role in cn_roles
+                and plan.kind in kinds
+                and (topic is None or topic in plan.topics)
+                and plan.anchor >= first_day
+                and rng.random() < 0.8
+            ):
+                plan.mechanism = phrase
+                break
 
     def _meeting(self, rng, number, anchor, us, cn, kinds, topics, slugs) -> MeetingPlan:
         kind = _weighted(rng, kinds)
@@ -727,13 +859,37 @@ class Corpus:
                 meeting.announced,
                 meeting.summary,
                 meeting.review_state,
-                [],
+                list(meeting.locked),
                 None,  # first_reported_at, article_count, evidence_count: set from evidence
                 0,
                 0,
                 created,
                 created,
             )
+
+    def curation_event_rows(self) -> Iterator[tuple]:
+        """The history of the curated meetings: an edit that set the locks, then the review."""
+        for meeting in self.meetings:
+            moment = datetime.combine(meeting.last_day, datetime.min.time(), UTC)
+            if meeting.locked:
+                changes = {field: ["extracted", "curated"] for field in meeting.locked}
+                yield (
+                    "edit",
+                    orjson.dumps(changes).decode(),
+                    "",
+                    moment + timedelta(days=2),
+                    meeting.id,
+                )
+            if meeting.review_state != "auto":
+                action = "confirm" if meeting.review_state == "confirmed" else "reject"
+                changes = {"review_state": ["auto", meeting.review_state]}
+                yield (
+                    action,
+                    orjson.dumps(changes).decode(),
+                    "Checked against both governments' readouts.",
+                    moment + timedelta(days=3),
+                    meeting.id,
+                )
 
     def participation_rows(self) -> Iterator[tuple]:
         for meeting in self.meetings:
@@ -916,7 +1072,7 @@ class Corpus:
                     value or "",
                 )
             )
-        for meeting_id, start, end, fields, claims, confidence in evidence:
+        for meeting_id, start, end, fields, claims, confidence, conflicting in evidence:
             batch.evidence.append(
                 (
                     article_id,
@@ -926,7 +1082,7 @@ class Corpus:
                     end,
                     fields,
                     claims,
-                    False,
+                    conflicting,
                     confidence,
                     EXTRACTOR_VERSION,
                     processed,
@@ -1013,6 +1169,10 @@ class Corpus:
         claims = self._claims(meeting, fields, status, topic)
         if announced and meeting.announced is not None:
             claims["announced"] = meeting.announced
+        conflicting = False
+        if meeting.locked:
+            covered = {name for lock in meeting.locked for name in LOCK_FIELDS[lock]}
+            conflicting = bool(covered.intersection(fields)) and rng.random() < CONFLICT_SHARE
         evidence.append(
             (
                 meeting.id,
@@ -1020,7 +1180,8 @@ class Corpus:
                 span[1],
                 list(fields),
                 orjson.dumps(claims).decode(),
-                round(rng.uniform(0.55, 0.95), 2),
+                round(rng.uniform(0.25, 0.49) if meeting.weak else rng.uniform(0.55, 0.95), 2),
+                conflicting,
             )
         )
 
@@ -1118,6 +1279,9 @@ class Corpus:
                 *self._titled(participant.holder), " also took part, according to the readout."
             )
             self._evidence(evidence, meeting, span, ("participants",), status, rng)
+        if meeting.mechanism and (style == "readout" or rng.random() < 0.6):
+            span = body.sentence("The ", noun, " was ", meeting.mechanism, ", officials said.")
+            self._evidence(evidence, meeting, span, ("kind",), status, rng)
         body.paragraph()
         for topic in meeting.topics:
             keyword = rng.choice(self.reference.keywords[topic])

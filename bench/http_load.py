@@ -41,7 +41,7 @@ init = function(args)
 end
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Accept"] = "%(accept)s"})
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {%(headers)s})
 end
 done = function(summary, latency, requests)
   local errors = summary.errors
@@ -81,14 +81,29 @@ def _lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def request_headers(accept: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the headers of every request: Accept, and any credentials the endpoint needs."""
+    return {"Accept": accept, **(headers or {})}
+
+
+def _lua_headers(headers: dict[str, str]) -> str:
+    return ", ".join(
+        f"[{_lua_string(name)}] = {_lua_string(value)}" for name, value in headers.items()
+    )
+
+
 def run_wrk(
     base: str,
     paths: list[str],
     connections: int,
     seconds: float,
     accept: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
-    script = WRK_SCRIPT % {"paths": ", ".join(map(_lua_string, paths)), "accept": accept}
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(map(_lua_string, paths)),
+        "headers": _lua_headers(request_headers(accept, headers)),
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     try:
@@ -148,6 +163,7 @@ def run_python(
     connections: int,
     seconds: float,
     accept: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """The fallback: `connections` threads, each with a keep-alive http.client connection."""
     host, port = base.removeprefix("http://").rstrip("/").split(":")
@@ -164,7 +180,7 @@ def run_python(
             path = paths[counter % len(paths)]
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Accept": accept})
+                conn.request("GET", path, headers=request_headers(accept, headers))
                 response = conn.getresponse()
                 response.read()
                 if response.getheader("Connection", "").lower() == "close":
@@ -201,7 +217,12 @@ def run_python(
     )
 
 
-def run_sequence(base: str, paths: list[str], accept: str = "application/json") -> LoadResult:
+def run_sequence(
+    base: str,
+    paths: list[str],
+    accept: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
     """Request each path once, one after another: latencies of an endpoint too slow to sample
     in a timed run (a request that outlasts the run is never counted by wrk)."""
     host, port = base.removeprefix("http://").rstrip("/").split(":")
@@ -211,7 +232,7 @@ def run_sequence(base: str, paths: list[str], accept: str = "application/json") 
         began = time.perf_counter()
         try:
             conn = http.client.HTTPConnection(host, int(port), timeout=SEQUENCE_TIMEOUT)
-            conn.request("GET", path, headers={"Accept": accept})
+            conn.request("GET", path, headers=request_headers(accept, headers))
             response = conn.getresponse()
             response.read()
             conn.close()
@@ -243,13 +264,17 @@ def run_load(
     connections: int,
     seconds: float,
     accept: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
-    """Load `base` for `seconds`; a single client too slow to sample falls back to a sequence."""
+    """Load `base` for `seconds`; a single client too slow to sample falls back to a sequence.
+
+    `headers` go with every request (a curator's token or session cookie for curation reads).
+    """
     runner = run_wrk if wrk_available() and not os.environ.get("BENCH_NO_WRK") else run_python
-    result = runner(base, paths, connections, seconds, accept)
+    result = runner(base, paths, connections, seconds, accept, headers)
     settle(base)
     if connections == 1 and result.requests < MIN_SAMPLES:
-        result = run_sequence(base, paths[:MIN_SAMPLES], accept)
+        result = run_sequence(base, paths[:MIN_SAMPLES], accept, headers)
         settle(base)
     return result
 

@@ -49,7 +49,13 @@ TABLES = (
     "diplomacy_evidence",
     "diplomacy_mention",
 )
+# Written after the copy (by the channel service) or small: analysed, never dropped.
+LINKED_TABLES = ("diplomacy_meetingchannel", "diplomacy_curationevent", "diplomacy_person")
 MARKER_TABLE = "bench_corpus"
+# The application's own channel linking, run once over every loaded meeting.
+LINK_CHANNELS = (
+    "from diplomacy.services.channels import channels_assign_all; print(channels_assign_all())"
+)
 
 
 def scale_label(articles: int) -> str:
@@ -132,6 +138,25 @@ def prepare_schema(url: str) -> None:
         )
 
 
+def link_channels(url: str) -> int:
+    """Link every meeting to its reference channels with the app's service; return the links.
+
+    The service decides membership as it does for ingested meetings (office pair held on the
+    meeting's date, or a mechanism named in its title or evidence), so the bench reads the
+    same links the application would write.
+    """
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    output = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", LINK_CHANNELS],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return int(output.strip().splitlines()[-1])
+
+
 def database_exists(url: str) -> bool:
     name = urlsplit(url).path.lstrip("/")
     with _maintenance_connection(url) as conn:
@@ -193,7 +218,13 @@ def _next_id(conn: psycopg.Connection, table: str) -> int:
     return conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
 
 
-def build_corpus(conn: psycopg.Connection, articles: int, seed: int, gazetteer=None) -> Corpus:
+def build_corpus(
+    conn: psycopg.Connection,
+    articles: int,
+    seed: int,
+    gazetteer=None,
+    meetings: int | None = None,
+) -> Corpus:
     """Return the corpus for this database: ids continue after the rows already there."""
     if gazetteer is None:
         from diplomacy.reference.gazetteer import gazetteer_from_files
@@ -202,10 +233,12 @@ def build_corpus(conn: psycopg.Connection, articles: int, seed: int, gazetteer=N
     return Corpus(
         seed=seed,
         articles=articles,
+        meetings=meetings,
         reference=Reference(gazetteer, reference_ids(conn)),
         article_id_base=_next_id(conn, "articles_article"),
         meeting_id_base=_next_id(conn, "diplomacy_meeting"),
         source_id_base=_next_id(conn, "articles_source"),
+        person_id_base=_next_id(conn, "diplomacy_person"),
     )
 
 
@@ -217,6 +250,8 @@ class LoadReport:
     mentions: int = 0
     participations: int = 0
     meeting_topics: int = 0
+    curation_events: int = 0
+    channel_links: int = 0
     words: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -228,12 +263,15 @@ class LoadReport:
             "mentions": self.mentions,
             "participations": self.participations,
             "meeting_topics": self.meeting_topics,
+            "curation_events": self.curation_events,
+            "channel_links": self.channel_links,
             "mean_words": round(self.words / self.articles) if self.articles else 0,
         }
 
 
 def copy_meetings(conn: psycopg.Connection, corpus: Corpus, report: LoadReport) -> None:
     copy_rows(conn, "articles_source", corpus_module.SOURCE_COLUMNS, corpus.source_rows())
+    copy_rows(conn, "diplomacy_person", corpus_module.PERSON_COLUMNS, corpus.person_rows())
     report.meetings = copy_rows(
         conn, "diplomacy_meeting", corpus_module.MEETING_COLUMNS, corpus.meeting_rows()
     )
@@ -248,6 +286,12 @@ def copy_meetings(conn: psycopg.Connection, corpus: Corpus, report: LoadReport) 
         "diplomacy_meetingtopic",
         corpus_module.MEETING_TOPIC_COLUMNS,
         corpus.meeting_topic_rows(),
+    )
+    report.curation_events = copy_rows(
+        conn,
+        "diplomacy_curationevent",
+        corpus_module.CURATION_EVENT_COLUMNS,
+        corpus.curation_event_rows(),
     )
 
 
@@ -283,7 +327,7 @@ def finish(conn: psycopg.Connection, corpus: Corpus) -> None:
         """,
         [first, last],
     )
-    for table in ("articles_source", "articles_article", "diplomacy_meeting"):
+    for table in ("articles_source", "articles_article", "diplomacy_meeting", "diplomacy_person"):
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {table}))"
@@ -393,6 +437,8 @@ def load(
     workers: int | None = None,
     rebuild_indexes: bool = True,
     say: Callable[[str], None] = print,
+    meetings: int | None = None,
+    channels: bool = True,
 ) -> LoadReport:
     """Generate the corpus and copy it into the (migrated) database at `url`."""
     global _worker_corpus, _worker_url
@@ -400,7 +446,7 @@ def load(
     report = LoadReport()
     started = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
-        corpus = build_corpus(conn, articles, seed)
+        corpus = build_corpus(conn, articles, seed, meetings=meetings)
         report.seconds["plan"] = round(time.monotonic() - started, 1)
         schema = read_schema(conn) if rebuild_indexes else None
         if schema is not None:
@@ -429,9 +475,13 @@ def load(
         mark = time.monotonic()
         rebuild_schema(url, schema, workers, say)
         report.seconds["indexes"] = round(time.monotonic() - mark, 1)
+    if channels:
+        mark = time.monotonic()
+        report.channel_links = link_channels(url)
+        report.seconds["channels"] = round(time.monotonic() - mark, 1)
     mark = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
-        for table in TABLES:
+        for table in (*TABLES, *LINKED_TABLES):
             conn.execute(f"VACUUM (ANALYZE) {table}")
     report.seconds["vacuum_analyze"] = round(time.monotonic() - mark, 1)
     report.seconds["total"] = round(time.monotonic() - started, 1)
@@ -475,6 +525,8 @@ def ensure_loaded(
     reload: bool = False,
     workers: int | None = None,
     say: Callable[[str], None] = print,
+    meetings: int | None = None,
+    channels: bool = True,
 ) -> tuple[str, dict]:
     """Return the URL of a database holding this corpus, loading it first when needed.
 
@@ -500,7 +552,9 @@ def ensure_loaded(
         return url, marker
     say(f"creating {urlsplit(url).path.lstrip('/')} and loading {articles:,} articles")
     create_database(url)
-    report = load(url, articles, seed, workers=workers, say=say)
+    report = load(
+        url, articles, seed, workers=workers, say=say, meetings=meetings, channels=channels
+    )
     write_marker(url, seed, articles, report)
     say(f"loaded in {report.seconds['total']:.0f} s: {report.counts()} {report.seconds}")
     return url, loaded_corpus(url)
@@ -523,12 +577,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="database name (default backchannel_bench_<scale>)")
     parser.add_argument("--reload", action="store_true", help="load even if already loaded")
     parser.add_argument("--workers", type=int, help="processes generating and copying")
+    parser.add_argument(
+        "--meetings",
+        help="meetings instead of one per 20 articles (at most 80%% of the articles), in a "
+        "database of its own: backchannel_bench_<articles>_<meetings>_meetings",
+    )
+    parser.add_argument(
+        "--no-channels", action="store_true", help="skip linking meetings to channels"
+    )
     options = parser.parse_args(argv)
     articles = parse_scale(options.articles)
+    meetings = parse_scale(options.meetings) if options.meetings else None
+    if meetings and not options.database:
+        label = f"{scale_label(articles)}_{scale_label(meetings)}_meetings"
+        options.database = f"backchannel_bench_{label}"
     server = server_url()
     setup_django(server)
     url, _ = ensure_loaded(
-        articles, options.seed, options.database, options.reload, options.workers
+        articles,
+        options.seed,
+        options.database,
+        options.reload,
+        options.workers,
+        meetings=meetings,
+        channels=not options.no_channels,
     )
     print(url)
     return 0

@@ -48,6 +48,7 @@ SEED = 1
 API_P95_MS = 50
 SEARCH_P95_MS = 150
 TIMELINE_P95_MS = 100
+PAGE_P95_MS = 150
 EXTRACTION_PER_CORE = 200
 LIMIT_RATIO = 0.5
 # Articles posted one after another (each waited for) for latency without queueing.
@@ -209,6 +210,56 @@ def server_env(url: str, broker: str) -> dict:
     }
 
 
+# A curator (in the Curators group, not a superuser) with an API token and a signed-in
+# session, for the review queue and the history: printed as "<token> <session key>".
+CURATOR_SCRIPT = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from accounts.models import ApiToken
+from diplomacy.roles import CURATORS, roles_ensure
+roles_ensure()
+user, _ = get_user_model().objects.get_or_create(username="bench-curator")
+user.set_password("bench-curator-password-not-secret")
+user.save()
+user.groups.add(Group.objects.get(name=CURATORS))
+token, _ = ApiToken.objects.get_or_create(user=user)
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.set_expiry(86400)
+session.create()
+print(token.key, session.session_key)
+"""
+
+
+def curator_credentials(env: dict) -> dict[str, dict[str, str]]:
+    """Return the headers that sign requests in as a curator: API token, and session cookie."""
+    output = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", CURATOR_SCRIPT],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    token, session = output.split()[-2:]
+    return {
+        "token": {"Authorization": f"Token {token}"},
+        "session": {"Cookie": f"sessionid={session}"},
+    }
+
+
+def ingest_batch_size() -> str:
+    """Return how many articles one ingestion task processes (the setting, when it exists)."""
+    from django.conf import settings
+
+    size = getattr(settings, "INGEST_BATCH_SIZE", None)
+    return str(size) if size else "1 (per article)"
+
+
 def collect_static(env: dict) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -218,8 +269,28 @@ def collect_static(env: dict) -> None:
     )
 
 
-def query_sets(url: str) -> dict[str, dict]:
-    """Return, per endpoint, the paths a load run cycles through (drawn from the data)."""
+REVIEW_REASONS = ("conflict", "low_confidence", "duplicate", "discovered_person", "single_report")
+# Meetings reported by both governments' readouts (what the side-by-side comparison needs).
+BOTH_READOUTS_SQL = """
+SELECT m.id, m.slug
+FROM diplomacy_evidence e
+JOIN articles_article a ON a.id = e.article_id
+JOIN articles_source s ON s.id = a.source_id
+JOIN diplomacy_meeting m ON m.id = e.meeting_id
+WHERE s.side IN ('us_government', 'prc_government')
+  AND m.review_state <> 'rejected' AND m.merged_into_id IS NULL
+GROUP BY m.id, m.slug
+HAVING count(DISTINCT s.side) = 2
+ORDER BY m.id
+"""
+
+
+def query_sets(url: str, credentials: dict | None = None) -> dict[str, dict]:
+    """Return, per endpoint, the paths a load run cycles through (drawn from the data).
+
+    `credentials` (from curator_credentials) adds the curators' reads: the review queue and
+    the history.
+    """
     import psycopg
 
     rng = random.Random(SEED)
@@ -262,6 +333,7 @@ def query_sets(url: str) -> dict[str, dict]:
             f"&date_from={window_start}&date_to={window_end}"
         )
     search = [text.replace(" ", "+").replace('"', "%22") for text in SEARCH_WORDS]
+    extra = feature_query_sets(url, rng, topics, people, credentials)
     meeting_lists = {
         "meetings?topic": [f"/api/v1/meetings/?topic={slug}" for slug in topics],
         "meetings?participant": [f"/api/v1/meetings/?participant={slug}" for slug in people],
@@ -294,10 +366,82 @@ def query_sets(url: str) -> dict[str, dict]:
             },
         }
     )
+    endpoints.update(extra)
     return endpoints
 
 
-def target_for(name: str) -> float:
+def feature_query_sets(url, rng, topics, people, credentials) -> dict[str, dict]:
+    """Return the paths of channels, readouts and curation (the review queue, the history)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        channels = [row[0] for row in conn.execute("SELECT slug FROM diplomacy_channel ORDER BY 1")]
+        both = conn.execute(BOTH_READOUTS_SQL).fetchall()
+        curated = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT meeting_id FROM diplomacy_curationevent "
+                "WHERE meeting_id IS NOT NULL ORDER BY 1"
+            )
+        ]
+    readouts = rng.sample(both, min(100, len(both)))
+    html = {"accept": "text/html", "target": PAGE_P95_MS}
+    endpoints: dict[str, dict] = {}
+    if channels:
+        endpoints.update(
+            {
+                "channel index page": {"paths": ["/channels/"], **html},
+                "channel page": {"paths": [f"/channels/{slug}/" for slug in channels], **html},
+                "channels list": {
+                    "paths": ["/api/v1/channels/"]
+                    + [f"/api/v1/channels/?kind={kind}" for kind in ("office_pair", "mechanism")]
+                    + [f"/api/v1/channels/?participant={slug}" for slug in people[:10]]
+                    + [f"/api/v1/channels/?topic={slug}" for slug in topics[:10]]
+                },
+                "channel detail": {"paths": [f"/api/v1/channels/{slug}/" for slug in channels]},
+                "meetings?channel": {
+                    "paths": [f"/api/v1/meetings/?channel={slug}" for slug in channels]
+                },
+            }
+        )
+    if readouts:
+        endpoints.update(
+            {
+                "meeting readouts": {
+                    "paths": [f"/api/v1/meetings/{pk}/readouts/" for pk, _ in readouts]
+                },
+                "meeting page (readouts)": {
+                    "paths": [f"/meetings/{slug}/" for _, slug in readouts],
+                    **html,
+                },
+            }
+        )
+    if credentials:
+        reasons = [f"?reason={reason}" for reason in REVIEW_REASONS]
+        history = rng.sample(curated, min(60, len(curated))) + [pk for pk, _ in readouts[:20]]
+        endpoints.update(
+            {
+                "review page": {
+                    "paths": ["/review/"] + [f"/review/{query}" for query in reasons],
+                    "headers": credentials["session"],
+                    **html,
+                },
+                "review queue": {
+                    "paths": ["/api/v1/review/"] + [f"/api/v1/review/{query}" for query in reasons],
+                    "headers": credentials["token"],
+                },
+                "meeting history": {
+                    "paths": [f"/api/v1/meetings/{pk}/history/" for pk in history],
+                    "headers": credentials["token"],
+                },
+            }
+        )
+    return {name: spec for name, spec in endpoints.items() if spec["paths"]}
+
+
+def target_for(name: str, spec: dict | None = None) -> float:
+    if spec and spec.get("target"):
+        return spec["target"]
     if name == "search page" or name.startswith("meetings?q"):
         return SEARCH_P95_MS
     if name == "timeline page":
@@ -311,20 +455,20 @@ def bench_api(api, limit, endpoints: dict, runs: int, seconds: float) -> dict:
 
     results: dict = {}
     for spec in endpoints.values():  # warm caches and connections once
-        accept = spec.get("accept", "application/json")
-        run_load(api.base, spec["paths"], 4, 1, accept)
+        accept, headers = spec.get("accept", "application/json"), spec.get("headers")
+        run_load(api.base, spec["paths"], 4, 1, accept, headers)
         if spec.get("limit"):
             run_load(limit.base, spec["paths"], 4, 1, accept)
     raw: dict = {name: {"single": [], "loaded": [], "limit": []} for name in endpoints}
     for run in range(runs):
         say(f"API run {run + 1}/{runs}")
         for name, spec in endpoints.items():
-            accept = spec.get("accept", "application/json")
+            accept, headers = spec.get("accept", "application/json"), spec.get("headers")
             raw[name]["single"].append(
-                run_load(api.base, spec["paths"], 1, seconds, accept).as_dict()
+                run_load(api.base, spec["paths"], 1, seconds, accept, headers).as_dict()
             )
             raw[name]["loaded"].append(
-                run_load(api.base, spec["paths"], CONNECTIONS, seconds, accept).as_dict()
+                run_load(api.base, spec["paths"], CONNECTIONS, seconds, accept, headers).as_dict()
             )
             if spec.get("limit"):
                 raw[name]["limit"].append(
@@ -337,11 +481,11 @@ def bench_api(api, limit, endpoints: dict, runs: int, seconds: float) -> dict:
             "paths": len(spec["paths"]),
             "single_client": single,
             f"connections_{CONNECTIONS}": loaded,
-            "p95_target_ms": target_for(name),
+            "p95_target_ms": target_for(name, spec),
             # No answer at all is no latency: it misses the target.
             "p95_met": bool(single["requests"])
             and single["errors"] == 0
-            and single["p95_ms"]["median"] <= target_for(name),
+            and single["p95_ms"]["median"] <= target_for(name, spec),
         }
         if raw[name]["limit"]:
             limit_summary = summarise_runs(raw[name]["limit"])
@@ -380,8 +524,9 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
     for name, spec in endpoints.items():
         paths = spec["paths"][:PROFILE_REQUESTS]
         accept = spec.get("accept", "application/json")
+        headers = spec.get("headers") or {}
         for path in paths:  # warm the process and PostgreSQL's cache
-            client.get(path, HTTP_ACCEPT=accept)
+            client.get(path, HTTP_ACCEPT=accept, headers=headers)
         figures[name] = {"requests": len(paths)}
         # Warm: what a load run sees. Cold: the cache emptied before each request, as after
         # every change of the data while articles stream in (caches are keyed by revision).
@@ -393,7 +538,7 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
                     cache.clear()
                 started, started_cpu = time.perf_counter(), time.process_time()
                 with CaptureQueriesContext(connection) as queries:
-                    client.get(path, HTTP_ACCEPT=accept)
+                    client.get(path, HTTP_ACCEPT=accept, headers=headers)
                 wall += time.perf_counter() - started
                 cpu += time.process_time() - started_cpu
                 sql += sum(float(query["time"]) for query in queries.captured_queries)
@@ -408,7 +553,7 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
             )
         path = spec.get("explain", paths[0])
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(path, HTTP_ACCEPT=accept)
+            response = client.get(path, HTTP_ACCEPT=accept, headers=headers)
         lines.append(f"=== {name}: GET {path} -> {response.status_code}; {figures[name]}")
         slowest = sorted(queries.captured_queries, key=lambda query: -float(query["time"]))
         for query in slowest[:2]:
@@ -501,9 +646,10 @@ def bench_scale(articles: int, options) -> dict:
         result["ingest_skipped"] = redis_problem
     logs = WORK_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    credentials = curator_credentials(env)
     endpoints = {
         name: spec
-        for name, spec in query_sets(url).items()
+        for name, spec in query_sets(url, credentials).items()
         if not options.endpoints or any(part in name for part in options.endpoints)
     }
     result["loadavg_before"] = os.getloadavg()
@@ -549,6 +695,8 @@ def _range(summary: dict, digits: int = 1) -> str:
 
 
 def print_table(results: dict) -> None:
+    batch = results.get("settings", {}).get("ingest_batch_size", "1 (per article)")
+    print(f"\nIngest batch size (articles per task): {batch}")
     extraction = results.get("extraction")
     if extraction:
         print("\nExtraction alone (articles per CPU-second, one core; median (min–max))")
@@ -647,7 +795,8 @@ def markdown_report(results: dict) -> str:
         f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
         f"{machine.get('memory_mb', 0) // 1024} GB RAM, PostgreSQL {machine.get('postgresql')}, "
         f"Python {machine.get('python')}, load generator {machine.get('load_generator')}, "
-        f"commit {machine.get('commit')}."
+        f"commit {machine.get('commit')}. Ingest batch size (articles per task): "
+        f"{results.get('settings', {}).get('ingest_batch_size', '1 (per article)')}."
     )
     extraction = results.get("extraction")
     if extraction:
@@ -840,6 +989,7 @@ def run_benchmarks(server: str, scales: list[int], options: argparse.Namespace) 
             "gunicorn": f"{GUNICORN_WORKERS} sync workers",
             "connections": CONNECTIONS,
             "seed": SEED,
+            "ingest_batch_size": ingest_batch_size(),
         },
         "scales": {},
     }

@@ -66,3 +66,56 @@ def test_the_api_and_the_minimal_handler_agree_on_a_topic_query(loaded, client):
     count, rows, _, _ = meeting_page(conn, Lookups(conn), {"topic": [topic]})
     assert api["count"] == count >= 1
     assert [item["id"] for item in api["results"]] == [row[0] for row in rows]
+
+
+def test_it_gives_each_source_the_side_it_speaks_for(loaded):
+    """Government readouts come from sources marked US or PRC government; the press is media."""
+    from articles.models import Source
+
+    sides = dict(Source.objects.values_list("name", "side"))
+    assert sides["The White House"] == "us_government"
+    assert sides["Ministry of Foreign Affairs of the People's Republic of China"] == (
+        "prc_government"
+    )
+    assert sides["Pacific Wire"] == "media"
+
+
+def test_it_leaves_curation_behind_for_the_review_queue():
+    """Confirmed meetings carry locks and history; some evidence conflicts, some is weak, and
+    a few meetings name officials the gazetteer lacks."""
+    from bench.corpus import Corpus, Reference
+    from diplomacy.reference.gazetteer import gazetteer_from_files
+
+    corpus = Corpus(
+        seed=1, articles=1000, meetings=600, reference=Reference(gazetteer_from_files())
+    )
+    confirmed = [m for m in corpus.meetings if m.review_state == "confirmed"]
+    assert confirmed and all(m.locked for m in confirmed)
+    events = list(corpus.curation_event_rows())
+    curated = [m for m in corpus.meetings if m.locked or m.review_state != "auto"]
+    assert {row[4] for row in events} == {m.id for m in curated}
+    assert any(m.weak for m in corpus.meetings)
+    discovered = {holder.slug for holder in corpus.discovered}
+    assert any(p.holder.slug in discovered for m in corpus.meetings for p in m.participants)
+    assert any(m.mechanism for m in corpus.meetings)
+    batch = corpus.article_chunk(0, 1000)
+    assert any(row[7] for row in batch.evidence)  # conflicting
+    assert any(row[8] < 0.5 for row in batch.evidence)  # low confidence
+
+
+def test_the_channel_service_links_the_loaded_meetings():
+    """The loader's channel step (the application's own service) links meetings by office pair
+    and by a mechanism named in their evidence."""
+    from diplomacy.models import MeetingChannel
+    from diplomacy.services.channels import channels_assign_all
+
+    reference_load(gazetteer_only=True)
+    connection.ensure_connection()
+    conn = connection.connection
+    corpus = load.build_corpus(conn, articles=600, seed=5)
+    load.copy_meetings(conn, corpus, load.LoadReport())
+    load.copy_article_chunk(conn, corpus, 0, 600)
+    load.finish(conn, corpus)
+    assert channels_assign_all() > 0
+    linked = set(MeetingChannel.objects.values_list("linked_by", flat=True))
+    assert "office_pair" in linked

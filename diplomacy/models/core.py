@@ -297,6 +297,20 @@ class Evidence(models.Model):
         indexes = [
             models.Index(fields=["meeting", "article"], name="evidence_meeting_idx"),
             models.Index(fields=["article"], name="evidence_article_idx"),
+            # The review queue: a meeting's best sentence (low confidence, single weak report)
+            # is the first entry, and conflicting sentences are few.
+            models.Index(fields=["meeting", "-confidence"], name="evidence_confidence_idx"),
+            models.Index(
+                fields=["meeting"],
+                condition=models.Q(conflicting=True),
+                name="evidence_conflict_idx",
+            ),
+            # The bound is the review queue's LOW_CONFIDENCE (diplomacy/selectors/curation.py).
+            models.Index(
+                fields=["meeting"],
+                condition=models.Q(confidence__lt=0.5),
+                name="evidence_low_confidence_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -8,7 +8,7 @@ from datetime import date
 from itertools import pairwise
 from statistics import median
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from articles.choices import SourceSide
 from diplomacy.choices import MeetingStatus, ReviewState
@@ -21,19 +21,6 @@ CHANNEL_LIST_FIELDS = ("slug", "name", "kind", "us_role", "cn_role", "start_date
 READOUT_SIDES = (SourceSide.US_GOVERNMENT, SourceSide.PRC_GOVERNMENT)
 
 
-def _channel_meetings(today: date) -> QuerySet[MeetingChannel]:
-    """Links of the outer channel to held, shown meetings on or before `today`, newest first."""
-    return (
-        MeetingChannel.objects.filter(
-            channel=OuterRef("pk"),
-            meeting__status=MeetingStatus.HELD,
-            meeting__start_date__lte=today,
-        )
-        .exclude(meeting__review_state=ReviewState.REJECTED)
-        .order_by("-meeting__start_date", "-meeting_id")
-    )
-
-
 def suspended_on(today: date) -> Exists:
     """True for the outer channel when a suspension covers `today`."""
     return Exists(
@@ -43,17 +30,44 @@ def suspended_on(today: date) -> Exists:
     )
 
 
-def channel_list_values(queryset: QuerySet[Channel], today: date) -> QuerySet:
+def channel_list_values(queryset: QuerySet[Channel], today: date) -> list[dict]:
     """Return channel rows as dicts, with counts, the last meeting and whether suspended."""
-    meetings = _channel_meetings(today)
-    return queryset.values(
-        *CHANNEL_LIST_FIELDS,
-        meeting_count=visible_meeting_count(MeetingChannel, "channel"),
-        last_meeting_date=Subquery(meetings.values("meeting__start_date")[:1]),
-        last_meeting_slug=Subquery(meetings.values("meeting__slug")[:1]),
-        last_meeting_title=Subquery(meetings.values("meeting__title")[:1]),
-        suspended=suspended_on(today),
+    rows = list(
+        queryset.values(
+            *CHANNEL_LIST_FIELDS,
+            "pk",
+            meeting_count=visible_meeting_count(MeetingChannel, "channel"),
+            suspended=suspended_on(today),
+        )
     )
+    latest = _last_meetings([row["pk"] for row in rows], today)
+    for row in rows:
+        found = latest.get(row.pop("pk"), {})
+        row["last_meeting_date"] = found.get("meeting__start_date")
+        row["last_meeting_slug"] = found.get("meeting__slug")
+        row["last_meeting_title"] = found.get("meeting__title")
+    return rows
+
+
+def _last_meetings(channel_ids: list[int], today: date) -> dict[int, dict]:
+    """Return each channel's latest held, shown meeting on or before `today`, by channel id.
+
+    One pass over the channels' links (DISTINCT ON), not a sorted subquery per channel and
+    per column: that joined every meeting once for each channel and for each of the three
+    values read.
+    """
+    links = (
+        MeetingChannel.objects.filter(
+            channel_id__in=channel_ids,
+            meeting__status=MeetingStatus.HELD,
+            meeting__start_date__lte=today,
+        )
+        .exclude(meeting__review_state=ReviewState.REJECTED)
+        .order_by("channel_id", "-meeting__start_date", "-meeting_id")
+        .distinct("channel_id")
+        .values("channel_id", "meeting__start_date", "meeting__slug", "meeting__title")
+    )
+    return {row["channel_id"]: row for row in links}
 
 
 def days_between(earlier: date | None, later: date) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from diplomacy.choices import PersonReviewState, ReviewState
@@ -96,7 +96,7 @@ def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[R
     Rejected and merged meetings never appear; confirmed ones only for conflicting evidence.
     """
     reasons = [reason] if reason else list(REVIEW_REASONS)
-    queries = _review_queries()
+    queries = _review_queries(page=limit)
     seen: dict[int, ReviewItem] = {}
     for name in reasons:
         for found in queries[name].defer("search_vector").select_related("location")[:limit]:
@@ -122,41 +122,135 @@ def review_count() -> int:
     return Meeting.objects.filter(waiting).count()
 
 
-def _review_queries() -> dict:
-    """Return the meetings of each review reason, as querysets."""
+def _review_queries(page: int | None = None) -> dict:
+    """Return the meetings of each review reason, as querysets.
+
+    With `page`, the querysets need only give their `page` newest meetings right (the queue's
+    lists); without it, every meeting (the count).
+    """
     unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
     return {
-        "conflict": Meeting.objects.visible().filter(
-            Exists(Evidence.objects.filter(meeting=OuterRef("pk"), conflicting=True))
+        "conflict": Meeting.objects.visible().filter(_evidence_where("conflicting")),
+        "low_confidence": unreviewed.filter(
+            _evidence_where("confidence < %s", [LOW_CONFIDENCE]),
+            _best_confidence_below(LOW_CONFIDENCE),
         ),
-        "low_confidence": unreviewed.alias(best=Max("evidence__confidence")).filter(
-            best__lt=LOW_CONFIDENCE
-        ),
-        "duplicate": unreviewed.filter(_has_duplicate()),
-        "discovered_person": unreviewed.filter(
-            Exists(
-                Participation.objects.filter(
-                    meeting=OuterRef("pk"), person__review_state=PersonReviewState.AUTO
-                )
-            )
-        ),
-        "single_report": unreviewed.alias(best=Max("evidence__confidence")).filter(
-            article_count=1, best__lt=WEAK_REPORT
+        "duplicate": unreviewed.filter(_has_duplicate(page)),
+        "discovered_person": unreviewed.filter(_names_discovered_person()),
+        "single_report": unreviewed.filter(article_count=1).filter(
+            _best_confidence_below(WEAK_REPORT)
         ),
     }
 
 
-def _has_duplicate():
-    """A visible meeting sharing a participant within DUPLICATE_WINDOW days."""
-    other = Participation.objects.filter(
-        person_id=OuterRef("person_id"),
-        meeting__start_date__gte=OuterRef("meeting__start_date") - DUPLICATE_WINDOW,
-        meeting__start_date__lte=OuterRef("meeting__start_date") + DUPLICATE_WINDOW,
-        meeting__merged_into__isnull=True,
-    ).exclude(meeting_id=OuterRef("meeting_id"))
-    other = other.exclude(meeting__review_state=ReviewState.REJECTED)
-    mine = Participation.objects.filter(meeting=OuterRef("pk")).filter(Exists(other))
-    return Q(Exists(mine))
+def _evidence_where(condition: str, params: list | None = None) -> Q:
+    """The meeting has an evidence sentence matching `condition` (SQL on the evidence table).
+
+    The conditions used here each have a small partial index (evidence_conflict_idx,
+    evidence_low_confidence_idx), so the matching meetings are read from it once;
+    `OFFSET 0` keeps PostgreSQL from turning the subquery into one probe per meeting in date
+    order, which reads every meeting when fewer than a page of them match.
+    """
+    evidence = Evidence._meta.db_table
+    sql = f"SELECT meeting_id FROM {evidence} WHERE {condition} OFFSET 0"
+    return Q(pk__in=RawSQL(sql, params or []))
+
+
+def _names_discovered_person() -> Q:
+    """A participant is a person the gazetteer lacked (review_state auto).
+
+    Read from the few such people through participation_person_idx, once (`OFFSET 0`, as in
+    _evidence_where), rather than probing every meeting's participants.
+    """
+    participation = Participation._meta.db_table
+    person = Person._meta.db_table
+    sql = (
+        f"SELECT meeting_id FROM {participation} WHERE person_id IN "
+        f"(SELECT id FROM {person} WHERE review_state = %s) OFFSET 0"
+    )
+    return Q(pk__in=RawSQL(sql, [PersonReviewState.AUTO]))
+
+
+def _best_confidence_below(threshold: float) -> Q:
+    """The meeting's best evidence sentence is below `threshold` (and it has one).
+
+    Written as two EXISTS probes rather than max() over a join, so that a list ordered by
+    date stops after its first rows instead of aggregating every meeting's evidence.
+    """
+    evidence = Evidence.objects.filter(meeting=OuterRef("pk"))
+    return Q(Exists(evidence)) & ~Q(Exists(evidence.filter(confidence__gte=threshold)))
+
+
+# A page of duplicates is looked for among this many times as many of the newest meetings.
+DUPLICATE_REACH = 4
+
+
+def _has_duplicate(page: int | None = None) -> Q:
+    """A visible meeting shares a participant within DUPLICATE_WINDOW days.
+
+    Each participant's meetings are put in date order once (a window over the participations
+    of visible meetings): another meeting lies within the window exactly when the one just
+    before or just after it does. Comparing every pair of a busy person's meetings instead
+    grew with the square of their count (0.7 s at 5,000 meetings).
+
+    With `page`, only the newest unreviewed meetings are looked at first: those on or after
+    the date of the (page × DUPLICATE_REACH)th newest, with their neighbours from ten days
+    before it. When that finds a page of them, every older duplicate would come after it in
+    the queue's order; otherwise the same statement goes on over every meeting.
+    """
+    params = [ReviewState.REJECTED, DUPLICATE_WINDOW.days, DUPLICATE_WINDOW.days]
+    if page is None:
+        return Q(pk__in=RawSQL(_neighbours_sql("'-infinity'"), params))
+    meeting = Meeting._meta.db_table
+    floor = f"""coalesce((
+        SELECT start_date FROM {meeting}
+        WHERE review_state = %s AND merged_into_id IS NULL AND start_date IS NOT NULL
+        ORDER BY start_date DESC NULLS LAST, id DESC OFFSET %s LIMIT 1
+    ), '-infinity'::date)"""
+    recent = _neighbours_sql("(SELECT day FROM floor)")
+    sql = f"""
+        WITH floor AS (SELECT {floor} AS day),
+        recent AS ({recent} AND review_state = %s)
+        SELECT meeting_id FROM recent
+        UNION ALL
+        SELECT meeting_id FROM ({_neighbours_sql("'-infinity'")}) AS every
+        WHERE (SELECT count(DISTINCT meeting_id) FROM recent) < %s
+    """
+    return Q(
+        pk__in=RawSQL(
+            sql,
+            [
+                ReviewState.AUTO,
+                page * DUPLICATE_REACH,
+                *params,
+                ReviewState.AUTO,
+                *params,
+                page,
+            ],
+        )
+    )
+
+
+def _neighbours_sql(floor: str) -> str:
+    """Return the meetings (on or after `floor`, a date expression) with a participant's
+    previous or next visible meeting within the window; three parameters: the rejected state
+    and the window's days twice."""
+    participation = Participation._meta.db_table
+    meeting = Meeting._meta.db_table
+    return f"""
+        SELECT meeting_id FROM (
+            SELECT part.meeting_id, held.start_date, held.review_state,
+                   lag(held.start_date) OVER by_person AS previous_date,
+                   lead(held.start_date) OVER by_person AS next_date
+            FROM {participation} AS part
+            JOIN {meeting} AS held ON held.id = part.meeting_id
+            WHERE held.merged_into_id IS NULL AND held.review_state <> %s
+              AND held.start_date >= {floor}::date - {DUPLICATE_WINDOW.days}
+            WINDOW by_person AS (PARTITION BY part.person_id ORDER BY held.start_date, held.id)
+        ) AS dated
+        WHERE start_date >= {floor}::date
+          AND (start_date - previous_date <= %s OR next_date - start_date <= %s)
+    """
 
 
 def article_sentences(article_id: int, limit: int = 200) -> list[Evidence]:

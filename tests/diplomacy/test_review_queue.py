@@ -1,0 +1,103 @@
+"""The review queue's reasons, each checked against its plain definition on edge cases."""
+
+from datetime import date
+
+import pytest
+
+from diplomacy.selectors.curation import review_count, review_queue
+from tests.factories import EvidenceFactory, MeetingFactory, ParticipationFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def reasons(reason: str) -> set[str]:
+    return {item.meeting.title for item in review_queue(reason)}
+
+
+def held(title: str, day: date, **fields):
+    meeting = MeetingFactory(title=title, start_date=day, **fields)
+    EvidenceFactory(meeting=meeting, confidence=0.9)
+    return meeting
+
+
+def test_it_flags_meetings_sharing_a_participant_within_ten_days():
+    """Ten days apart or fewer, either way, counts; rejected and merged meetings never count,
+    and another person's meeting on the same day does not either."""
+    envoy, other = PersonFactory(), PersonFactory()
+    january = held("January", date(2024, 1, 1))
+    mid = held("Mid", date(2024, 1, 16))
+    late = held("Late", date(2024, 1, 26))
+    rejected = held("Rejected", date(2024, 1, 8), review_state="rejected")
+    merged = held("Merged", date(2024, 1, 3), merged_into=mid)
+    alone = held("Alone", date(2024, 1, 1))
+    for meeting in (january, mid, late, rejected, merged):
+        ParticipationFactory(meeting=meeting, person=envoy)
+    ParticipationFactory(meeting=alone, person=other)
+    assert reasons("duplicate") == {"Mid", "Late"}
+
+
+def test_it_flags_meetings_whose_best_sentence_is_weak():
+    """Low confidence: every sentence below 0.5; a single weak report: one article, best below
+    0.7; a meeting without evidence is neither."""
+    weak = MeetingFactory(title="Weak", start_date=date(2024, 2, 1))
+    EvidenceFactory(meeting=weak, confidence=0.3)
+    EvidenceFactory(meeting=weak, confidence=0.45)
+    mixed = MeetingFactory(title="Mixed", start_date=date(2024, 2, 2))
+    EvidenceFactory(meeting=mixed, confidence=0.3)
+    EvidenceFactory(meeting=mixed, confidence=0.6)
+    MeetingFactory(title="Bare", start_date=date(2024, 2, 3))
+    single = MeetingFactory(title="Single", start_date=date(2024, 2, 4), article_count=1)
+    EvidenceFactory(meeting=single, confidence=0.65)
+    assert reasons("low_confidence") == {"Weak"}
+    assert reasons("single_report") == {"Single"}
+
+
+def test_it_flags_conflicting_evidence_on_shown_meetings_only():
+    """A conflict shows on confirmed meetings too, never on rejected ones."""
+    for title, state in (("Auto", "auto"), ("Confirmed", "confirmed"), ("Gone", "rejected")):
+        meeting = MeetingFactory(title=title, start_date=date(2024, 3, 1), review_state=state)
+        EvidenceFactory(meeting=meeting, conflicting=True)
+    assert reasons("conflict") == {"Auto", "Confirmed"}
+    assert review_count() == 2
+
+
+def test_a_short_page_of_duplicates_is_the_start_of_the_whole_list():
+    """Looking only at the newest meetings first gives the same page as the whole list, also
+    when none of the newest are duplicates and the search must go further back."""
+    envoy = PersonFactory()
+    for number in range(6):  # pairs of duplicates, older than the isolated ones
+        for offset in (0, 3):
+            meeting = held(f"Pair {number}.{offset}", date(2022, 1 + number, 1 + offset))
+            ParticipationFactory(meeting=meeting, person=envoy)
+    for number in range(10):  # newer meetings, each alone
+        meeting = held(f"Alone {number}", date(2024, 1 + number, 1))
+        ParticipationFactory(meeting=meeting, person=PersonFactory())
+    everything = [item.meeting.title for item in review_queue("duplicate")]
+    assert len(everything) == 12
+    for size in (1, 2, 3, 5, 12):
+        assert [item.meeting.title for item in review_queue("duplicate", size)] == (
+            everything[:size]
+        )
+    newest = held("Newest pair", date(2025, 5, 1))
+    ParticipationFactory(meeting=newest, person=envoy)
+    later = held("Later pair", date(2025, 5, 9))
+    ParticipationFactory(meeting=later, person=envoy)
+    assert [item.meeting.title for item in review_queue("duplicate", 2)] == [
+        "Later pair",
+        "Newest pair",
+    ]
+
+
+def test_it_flags_meetings_naming_a_discovered_person():
+    """A participant the gazetteer lacked (review_state auto) puts an unreviewed meeting in the
+    queue; confirmed people and reviewed meetings do not."""
+    found = PersonFactory(review_state="auto")
+    known = PersonFactory(review_state="confirmed")
+    for title, person, state in (
+        ("Found", found, "auto"),
+        ("Known", known, "auto"),
+        ("Checked", found, "confirmed"),
+    ):
+        meeting = held(title, date(2024, 4, 1), review_state=state)
+        ParticipationFactory(meeting=meeting, person=person)
+    assert reasons("discovered_person") == {"Found"}
