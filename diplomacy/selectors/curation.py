@@ -170,14 +170,16 @@ def _evidence_where(condition: str, params: list | None = None) -> Q:
 def _names_discovered_person() -> Q:
     """A participant is a person the gazetteer lacked (review_state auto).
 
-    Read from the few such people through participation_person_idx, once (`OFFSET 0`, as in
-    _evidence_where), rather than probing every meeting's participants.
+    Read from the few such people through participation_person_idx, once, rather than
+    probing every meeting's participants. The ids come as an array (evaluated once) so that
+    the few meetings are then read by their ids and sorted, instead of every meeting being
+    read and looked up in the ids (50 ms at 50,000 meetings, against 4 ms).
     """
     participation = Participation._meta.db_table
     person = Person._meta.db_table
     sql = (
-        f"SELECT meeting_id FROM {participation} WHERE person_id IN "
-        f"(SELECT id FROM {person} WHERE review_state = %s) OFFSET 0"
+        f"SELECT unnest(ARRAY(SELECT meeting_id FROM {participation} WHERE person_id IN "
+        f"(SELECT id FROM {person} WHERE review_state = %s)))"
     )
     return Q(pk__in=RawSQL(sql, [PersonReviewState.AUTO]))
 
