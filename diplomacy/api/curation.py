@@ -201,6 +201,9 @@ class ReviewItemSerializer(serializers.Serializer):
     title = serializers.CharField(source="meeting.title")
     start_date = serializers.DateField(source="meeting.start_date", allow_null=True)
     review_state = serializers.CharField(source="meeting.review_state")
+    article_count = serializers.IntegerField(
+        source="meeting.article_count", help_text="How many articles report it (the order)."
+    )
     reason = serializers.ChoiceField(choices=sorted(REVIEW_REASONS), help_text="Why it is here.")
     reason_label = serializers.CharField()
     url = serializers.SerializerMethodField(help_text="The meeting's page on the site.")

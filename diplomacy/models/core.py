@@ -195,6 +195,22 @@ class Meeting(models.Model):
                 name="meeting_start_idx",
             ),
             models.Index(fields=["end_date"], name="meeting_end_idx"),
+            # Serves the review queue's order (most reports first, then newest) without a sort.
+            models.Index(
+                models.F("article_count").desc(),
+                models.F("start_date").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="meeting_review_order_idx",
+            ),
+            # The visible meetings held within days of one, read without the table (the review
+            # queue's probe for possible duplicates).
+            models.Index(
+                fields=["start_date"],
+                include=["id"],
+                condition=models.Q(merged_into__isnull=True)
+                & ~models.Q(review_state=ReviewState.REJECTED),
+                name="meeting_visible_start_idx",
+            ),
             # Counting filtered meetings joins visible ids read from this index alone.
             models.Index(
                 fields=["id"],

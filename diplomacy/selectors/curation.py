@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from diplomacy.choices import PersonReviewState, ReviewState
@@ -90,28 +90,39 @@ class ReviewItem:
         return REVIEW_REASONS[self.reason]
 
 
-def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[ReviewItem]:
-    """Return meetings a curator should look at, newest first, each with its first reason.
+# The queue's order: most reports first, then newest (undated last), then the higher id.
+# meeting_review_order_idx serves it, so each reason's page stops after its first rows.
+REVIEW_ORDER = (
+    F("article_count").desc(),
+    F("start_date").desc(nulls_last=True),
+    F("id").desc(),
+)
 
-    Rejected and merged meetings never appear; confirmed ones only for conflicting evidence.
+
+def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[ReviewItem]:
+    """Return meetings a curator should look at, each with its first reason, in REVIEW_ORDER:
+    the meetings most reports carry first, then the newest, undated last.
+
+    Each reason's query reads only its first `limit` meetings in that order; the merged lists
+    are put in the same order again. Rejected and merged meetings never appear; confirmed
+    ones only for conflicting evidence.
     """
     reasons = [reason] if reason else list(REVIEW_REASONS)
     queries = _review_queries(page=limit)
     seen: dict[int, ReviewItem] = {}
     for name in reasons:
-        for found in queries[name].defer("search_vector").select_related("location")[:limit]:
-            seen.setdefault(found.pk, ReviewItem(found, name))
-    # Newest first, undated last.
-    items = sorted(
-        seen.values(),
-        key=lambda item: (
-            item.meeting.start_date is not None,
-            item.meeting.start_date or 0,
-            item.meeting.pk,
-        ),
-        reverse=True,
-    )
+        found = queries[name].defer("search_vector").select_related("location")
+        for meeting in found.order_by(*REVIEW_ORDER)[:limit]:
+            seen.setdefault(meeting.pk, ReviewItem(meeting, name))
+    items = sorted(seen.values(), key=_review_key, reverse=True)
     return items[:limit]
+
+
+def _review_key(item: ReviewItem) -> tuple:
+    """REVIEW_ORDER in Python, for sorting descending."""
+    meeting = item.meeting
+    dated = meeting.start_date is not None
+    return (meeting.article_count, dated, meeting.start_date if dated else 0, meeting.pk)
 
 
 def review_count() -> int:
@@ -125,8 +136,8 @@ def review_count() -> int:
 def _review_queries(page: int | None = None) -> dict:
     """Return the meetings of each review reason, as querysets.
 
-    With `page`, the querysets need only give their `page` newest meetings right (the queue's
-    lists); without it, every meeting (the count).
+    With `page`, the querysets need only give their first `page` meetings in REVIEW_ORDER
+    right (the queue's lists); without it, every meeting (the count).
     """
     unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
     return {
@@ -159,14 +170,16 @@ def _evidence_where(condition: str, params: list | None = None) -> Q:
 def _names_discovered_person() -> Q:
     """A participant is a person the gazetteer lacked (review_state auto).
 
-    Read from the few such people through participation_person_idx, once (`OFFSET 0`, as in
-    _evidence_where), rather than probing every meeting's participants.
+    Read from the few such people through participation_person_idx, once, rather than
+    probing every meeting's participants. The ids come as an array (evaluated once) so that
+    the few meetings are then read by their ids and sorted, instead of every meeting being
+    read and looked up in the ids (50 ms at 50,000 meetings, against 4 ms).
     """
     participation = Participation._meta.db_table
     person = Person._meta.db_table
     sql = (
-        f"SELECT meeting_id FROM {participation} WHERE person_id IN "
-        f"(SELECT id FROM {person} WHERE review_state = %s) OFFSET 0"
+        f"SELECT unnest(ARRAY(SELECT meeting_id FROM {participation} WHERE person_id IN "
+        f"(SELECT id FROM {person} WHERE review_state = %s)))"
     )
     return Q(pk__in=RawSQL(sql, [PersonReviewState.AUTO]))
 
@@ -181,7 +194,7 @@ def _best_confidence_below(threshold: float) -> Q:
     return Q(Exists(evidence)) & ~Q(Exists(evidence.filter(confidence__gte=threshold)))
 
 
-# A page of duplicates is looked for among this many times as many of the newest meetings.
+# A page of duplicates is looked for among this many times as many of the busiest meetings.
 DUPLICATE_REACH = 4
 
 
@@ -193,42 +206,58 @@ def _has_duplicate(page: int | None = None) -> Q:
     before or just after it does. Comparing every pair of a busy person's meetings instead
     grew with the square of their count (0.7 s at 5,000 meetings).
 
-    With `page`, only the newest unreviewed meetings are looked at first: those on or after
-    the date of the (page × DUPLICATE_REACH)th newest, with their neighbours from ten days
-    before it. When that finds a page of them, every older duplicate would come after it in
-    the queue's order; otherwise the same statement goes on over every meeting.
+    With `page`, only the busiest unreviewed meetings are looked at first: the first
+    (page × DUPLICATE_REACH) dated ones in REVIEW_ORDER (read from meeting_review_order_idx),
+    each probed in turn for a participant's other visible meeting within the window until a
+    page is found. When that finds a page of them, every other duplicate would come after it
+    in the queue's order; otherwise the window over every meeting answers. At 50,000 meetings,
+    where most are duplicates, a page of 200 is found after some 260 probes.
     """
     params = [ReviewState.REJECTED, DUPLICATE_WINDOW.days, DUPLICATE_WINDOW.days]
+    every = _neighbours_sql("'-infinity'")
     if page is None:
-        return Q(pk__in=RawSQL(_neighbours_sql("'-infinity'"), params))
-    meeting = Meeting._meta.db_table
-    floor = f"""coalesce((
-        SELECT start_date FROM {meeting}
-        WHERE review_state = %s AND merged_into_id IS NULL AND start_date IS NOT NULL
-        ORDER BY start_date DESC NULLS LAST, id DESC OFFSET %s LIMIT 1
-    ), '-infinity'::date)"""
-    recent = _neighbours_sql("(SELECT day FROM floor)")
+        return Q(pk__in=RawSQL(every, params))
     sql = f"""
-        WITH floor AS (SELECT {floor} AS day),
-        recent AS ({recent} AND review_state = %s)
-        SELECT meeting_id FROM recent
+        WITH found AS ({_busiest_duplicates_sql()})
+        SELECT id FROM found
         UNION ALL
-        SELECT meeting_id FROM ({_neighbours_sql("'-infinity'")}) AS every
-        WHERE (SELECT count(DISTINCT meeting_id) FROM recent) < %s
+        SELECT meeting_id FROM ({every}) AS every
+        WHERE (SELECT count(*) FROM found) < %s
     """
-    return Q(
-        pk__in=RawSQL(
-            sql,
-            [
-                ReviewState.AUTO,
-                page * DUPLICATE_REACH,
-                *params,
-                ReviewState.AUTO,
-                *params,
-                page,
-            ],
+    busiest = [ReviewState.AUTO, page * DUPLICATE_REACH, ReviewState.REJECTED, page]
+    return Q(pk__in=RawSQL(sql, [*busiest, *params, page]))
+
+
+def _busiest_duplicates_sql() -> str:
+    """Return, of the first (second parameter) dated meetings in the review state (first
+    parameter) in REVIEW_ORDER, the first (fourth parameter) that have a participant's other
+    meeting, neither merged nor in the rejected state (third parameter), within
+    DUPLICATE_WINDOW days.
+
+    The meetings are probed one by one in that order, each from the few meetings held within
+    the window (meeting_visible_start_idx, read without the table), and the probing stops
+    once a page is found."""
+    participation = Participation._meta.db_table
+    meeting = Meeting._meta.db_table
+    days = DUPLICATE_WINDOW.days
+    return f"""
+        SELECT busiest.id FROM (
+            SELECT id, start_date, article_count FROM {meeting}
+            WHERE review_state = %s AND merged_into_id IS NULL AND start_date IS NOT NULL
+            ORDER BY article_count DESC, start_date DESC NULLS LAST, id DESC LIMIT %s
+        ) AS busiest
+        WHERE EXISTS (
+            SELECT 1 FROM {participation} AS mine
+            JOIN {participation} AS theirs
+              ON theirs.person_id = mine.person_id AND theirs.meeting_id <> mine.meeting_id
+            JOIN {meeting} AS other ON other.id = theirs.meeting_id
+            WHERE mine.meeting_id = busiest.id
+              AND other.merged_into_id IS NULL AND other.review_state <> %s
+              AND other.start_date BETWEEN busiest.start_date - {days}
+                                       AND busiest.start_date + {days}
         )
-    )
+        ORDER BY busiest.article_count DESC, busiest.start_date DESC, busiest.id DESC LIMIT %s
+    """
 
 
 def _neighbours_sql(floor: str) -> str:

@@ -1,12 +1,14 @@
 """The curation API: PATCH, merge, split, history, the review queue and person merge."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from diplomacy.choices import ReviewState
 from diplomacy.models import CurationEvent, Evidence, Meeting, Person
 from diplomacy.roles import CURATORS
-from tests.factories import UserFactory
+from tests.factories import EvidenceFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +195,17 @@ def test_it_lists_the_review_queue_with_reasons(readouts, curator_client):
     assert {item["reason"] for item in only["results"]} == {"duplicate"}
     bad = curator_client.get(reverse("api:review-list"), {"reason": "boredom"})
     assert bad.status_code == 400 and "reason" in bad.json()["errors"]
+
+
+@pytest.mark.parametrize("query", [{}, {"reason": "low_confidence"}])
+def test_it_lists_the_review_queue_most_reported_first(curator_client, query):
+    """Meetings with 1, 5 and 3 reports come 5, 3, 1 though the one report is newest."""
+    for reports, day in ((1, 7), (5, 1), (3, 4)):
+        meeting = MeetingFactory(start_date=date(2024, 6, day), article_count=reports)
+        EvidenceFactory(meeting=meeting, confidence=0.3)
+    results = curator_client.get(reverse("api:review-list"), query).json()["results"]
+    assert [item["article_count"] for item in results] == [5, 3, 1]
+    assert [item["start_date"] for item in results] == ["2024-06-01", "2024-06-04", "2024-06-07"]
 
 
 def test_it_merges_a_person_and_redirects_the_old_slug(readouts, curator_client):

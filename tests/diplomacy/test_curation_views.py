@@ -1,5 +1,6 @@
 """Curators' controls on the pages: meeting page forms, person merge, the review queue."""
 
+import re
 from datetime import date
 
 import pytest
@@ -155,6 +156,21 @@ def test_it_lists_the_review_queue_with_reasons_and_filters(readouts, curator):
     assert 'src="/static/js/review.js"' in html
     only = curator.get(reverse("diplomacy:review"), {"reason": "low_confidence"}).content.decode()
     assert readouts["malta"].title not in only
+
+
+@pytest.mark.parametrize("query", [{}, {"reason": "low_confidence"}])
+def test_it_lists_the_review_queue_most_reported_first(curator, query):
+    """Meetings with 1, 5 and 3 reports are listed 5, 3, 1 though the one report is newest,
+    each row with its report count."""
+    for reports, day in ((1, 7), (5, 1), (3, 4)):
+        meeting = MeetingFactory(
+            title=f"Reported {reports} times", start_date=date(2024, 6, day), article_count=reports
+        )
+        EvidenceFactory(meeting=meeting, confidence=0.3)
+    html = curator.get(reverse("diplomacy:review"), query).content.decode()
+    assert re.findall(r"Reported (\d) times", html) == ["5", "3", "1"]
+    counts = re.findall(r'data-testid="report-count">(\d+ reports?)<', html)
+    assert counts == ["5 reports", "3 reports", "1 report"]
 
 
 @pytest.mark.parametrize("rows", [3, 30])

@@ -101,3 +101,73 @@ def test_it_flags_meetings_naming_a_discovered_person():
         meeting = held(title, date(2024, 4, 1), review_state=state)
         ParticipationFactory(meeting=meeting, person=person)
     assert reasons("discovered_person") == {"Found"}
+
+
+def flag(reason: str, meeting, envoy) -> None:
+    """Put `meeting` in the queue for `reason` (envoy: a discovered person all share)."""
+    confidence = {"low_confidence": 0.3, "single_report": 0.65}.get(reason, 0.9)
+    EvidenceFactory(meeting=meeting, confidence=confidence, conflicting=reason == "conflict")
+    if reason in ("duplicate", "discovered_person"):
+        ParticipationFactory(meeting=meeting, person=envoy)
+
+
+@pytest.mark.parametrize(
+    "reason", [None, "conflict", "low_confidence", "duplicate", "discovered_person"]
+)
+def test_it_puts_the_meetings_most_reports_carry_first(reason):
+    """Meetings with 1, 5 and 3 reports come out 5, 3, 1, though the one report is newest,
+    with every reason's filter and without one."""
+    envoy = PersonFactory(review_state="auto")
+    for reports, day in ((1, 7), (5, 1), (3, 4)):
+        meeting = MeetingFactory(
+            title=f"{reports} reports", start_date=date(2024, 6, day), article_count=reports
+        )
+        flag(reason or "low_confidence", meeting, envoy)
+    titles = [item.meeting.title for item in review_queue(reason)]
+    assert titles == ["5 reports", "3 reports", "1 reports"]
+    assert [item.meeting.title for item in review_queue(reason, 2)] == titles[:2]
+
+
+def test_it_orders_meetings_with_as_many_reports_newest_first_then_by_id():
+    """Between meetings with as many reports: the newest first, undated last, then the
+    higher id; a single weak report keeps that order too."""
+    for title, day in (("Old", date(2024, 1, 1)), ("Undated", None), ("New", date(2024, 2, 1))):
+        meeting = MeetingFactory(title=title, start_date=day, article_count=1)
+        EvidenceFactory(meeting=meeting, confidence=0.65)
+    twin = MeetingFactory(title="Twin", start_date=date(2024, 1, 1), article_count=1)
+    EvidenceFactory(meeting=twin, confidence=0.65)
+    expected = ["New", "Twin", "Old", "Undated"]
+    assert [item.meeting.title for item in review_queue("single_report")] == expected
+    assert [item.meeting.title for item in review_queue()] == expected
+
+
+def test_a_short_page_of_busy_duplicates_is_the_start_of_the_whole_list():
+    """The busiest meetings are looked at first: a page found among them is the start of the
+    whole list, also when the busiest are not duplicates and the search must go further."""
+    envoy = PersonFactory()
+    for number in range(6):  # pairs of duplicates with few reports, some of them newest
+        for offset in (0, 3):
+            meeting = held(
+                f"Pair {number}.{offset}",
+                date(2024, 1 + number, 1 + offset),
+                article_count=1 + number % 3,
+            )
+            ParticipationFactory(meeting=meeting, person=envoy)
+    for number in range(10):  # busier meetings, each alone
+        meeting = held(f"Alone {number}", date(2022, 1 + number, 1), article_count=10 + number)
+        ParticipationFactory(meeting=meeting, person=PersonFactory())
+    everything = [item.meeting.title for item in review_queue("duplicate")]
+    assert everything[:4] == ["Pair 5.3", "Pair 5.0", "Pair 2.3", "Pair 2.0"]
+    assert len(everything) == 12
+    for size in (1, 2, 3, 5, 12):
+        assert [item.meeting.title for item in review_queue("duplicate", size)] == (
+            everything[:size]
+        )
+    busy = held("Busy pair", date(2021, 5, 1), article_count=40)
+    ParticipationFactory(meeting=busy, person=envoy)
+    busier = held("Busier pair", date(2021, 5, 9), article_count=50)
+    ParticipationFactory(meeting=busier, person=envoy)
+    assert [item.meeting.title for item in review_queue("duplicate", 2)] == [
+        "Busier pair",
+        "Busy pair",
+    ]
