@@ -8,6 +8,7 @@ article tags below.
 from __future__ import annotations
 
 from django import template
+from django.template.loader import get_template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -92,20 +93,35 @@ def meeting_channels(meeting) -> list:
 
 
 @register.simple_tag
-def meeting_readouts(meeting, sources=None, truncated=False) -> list:
+def meeting_readouts(meeting, sources=None, truncated=False, limit=None) -> list:
     """Return the two governments' readouts of a meeting, or [] unless both published one.
 
     Given the articles already shown (`sources`, with their sources) and not `truncated`, a
-    meeting that lacks one government's readout costs no query.
+    meeting that lacks one government's readout costs no query. `limit` caps the articles
+    and sentences listed per side.
     """
     if sources is not None and not truncated:
         sides = {article.source.side for article in sources if article.source_id}
         if not set(selectors.READOUT_SIDES) <= sides:
             return []
-    return selectors.meeting_readouts(meeting.pk)
+    return selectors.meeting_readouts(meeting.pk, limit)
 
 
 @register.filter
 def role_label(role: str) -> str:
     """Spell an office role key as words ("foreign-minister": foreign minister)."""
     return (role or "").replace("-", " ")
+
+
+@register.simple_tag
+def evidence_quote(evidence) -> SafeString:
+    """Render a sentence with its article (diplomacy/_quote.html) once per request.
+
+    A sentence supporting several facts of a meeting is listed under each of them; the
+    markup is the same, so it is rendered the first time and kept on the row.
+    """
+    rendered = getattr(evidence, "rendered_quote", None)
+    if rendered is None:
+        rendered = get_template("diplomacy/_quote.html").render({"evidence": evidence})
+        evidence.rendered_quote = rendered
+    return rendered
