@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('diplomacy', '0007_bench_indexes'),
-        ('diplomacy', '0007_curation_undo_aliases'),
+        ("diplomacy", "0007_bench_indexes"),
+        ("diplomacy", "0007_curation_undo_aliases"),
     ]
 
-    operations = [
-    ]
+    operations = []
