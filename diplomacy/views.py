@@ -38,6 +38,13 @@ TIMELINE_PAGE_SIZE = 50
 LIST_PAGE_SIZE = 20
 SEARCH_PAGE_SIZE = 20
 SEARCH_MEETINGS_SHOWN = 5
+# Meetings in a channel page's table at a time (its time axis draws them all).
+CHANNEL_TABLE_PAGE_SIZE = 50
+# Articles and sentences listed per government's readout on a meeting page (`?readouts=all`
+# lists them all).
+READOUT_LIMIT = 10
+# A slug no meeting has, replaced in a reversed URL (slugs are URL-safe as they are).
+MEETING_SLUG_PLACEHOLDER = "meeting-slug-placeholder"
 
 FILTER_LABELS = {
     "topic": "Topic",
@@ -304,6 +311,8 @@ def meeting(request: HttpRequest, slug: str) -> HttpResponse:
             "history": selectors.status_history(rows),
             "sources": selectors.meeting_sources(rows),
             "related": selectors.meetings_related(found),
+            # Each government's readout lists its first sentences unless all are asked for.
+            "readout_limit": None if request.GET.get("readouts") == "all" else READOUT_LIMIT,
         },
     )
 
@@ -403,12 +412,20 @@ def channels(request: HttpRequest) -> HttpResponse:
 
 @readable
 def channel(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show a channel's meetings on a time axis, the gaps between them, topics and people."""
+    """Show a channel's meetings on a time axis, the gaps between them, topics and people.
+
+    The axis draws every meeting; the table, its text alternative, shows a page of them.
+    """
     found = get_object_or_404(Channel, slug=slug)
     today = timezone.localdate()
     history = selectors.channel_history(found, today)
+    selectors.channel_summary(history)
+    # Reverse once, not once per meeting: the meeting page URL differs only by its slug.
+    url_template = reverse("diplomacy:meeting", args=[MEETING_SLUG_PLACEHOLDER])
     for row in history.meetings:
-        row["url"] = reverse("diplomacy:meeting", args=[row["slug"]])
+        row["url"] = url_template.replace(MEETING_SLUG_PLACEHOLDER, row["slug"])
+    page = Paginator(history.meetings, CHANNEL_TABLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
         row["kind_label"] = MeetingKind(row["kind"]).label
         row["gap"] = history.gaps.get(row["id"])
     return render(
@@ -417,6 +434,7 @@ def channel(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "channel": found,
             "history": history,
+            "page_obj": page,
             "chart": charts.channel_chart(history.meetings, history.suspensions, today),
             "today": today,
             "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), channel=slug),

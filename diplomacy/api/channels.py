@@ -1,12 +1,16 @@
 """Channels through the API: recurring lines of contact with their meetings."""
 
+from django.core.paginator import InvalidPage, Paginator
 from django.utils import timezone
 from drf_spectacular.utils import (
+    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from diplomacy import selectors
 from diplomacy.api.base import (
@@ -14,7 +18,7 @@ from diplomacy.api.base import (
     DatedConditionalGetMixin,
     ReadOnlyViewSet,
 )
-from diplomacy.api.rows import ChannelRowShaper
+from diplomacy.api.rows import ChannelMeetingsPage, ChannelRowShaper
 from diplomacy.api.serializers import (
     MeetingListItemSerializer,
 )
@@ -28,6 +32,9 @@ from diplomacy.filtersets import (
 from diplomacy.models import (
     Channel,
 )
+
+# Meetings in a channel's detail at a time, oldest first.
+CHANNEL_MEETINGS_PAGE_SIZE = 100
 
 # Channels -----------------------------------------------------------------------------------
 
@@ -77,8 +84,20 @@ class ChannelIntervalSerializer(serializers.Serializer):
 class ChannelDetailSerializer(ChannelListItemSerializer):
     aliases = serializers.ListField(child=serializers.CharField())
     suspensions = ChannelSuspensionSerializer(many=True)
-    meetings = MeetingListItemSerializer(many=True, help_text="Oldest first.")
-    intervals = ChannelIntervalSerializer(many=True, help_text="Between consecutive meetings.")
+    meetings = MeetingListItemSerializer(
+        many=True,
+        help_text=f"Oldest first, {CHANNEL_MEETINGS_PAGE_SIZE} at a time (`page`, from 1).",
+    )
+    meetings_next = serializers.URLField(
+        allow_null=True, help_text="The next page of meetings, null on the last."
+    )
+    meetings_previous = serializers.URLField(
+        allow_null=True, help_text="The previous page of meetings, null on the first."
+    )
+    intervals = ChannelIntervalSerializer(
+        many=True,
+        help_text="Between consecutive held meetings: those ending at a meeting of this page.",
+    )
 
 
 @extend_schema_view(
@@ -94,6 +113,14 @@ class ChannelDetailSerializer(ChannelListItemSerializer):
     ),
     retrieve=extend_schema(
         summary="A channel with its meetings, suspensions and the intervals between meetings",
+        description=f"`meetings` holds {CHANNEL_MEETINGS_PAGE_SIZE} meetings at a time, oldest "
+        "first: `page` picks the page, and `meetings_next` and `meetings_previous` link to the "
+        "pages around. `meeting_count` counts them all.",
+        parameters=[
+            OpenApiParameter(
+                "page", int, description="The page of meetings (from 1).", required=False
+            )
+        ],
         responses={200: ChannelDetailSerializer, **ERROR_RESPONSES},
     ),
 )
@@ -118,4 +145,30 @@ class ChannelViewSet(DatedConditionalGetMixin, ReadOnlyViewSet):
     def retrieve(self, request, *args, **kwargs):
         today = timezone.localdate()
         history = selectors.channel_history(self.get_object(), today)
-        return Response(ChannelRowShaper(request, today).detail(history))
+        page = meetings_page(request, history.meetings)
+        return Response(ChannelRowShaper(request, today).detail(history, page))
+
+
+def meetings_page(request, meetings: list[dict]) -> ChannelMeetingsPage:
+    """Return the page of a channel's meetings that `page` asks for, with their list rows.
+
+    Only that page's rows are built (participants, topics, place): a channel can have
+    hundreds of meetings. An unknown page is a 404, as on the lists.
+    """
+    paginator = Paginator(meetings, CHANNEL_MEETINGS_PAGE_SIZE)
+    try:
+        page = paginator.page(request.query_params.get("page") or 1)
+    except InvalidPage as error:
+        raise NotFound(f"Invalid page: {error}") from error
+    url = request.build_absolute_uri()
+    next_url = replace_query_param(url, "page", page.number + 1) if page.has_next() else None
+    previous_url = None
+    if page.has_previous():
+        number = page.number - 1
+        previous_url = (
+            replace_query_param(url, "page", number)
+            if number > 1
+            else remove_query_param(url, "page")
+        )
+    rows = selectors.meeting_rows([row["id"] for row in page.object_list])
+    return ChannelMeetingsPage(rows=rows, next_url=next_url, previous_url=previous_url)

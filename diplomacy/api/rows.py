@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
 from diplomacy.models import Channel, Meeting
@@ -113,7 +113,8 @@ class ChannelRowShaper:
         item["url"] = self.url(row["slug"])
         return item
 
-    def detail(self, history: ChannelHistory) -> dict:
+    def detail(self, history: ChannelHistory, page: ChannelMeetingsPage) -> dict:
+        """Return the channel with one page of its meetings and the intervals ending on it."""
         channel = history.channel
         last = history.last_meeting
         item = {name: getattr(channel, name) for name in CHANNEL_LIST_FIELDS}
@@ -134,6 +135,22 @@ class ChannelRowShaper:
             }
             for suspension in history.suspensions
         ]
-        item["meetings"] = [self.meetings(row) for row in history.meetings]
-        item["intervals"] = [asdict(interval) for interval in history.intervals]
+        item["meetings"] = [self.meetings(row) for row in page.rows]
+        item["meetings_next"] = page.next_url
+        item["meetings_previous"] = page.previous_url
+        shown = {row["id"] for row in page.rows}
+        item["intervals"] = [
+            asdict(interval)
+            for interval, end in zip(history.intervals, history.interval_ends, strict=True)
+            if end in shown
+        ]
         return item
+
+
+@dataclass
+class ChannelMeetingsPage:
+    """One page of a channel's meetings in the detail: their list rows and the links around."""
+
+    rows: list[dict]
+    next_url: str | None
+    previous_url: str | None

@@ -1,7 +1,5 @@
 """API viewsets: declarations over the FilterSets, serializers and list selectors."""
 
-from dataclasses import asdict
-
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
@@ -237,7 +235,7 @@ class MeetingViewSet(
         meeting = self.get_object()
         readouts = selectors.meeting_readouts(meeting.pk)
         return Response(
-            {"both_sides": bool(readouts), "readouts": [asdict(item) for item in readouts]}
+            {"both_sides": bool(readouts), "readouts": [item.as_item() for item in readouts]}
         )
 
     def list(self, request, *args, **kwargs):

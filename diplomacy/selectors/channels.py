@@ -8,13 +8,15 @@ from datetime import date
 from itertools import pairwise
 from statistics import median
 
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from articles.choices import SourceSide
 from diplomacy.choices import MeetingStatus, ReviewState
 from diplomacy.formatting import country_side
 from diplomacy.models import Channel, ChannelSuspension, Evidence, Meeting, MeetingChannel, Topic
-from diplomacy.selectors.meetings import meeting_rows, visible_meeting_count
+from diplomacy.selectors import tables
+from diplomacy.selectors.meetings import visible_meeting_count
 
 CHANNEL_LIST_FIELDS = ("slug", "name", "kind", "us_role", "cn_role", "start_date", "description")
 # The two governments whose readouts are set side by side, in display order.
@@ -90,7 +92,7 @@ class ChannelHistory:
 
     channel: Channel
     suspensions: list[ChannelSuspension]
-    meetings: list[dict]  # meeting list rows, oldest first
+    meetings: list[dict]  # CHANNEL_MEETING_FIELDS rows, oldest first
     intervals: list[Interval]
     last_meeting: dict | None
     current_gap: int | None  # days since the last meeting
@@ -99,6 +101,7 @@ class ChannelHistory:
     people_by_side: dict[str, list[dict]] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     gaps: dict[int, int] = field(default_factory=dict)  # meeting id -> days since the previous
+    interval_ends: list[int] = field(default_factory=list)  # the later meeting of each interval
 
     @property
     def median_interval(self) -> int | None:
@@ -109,16 +112,33 @@ class ChannelHistory:
         return max(self.intervals, key=lambda i: i.days) if self.intervals else None
 
 
+# What the channel page and the intervals need of each meeting: no participants or topics,
+# which `channel_summary` counts in SQL and the API reads for one page (`meeting_rows`).
+CHANNEL_MEETING_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "kind",
+    "status",
+    "start_date",
+    "end_date",
+    "date_precision",
+)
+
+
 def channel_history(channel: Channel, today: date) -> ChannelHistory:
-    """Return a channel's shown meetings in date order, its suspensions and its gaps."""
+    """Return a channel's shown meetings in date order, its suspensions and its gaps.
+
+    The meetings are light rows (CHANNEL_MEETING_FIELDS), one query whatever the channel's
+    size; `channel_summary` adds the topics per year and the people by side.
+    """
     suspensions = list(channel.suspensions.order_by("start_date"))
-    ids = list(
+    meetings = list(
         Meeting.objects.visible()
         .filter(meeting_channels__channel=channel)
         .order_by("start_date", "pk")
-        .values_list("pk", flat=True)
+        .values(*CHANNEL_MEETING_FIELDS)
     )
-    meetings = meeting_rows(ids)
     held = [
         row
         for row in meetings
@@ -153,26 +173,53 @@ def channel_history(channel: Channel, today: date) -> ChannelHistory:
     history.gaps = {
         after["id"]: interval.days for after, interval in zip(held[1:], intervals, strict=True)
     }
-    _summarise(history)
+    history.interval_ends = [after["id"] for after in held[1:]]
     return history
 
 
-def _summarise(history: ChannelHistory) -> None:
-    """Count topics per year and people per side over the channel's meetings."""
+# Topics per year (dated meetings) and people with their meetings, counted by PostgreSQL over
+# the channel's shown meetings: a few dozen rows back, however many meetings it has.
+CHANNEL_SUMMARY_SQL = f"""
+SELECT 'topic', t.slug, t.name, '', EXTRACT(YEAR FROM m.start_date)::int, count(*)
+FROM {tables.MEETING_CHANNEL} AS mc
+JOIN {tables.MEETING} AS m ON m.id = mc.meeting_id
+JOIN {tables.MEETING_TOPIC} AS mt ON mt.meeting_id = m.id
+JOIN {tables.TOPIC} AS t ON t.id = mt.topic_id
+WHERE mc.channel_id = %(channel)s AND m.review_state <> %(rejected)s
+  AND m.start_date IS NOT NULL
+GROUP BY t.slug, t.name, 5
+UNION ALL
+SELECT 'person', p.slug, p.name, p.country, NULL, count(*)
+FROM {tables.MEETING_CHANNEL} AS mc
+JOIN {tables.MEETING} AS m ON m.id = mc.meeting_id
+JOIN {tables.PARTICIPATION} AS pa ON pa.meeting_id = m.id
+JOIN {tables.PERSON} AS p ON p.id = pa.person_id
+WHERE mc.channel_id = %(channel)s AND m.review_state <> %(rejected)s
+GROUP BY p.slug, p.name, p.country
+"""
+
+
+def channel_summary(history: ChannelHistory) -> None:
+    """Count topics per year and people per side over the channel's meetings (one query)."""
+    with connections[router.db_for_read(Meeting)].cursor() as cursor:
+        cursor.execute(
+            CHANNEL_SUMMARY_SQL,
+            {"channel": history.channel.pk, "rejected": ReviewState.REJECTED.value},
+        )
+        fetched = cursor.fetchall()
+    years = sorted({row["start_date"].year for row in history.meetings if row["start_date"]})
     per_year: dict[str, Counter] = defaultdict(Counter)
     names: dict[str, str] = {}
-    years = sorted({row["start_date"].year for row in history.meetings if row["start_date"]})
-    people: dict[str, dict] = {}
-    for row in history.meetings:
-        for topic in row["topic_list"]:
-            names[topic["slug"]] = topic["name"]
-            if row["start_date"]:
-                per_year[topic["slug"]][row["start_date"].year] += 1
-        for person in row["participant_list"]:
-            entry = people.setdefault(
-                person["slug"], {**person, "side": country_side(person["country"]), "meetings": 0}
+    people = []
+    for kind, slug, name, country, year, count in fetched:
+        if kind == "topic":
+            names[slug] = name
+            per_year[slug][year] += count
+        else:
+            side = country_side(country)
+            people.append(
+                {"slug": slug, "name": name, "country": country, "side": side, "meetings": count}
             )
-            entry["meetings"] += 1
     history.years = years
     history.topics_by_year = sorted(
         (
@@ -187,7 +234,7 @@ def _summarise(history: ChannelHistory) -> None:
         key=lambda item: (-item["total"], item["name"]),
     )
     by_side: dict[str, list[dict]] = defaultdict(list)
-    for person in sorted(people.values(), key=lambda p: (-p["meetings"], p["name"])):
+    for person in sorted(people, key=lambda p: (-p["meetings"], p["name"])):
         by_side[person["side"]].append(person)
     history.people_by_side = dict(by_side)
 
@@ -210,13 +257,34 @@ class Readout:
     sentences: list[dict]  # {article_id, quote}, in article then text order
     topics: list[dict]  # {slug, name}
     only_here: list[dict]  # topics the other government's readouts leave out
+    # Counted in full even when `limit` cut the lists above.
+    article_count: int = 0
+    sentence_count: int = 0
+
+    def as_item(self) -> dict:
+        """Return the API's item (the fields above but the counts)."""
+        return {
+            "side": self.side,
+            "label": self.label,
+            "articles": self.articles,
+            "sentences": self.sentences,
+            "topics": self.topics,
+            "only_here": self.only_here,
+        }
+
+    @property
+    def cut(self) -> bool:
+        return len(self.sentences) < self.sentence_count or len(self.articles) < self.article_count
 
 
-def meeting_readouts(meeting_id: int) -> list[Readout]:
+def meeting_readouts(meeting_id: int, limit: int | None = None) -> list[Readout]:
     """Return the US and PRC governments' readouts of a meeting, side by side.
 
     Empty unless both governments published one: a single readout has nothing to be set
-    against. Topics come from the claims of each side's evidence sentences.
+    against. Topics come from the claims of each side's evidence sentences, all of them;
+    `limit` keeps at most that many articles and sentences per side (a meeting read out
+    many times has hundreds), with `article_count` and `sentence_count` telling how many
+    there are.
     """
     rows = list(
         Evidence.objects.filter(meeting_id=meeting_id, article__source__side__in=READOUT_SIDES)
@@ -249,34 +317,42 @@ def meeting_readouts(meeting_id: int) -> list[Readout]:
     readouts = []
     for side in READOUT_SIDES:
         other = next(s for s in READOUT_SIDES if s != side)
-        articles: dict[int, dict] = {}
-        sentences = []
-        seen = set()
-        for row in by_side[side]:
-            articles.setdefault(
-                row["article_id"],
-                {
-                    "id": row["article_id"],
-                    "title": row["article__title"],
-                    "source": row["article__source__name"],
-                    "published_at": row["article__published_at"],
-                },
-            )
-            key = (row["article_id"], row["quote"])
-            if key not in seen:
-                seen.add(key)
-                sentences.append({"article_id": row["article_id"], "quote": row["quote"]})
         topics = [
             {"slug": slug, "name": names[slug]} for slug in slugs_by_side[side] if slug in names
         ]
-        readouts.append(
-            Readout(
-                side=side,
-                label=SourceSide(side).label,
-                articles=list(articles.values()),
-                sentences=sentences,
-                topics=topics,
-                only_here=[t for t in topics if t["slug"] not in slugs_by_side[other]],
-            )
+        readout = Readout(
+            side=side,
+            label=SourceSide(side).label,
+            articles=[],
+            sentences=[],
+            topics=topics,
+            only_here=[t for t in topics if t["slug"] not in slugs_by_side[other]],
         )
+        _readout_texts(readout, by_side[side], limit)
+        readouts.append(readout)
     return readouts
+
+
+def _readout_texts(readout: Readout, rows: list[dict], limit: int | None) -> None:
+    """Fill a readout's articles and distinct sentences, at most `limit` of each."""
+    articles: set[int] = set()
+    seen: set[tuple[int, str]] = set()
+    for row in rows:
+        if row["article_id"] not in articles:
+            articles.add(row["article_id"])
+            if limit is None or len(readout.articles) < limit:
+                readout.articles.append(
+                    {
+                        "id": row["article_id"],
+                        "title": row["article__title"],
+                        "source": row["article__source__name"],
+                        "published_at": row["article__published_at"],
+                    }
+                )
+        key = (row["article_id"], row["quote"])
+        if key not in seen:
+            seen.add(key)
+            if limit is None or len(readout.sentences) < limit:
+                readout.sentences.append({"article_id": row["article_id"], "quote": row["quote"]})
+    readout.article_count = len(articles)
+    readout.sentence_count = len(seen)

@@ -330,3 +330,90 @@ def test_it_has_a_nav_link_to_the_channels(client):
     html = client.get(reverse("diplomacy:topics")).content.decode()
 
     assert f'href="{reverse("diplomacy:channels")}"' in html
+
+
+# Bounded pages of a long channel ----------------------------------------------------------
+
+
+def test_it_pages_a_channels_meetings_in_the_detail(api_client, pair, monkeypatch):
+    """The detail lists a page of meetings, links the pages around and keeps the intervals
+    ending on its page; `meeting_count` counts them all."""
+    monkeypatch.setattr("diplomacy.api.channels.CHANNEL_MEETINGS_PAGE_SIZE", 2)
+    meetings = channel_meetings(pair, 5)
+    url = reverse("api:channel-detail", args=["sullivan-wang-yi"])
+
+    first = get_json(api_client, url)
+    second = get_json(api_client, url, page=2)
+    last = get_json(api_client, url, page=3)
+
+    assert [m["slug"] for m in first["meetings"]] == [m.slug for m in meetings[:2]]
+    assert first["meeting_count"] == 5
+    assert first["meetings_previous"] is None
+    assert first["meetings_next"].endswith(f"{url}?page=2")
+    assert [i["end_date"] for i in first["intervals"]] == [meetings[1].start_date.isoformat()]
+    assert [m["slug"] for m in second["meetings"]] == [m.slug for m in meetings[2:4]]
+    assert second["meetings_previous"].endswith(url)
+    assert [m["slug"] for m in last["meetings"]] == [meetings[4].slug]
+    assert last["meetings_next"] is None
+    assert [i["end_date"] for i in last["intervals"]] == [meetings[4].start_date.isoformat()]
+    assert last["last_meeting"]["slug"] == meetings[4].slug
+    assert api_client.get(url, {"page": 4}).status_code == 404
+
+
+def test_it_pages_the_channel_pages_table_but_draws_every_meeting(client, pair, monkeypatch):
+    """The time axis draws every meeting; the table below lists a page of them."""
+    monkeypatch.setattr("diplomacy.views.CHANNEL_TABLE_PAGE_SIZE", 2)
+    meetings = channel_meetings(pair, 3)
+    url = reverse("diplomacy:channel", args=["sullivan-wang-yi"])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    def table(html):
+        return html.split('<table class="channel-meetings">', 1)[1].split("</table>", 1)[0]
+
+    assert first.count('class="channel-meeting"') == 3
+    assert [m.title in table(first) for m in meetings] == [True, True, False]
+    assert [m.title in table(second) for m in meetings] == [False, False, True]
+    assert 'rel="next" href="?page=2"' in first
+    assert "Meetings 3–3 of 3" in second
+
+
+def test_it_shows_the_first_readout_sentences_with_a_link_to_all(client, pair, monkeypatch):
+    """A meeting read out many times lists the first sentences of each side, says how many
+    there are and links to all of them."""
+    monkeypatch.setattr("diplomacy.views.READOUT_LIMIT", 2)
+    meeting = channel_meeting(pair[0], pair[1], date(2024, 1, 26))
+    for number in range(3):
+        readout(meeting, "us_government", f"US sentence {number}.", [])
+    readout(meeting, "prc_government", "PRC sentence.", [])
+    url = reverse("diplomacy:meeting", args=[meeting.slug])
+
+    def readouts_section(response):
+        return response.content.decode().split('class="section readouts"', 1)[1]
+
+    capped = readouts_section(client.get(url))
+    full = readouts_section(client.get(url, {"readouts": "all"}))
+
+    assert capped.count("US sentence ") == 2
+    assert "2 of 3 sentences from 2 of 3 readouts" in capped
+    assert 'href="?readouts=all#readouts-heading"' in capped
+    assert full.count("US sentence ") == 3 and "readouts=all" not in full
+
+
+def test_it_counts_every_readout_sentence_when_capped(pair):
+    """The cap lists fewer sentences and articles; topics and counts cover them all."""
+    from diplomacy import selectors
+
+    meeting = channel_meeting(pair[0], pair[1], date(2024, 1, 26))
+    TopicFactory(name="Taiwan", slug="taiwan")
+    readout(meeting, "us_government", "First.", [])
+    readout(meeting, "us_government", "Second, on Taiwan.", ["taiwan"])
+    readout(meeting, "prc_government", "Theirs.", [])
+
+    us, prc = selectors.meeting_readouts(meeting.pk, 1)
+
+    assert len(us.sentences) == 1 and us.sentences[0]["quote"] in ("First.", "Second, on Taiwan.")
+    assert (len(us.articles), us.article_count, us.sentence_count) == (1, 2, 2)
+    assert [t["slug"] for t in us.only_here] == ["taiwan"]
+    assert us.cut and not prc.cut
