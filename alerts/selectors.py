@@ -9,17 +9,9 @@ from django.urls import reverse
 from alerts.choices import Delivery, EventState
 from alerts.models import DeliveryAttempt, Watch, WatchEvent
 from diplomacy.models import Meeting
+from diplomacy.selectors import MEETING_CORE_FIELDS
 
-MEETING_SUMMARY_FIELDS = (
-    "id",
-    "slug",
-    "title",
-    "kind",
-    "status",
-    "start_date",
-    "end_date",
-    "date_precision",
-)
+MEETING_SUMMARY_FIELDS = MEETING_CORE_FIELDS
 
 
 def watches_of(user) -> QuerySet[Watch]:

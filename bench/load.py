@@ -146,15 +146,19 @@ def link_channels(url: str) -> int:
     same links the application would write.
     """
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    output = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", LINK_CHANNELS],
+    return int(manage_shell(LINK_CHANNELS, env).strip().splitlines()[-1])
+
+
+def manage_shell(script: str, env: dict) -> str:
+    """Run `script` in `manage.py shell` with `env`; return what it printed."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
         cwd=BASE_DIR,
         env=env,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return int(output.strip().splitlines()[-1])
 
 
 def database_exists(url: str) -> bool:

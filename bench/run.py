@@ -237,15 +237,7 @@ print(token.key, session.session_key)
 
 def curator_credentials(env: dict) -> dict[str, dict[str, str]]:
     """Return the headers that sign requests in as a curator: API token, and session cookie."""
-    output = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", CURATOR_SCRIPT],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    token, session = output.split()[-2:]
+    token, session = bench_load.manage_shell(CURATOR_SCRIPT, env).split()[-2:]
     return {
         "token": {"Authorization": f"Token {token}"},
         "session": {"Cookie": f"sessionid={session}"},

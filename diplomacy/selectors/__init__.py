@@ -44,6 +44,7 @@ from diplomacy.selectors.curation import (
 )
 from diplomacy.selectors.meetings import (
     EVIDENCE_LIMIT,
+    MEETING_CORE_FIELDS,
     MEETING_LIST_FIELDS,
     FactEvidence,
     MeetingEvidenceIds,
@@ -101,6 +102,7 @@ from diplomacy.selectors.timeline import (
 __all__ = [
     "EVIDENCE_LIMIT",
     "INTERVALS",
+    "MEETING_CORE_FIELDS",
     "MEETING_LIST_FIELDS",
     "NETWORK_SIDES",
     "READOUT_SIDES",

@@ -16,7 +16,7 @@ from diplomacy.choices import MeetingStatus, ReviewState
 from diplomacy.formatting import country_side
 from diplomacy.models import Channel, ChannelSuspension, Evidence, Meeting, MeetingChannel, Topic
 from diplomacy.selectors import tables
-from diplomacy.selectors.meetings import visible_meeting_count
+from diplomacy.selectors.meetings import MEETING_CORE_FIELDS, visible_meeting_count
 
 CHANNEL_LIST_FIELDS = ("slug", "name", "kind", "us_role", "cn_role", "start_date", "description")
 # The two governments whose readouts are set side by side, in display order.
@@ -114,16 +114,7 @@ class ChannelHistory:
 
 # What the channel page and the intervals need of each meeting: no participants or topics,
 # which `channel_summary` counts in SQL and the API reads for one page (`meeting_rows`).
-CHANNEL_MEETING_FIELDS = (
-    "id",
-    "slug",
-    "title",
-    "kind",
-    "status",
-    "start_date",
-    "end_date",
-    "date_precision",
-)
+CHANNEL_MEETING_FIELDS = MEETING_CORE_FIELDS
 
 
 def channel_history(channel: Channel, today: date) -> ChannelHistory:

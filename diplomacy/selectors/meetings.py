@@ -249,7 +249,8 @@ def meetings_related(meeting: Meeting, limit: int = 8) -> list[Meeting]:
 # Meeting list rows --------------------------------------------------------------------------
 
 # Columns shown as stored: those before the nested objects, and the counts after them.
-MEETING_HEAD_FIELDS = (
+# A meeting's own columns that every light row starts with (lists, channels, alerts).
+MEETING_CORE_FIELDS = (
     "id",
     "slug",
     "title",
@@ -258,8 +259,8 @@ MEETING_HEAD_FIELDS = (
     "start_date",
     "end_date",
     "date_precision",
-    "announced",
 )
+MEETING_HEAD_FIELDS = (*MEETING_CORE_FIELDS, "announced")
 MEETING_COUNT_FIELDS = ("article_count", "evidence_count")
 # The nested objects are rebuilt with keys in documented order: jsonb sorts keys by length.
 LOCATION_KEYS = ("slug", "name", "kind", "country")
