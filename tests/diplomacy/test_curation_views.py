@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from diplomacy.choices import ReviewState
 from diplomacy.models import Evidence, Meeting, Person
+from diplomacy.revision import revision_bump
 from diplomacy.roles import CURATORS
 from tests.factories import EvidenceFactory, MeetingFactory, UserFactory
 
@@ -184,7 +185,7 @@ def test_it_builds_the_review_queue_in_a_bounded_number_of_queries(
         )
     curator.get(reverse("diplomacy:review"))  # warm the session and permission caches
     # session, user, the user's and their groups' permissions, one query per reason (five),
-    # the data revision keying the nav's cached count
+    # the data revision and newest curation event keying the nav's count
     with django_assert_num_queries(10):
         response = curator.get(reverse("diplomacy:review"))
     assert response.content.decode().count("data-review-item") == rows
@@ -236,3 +237,30 @@ def test_it_adds_and_removes_a_topic(readouts, curator):
     curator.post(url, {"remove": "ukraine"})
     assert not meeting.topics.exists()
     assert Meeting.objects.get(pk=meeting.pk).locked_fields == ["topics"]
+
+
+def badge(client) -> int:
+    html = client.get(reverse("diplomacy:review")).content.decode()
+    return int(re.search(r'data-testid="review-count">(\d+)<', html).group(1))
+
+
+def test_the_nav_count_follows_curators_at_once_and_ingestion_within_the_lag(curator, monkeypatch):
+    """New meetings from ingestion show in the count once it is older than the lag; a curator's
+    action shows at once."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr("diplomacy.curation_views.time.time", lambda: clock[0])
+    for number in range(2):
+        EvidenceFactory(
+            meeting=MeetingFactory(start_date=date(2024, 3, 1 + number)), conflicting=True
+        )
+    assert badge(curator) == 2
+    ingested = MeetingFactory(start_date=date(2024, 3, 9))
+    EvidenceFactory(meeting=ingested, conflicting=True)
+    revision_bump()
+    clock[0] += 10
+    assert badge(curator) == 2  # counted 10 s ago: ingestion waits for the lag
+    clock[0] += 25
+    assert badge(curator) == 3
+    url = reverse("diplomacy:meeting-review", args=[ingested.slug])
+    curator.post(url, {"state": "rejected"})
+    assert badge(curator) == 2  # the curator's own action counts again at once
