@@ -139,3 +139,26 @@ def test_it_moves_through_the_review_queue_with_keys(
     href = items.nth(0).locator("[data-review-link]").get_attribute("href")
     tab.keyboard.press("o")
     tab.wait_for_url(live_server.url + href)
+
+
+def test_a_curators_navigation_and_merge_box_keep_their_shape(
+    signed_in_page, live_server, meetings, screenshot
+):
+    """At 1280 pixels the staff curator's navigation (every link, the review count, search and
+    sign out) fits on one line, and the merge-by-id box looks like the other inputs."""
+    tab = signed_in_page
+    open_meeting(tab, live_server, meetings["beijing"])
+    nav = tab.locator(".site-nav")
+    brand = nav.locator(".brand").bounding_box()
+    for item in (
+        nav.locator(".nav-links a").last,
+        nav.locator("#nav-search-q"),
+        nav.get_by_role("button", name="Sign out"),
+    ):
+        box = item.bounding_box()
+        assert abs((box["y"] + box["height"] / 2) - (brand["y"] + brand["height"] / 2)) < 8
+    tab.locator("details:has(#merge-into) > summary").click()
+    merge_box = tab.locator("#merge-into")
+    style = "e => [getComputedStyle(e).borderRadius, getComputedStyle(e).paddingLeft]"
+    assert merge_box.evaluate(style) == tab.locator("#nav-search-q").evaluate(style)
+    screenshot(tab, "curation-merge-box")
