@@ -210,6 +210,9 @@ def _refers_back(ctx: Context, clause: Clause) -> bool:
     """Return True for "the talks", "the summit" standing alone, without "between X and Y"."""
     norm = ctx.doc.norm
     start, end = clause.trigger
-    if not _THE_BEFORE.search(norm, max(clause.span[0], start - 12), start):
+    # "the call" is matched with its article: the meeting words themselves are definite
+    own_article = norm.startswith(("the ", "The "), start)
+    before = max(clause.span[0], start - 12)
+    if not own_article and not _THE_BEFORE.search(norm, before, start):
         return False
     return _BETWEEN_AFTER.match(norm, end) is None and bool(ctx.drafts)

@@ -65,7 +65,8 @@ _REMOTE = re.compile(
 LINK = re.compile(
     r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
     r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
-    r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to)\b",
+    r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to"
+    r"|(?:deliverable|outcome|result)s?\s+(?:from|of))\b",
     re.IGNORECASE,
 )
 # "At the direction of President X, A and B will travel": whoever directs or tasks the talks
@@ -91,6 +92,10 @@ _FOR_VISIT = re.compile(r"\bfor\s+(?:an?|the|his|her|their)\s+(?:[\w-]+\s+){0,2}
 _GENERIC_DIALOGUE = re.compile(
     r"\b(?:open|productive|candid|constructive|frank|continued|regular|ongoing|sustained|direct"
     r"|substantive|meaningful|close|deeper|enhanced|strengthened|strengthening)\s+$"
+)
+# "advancing dialogue and cooperation in various fields": dialogue as a practice, not a session
+_GENERIC_DIALOGUE_AFTER = re.compile(
+    r"\s+and\s+(?:practical\s+)?(?:cooperation|exchanges?|communication|coordination|engagement)\b"
 )
 _NAMED_TALKS = re.compile(r"Talks\s+on\s+[A-Z]")
 # "the 18th round of the Defense Policy Coordination Talks": a session of a named mechanism
@@ -119,6 +124,7 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         if kind == "dialogue" and (
             _hosted_by_forum(norm, max(span[0], start - 60), start)
             or _GENERIC_DIALOGUE.search(norm, max(span[0], start - 40), start)
+            or _GENERIC_DIALOGUE_AFTER.match(norm, end)
         ):
             continue
         usable.append((start, end, kind))

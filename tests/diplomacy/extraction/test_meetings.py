@@ -496,3 +496,55 @@ def test_it_reads_spoke_today_with_as_a_call(run):
     assert (call.kind, call.start_date) == ("call", date(2024, 1, 26))
     (talks,) = run("Jake Sullivan spoke with Wang Yi in Vienna on Friday.").meetings
     assert talks.kind == "meeting"
+
+
+def test_it_does_not_read_dialogue_and_cooperation_as_a_dialogue_session(run):
+    """ "promoting dialogue and cooperation" names a practice: the meeting stays a meeting."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. In line with the understandings reached "
+        "by the two presidents at their summit in Woodside, the two sides had candid "
+        "communication on advancing China-U.S. dialogue and cooperation in various fields."
+    )
+    assert sorted(m.kind for m in run(text).meetings) == ["meeting", "summit"]
+
+
+def test_it_adds_an_official_who_held_talks_with_the_other_side_to_the_meeting_just_reported(
+    run,
+):
+    """ "He Lifeng held talks with the U.S. side" after a meeting of that side: one meeting."""
+    text = (
+        "On Friday, Wang Yi met Jake Sullivan and Janet Yellen in Vienna. Vice Premier He Lifeng "
+        "held talks with the U.S. side."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {
+        "wang-yi",
+        "jake-sullivan",
+        "janet-yellen",
+        "he-lifeng",
+    }
+
+
+def test_it_keeps_talks_on_another_day_with_the_same_side_apart(run):
+    """A second official's talks on another day with the side just reported are a meeting
+    of their own."""
+    text = (
+        "On Friday, Wang Yi met Jake Sullivan and Janet Yellen in Vienna. On Sunday, Vice "
+        "Premier He Lifeng held talks with them in Geneva."
+    )
+    assert len(run(text).meetings) == 2
+
+
+def test_it_reads_the_call_as_a_deliverable_of_an_earlier_summit_as_the_call_reported(run):
+    """ "The call was a deliverable from the summit between Biden and Xi": the leaders met at
+    the summit, not on the call, and "during the call" goes on about the call reported."""
+    text = (
+        "Jake Sullivan held a video call with Wang Yi on Friday. The call was a deliverable from "
+        "the summit between President Joe Biden and President Xi Jinping, held in November 2023. "
+        "During the call, Sullivan stressed the importance of open lines of communication."
+    )
+    found = {(m.kind, tuple(sorted(p.slug for p in m.participants))) for m in run(text).meetings}
+    assert found == {
+        ("call", ("jake-sullivan", "wang-yi")),
+        ("summit", ("joe-biden", "xi-jinping")),
+    }
