@@ -548,3 +548,11 @@ def test_it_reads_the_call_as_a_deliverable_of_an_earlier_summit_as_the_call_rep
         ("call", ("jake-sullivan", "wang-yi")),
         ("summit", ("joe-biden", "xi-jinping")),
     }
+
+
+def test_it_reads_a_bare_month_without_tense_as_the_nearer_one(run):
+    """ "The main item is the visit to China by Janet Yellen in March", published in January,
+    is this March's visit, still ahead."""
+    text = "The main item is the visit to Beijing by Janet Yellen in March to meet He Lifeng."
+    (meeting,) = run(text).meetings
+    assert (meeting.start_date, meeting.status) == (date(2024, 3, 1), "planned")
