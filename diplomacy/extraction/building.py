@@ -13,6 +13,7 @@ from .people import PersonRef
 from .periods import Period, add_days
 from .places import PlaceChoice, place_after_date, place_after_name
 from .roles import side_of
+from .speakers import speaks_to
 from .triggers import TRIGGER
 from .types import ParticipantClaim
 
@@ -103,6 +104,9 @@ def build(
     if people:
         fields.add("participants")
     period, duration = clause_period(ctx, clause)
+    if period is None and _at_the_occasion(ctx, cues, people):
+        period = Period(ctx.published, ctx.published, "day")
+        draft.status, draft.status_strong = "held", True
     if period is not None:
         draft.period = period
         fields.add("date")
@@ -123,6 +127,12 @@ def build(
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _at_the_occasion(ctx: Context, cues, people) -> bool:
+    """Return True for a speaker's "a pleasure to meet with you here" in remarks published that
+    day: the meeting is the one the remarks are given at, held on the day they are published."""
+    return ctx.published is not None and cues.status != "planned" and speaks_to(people)
 
 
 def _announced(ctx: Context, clause: Clause, planned: bool) -> bool | None:

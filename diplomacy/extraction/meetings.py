@@ -50,6 +50,10 @@ _DATELINE_REST = re.compile(
     r"|\d{4}-\d\d-\d\d)\b"
 )
 
+# A transcript's header: title, place line, time or date line, then the remarks.
+_PLACE_LINE_PARAGRAPHS = 6
+_PLACE_LINE_REST = re.compile(r"(?:,[ ]*[A-Z][A-Za-z.]*(?:[ ][A-Z][A-Za-z.]*)?)?[ ]*\n*")
+
 
 def detect(ctx: Context) -> list[Draft]:
     """Return merged meeting drafts for the document."""
@@ -70,11 +74,17 @@ def detect(ctx: Context) -> list[Draft]:
 
 
 def _dateline_place(ctx: Context) -> PlaceRef | None:
-    """Return the place of a leading dateline: "WOODSIDE, Calif., Nov. 15 -"."""
+    """Return the place of a leading dateline: "WOODSIDE, Calif., Nov. 15 -", or of a line
+    that holds nothing but a place under a transcript's title: "Palm Beach, Florida"."""
     starts = {p.start: p for p in ctx.places}
-    for paragraph in ctx.doc.paragraphs[:3]:
+    norm = ctx.doc.norm
+    for i, paragraph in enumerate(ctx.doc.paragraphs[:_PLACE_LINE_PARAGRAPHS]):
         place = starts.get(paragraph.start)
-        if place is not None and _DATELINE_REST.match(ctx.doc.norm, place.end, paragraph.end):
+        if place is None:
+            continue
+        if i < 3 and _DATELINE_REST.match(norm, place.end, paragraph.end):
+            return place
+        if _PLACE_LINE_REST.fullmatch(norm, place.end, paragraph.end):
             return place
     return None
 

@@ -63,6 +63,7 @@ class PersonRef:
     country: str
     role: str | None = None  # role key from a title attached to this mention
     role_text: str = ""  # that title as written
+    spoken: str = ""  # "I" or "you" when the mention is a pronoun in a transcript's turn
 
 
 @dataclass(slots=True)

@@ -550,6 +550,29 @@ def test_it_reads_the_call_as_a_deliverable_of_an_earlier_summit_as_the_call_rep
     }
 
 
+def test_it_reads_a_transcript_speakers_i_and_you_as_the_people_meeting(run):
+    """In "WANG YI: Mr. Sullivan, it is a pleasure for me to meet with you here." the speaker
+    and the person addressed meet, on the day the remarks are published, where the header
+    line under the title places them."""
+    text = (
+        "Remarks Before Their Meeting\n\n"
+        "Vienna, Austria\n\n"
+        "FOREIGN MINISTER WANG YI: Mr. Sullivan, it is a pleasure for me to meet with you "
+        "here. We hope for good results.\n\n"
+        "MR. SULLIVAN: Thank you, Minister.\n"
+    )
+    (meeting,) = run(text, date(2024, 5, 10)).meetings
+    assert summary(meeting) == ("meeting", "held", ("jake-sullivan", "wang-yi"), "vienna")
+    assert (meeting.start_date, meeting.date_precision) == (date(2024, 5, 10), "day")
+
+
+def test_it_leaves_i_unresolved_without_a_speaker_label(run):
+    """Without a speaker label, "I" is no one: a quoted official's "for me to meet with you"
+    makes no meeting with one side alone."""
+    text = 'Jake Sullivan said: "It is a pleasure for me to meet with you here."'
+    assert run(text).meetings == []
+
+
 def test_it_reads_a_bare_month_without_tense_as_the_nearer_one(run):
     """ "The main item is the visit to China by Janet Yellen in March", published in January,
     is this March's visit, still ahead."""
