@@ -46,10 +46,10 @@ def test_it_does_not_take_a_capital_used_for_its_government_as_the_place(run):
 
 
 def test_it_takes_the_place_next_to_the_meeting_expression(run):
-    """'met ... at the White House' places the meeting there."""
+    """'met ... at the White House' places the meeting in the venue's city, named in the note."""
     result = run("Joe Biden met He Lifeng at the White House on Friday.")
     (meeting,) = result.meetings
-    assert meeting.location == "white-house"
+    assert (meeting.location, meeting.location_note) == ("washington", "White House")
 
 
 def test_it_finds_the_place_after_a_long_title_of_the_person_met(run):
