@@ -39,6 +39,11 @@ _NAME_BEFORE = re.compile(
     r"(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),[ ]+"
     r"(?:the[ ]+)?(?:(?:U\.S\.|US|American|China's|Chinese|PRC)[ ]+)?$"
 )
+# a country word opening the organisation right before a title, all in capitalised words
+_ORGANISATION_BEFORE = re.compile(
+    r"\b(U\.S\.|US|United States|American|China|Chinese|PRC|People's Republic)"
+    r"(?:[ ]+(?:[A-Z][\w'-]*|of|the|for|and)){1,8}[ ]+$"
+)
 _APPOSITIVE_END = re.compile(r",|;|\.(?:\s|$)|\band\b")
 _US_IN = re.compile(r"\b(?:U\.S\.|US|United States|American)(?!\w)")
 _CN_IN = re.compile(r"\b(?:China|Chinese|PRC|People's Republic)(?!\w)")
@@ -53,6 +58,7 @@ _RANK = (
 )
 _LINK_GAP = re.compile(rf"[ ]+(?:{_RANK}[ ]+)?")
 _TOKEN = re.compile(r"[A-Za-z][\w'.-]*")
+_ABBREVIATION = 4  # "Jr.", "Y.": a shorter word with a period abbreviates a name
 
 
 @dataclass(slots=True)
@@ -187,7 +193,12 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
         if span[0] in places or any(t.lower() in STOPWORDS for t in name.split()):
             continue
         slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
-        country = title.reading.country or _appositive_country(doc, title) or ""
+        country = (
+            title.reading.country
+            or _appositive_country(doc, title)
+            or _organisation_country(doc, title)
+            or ""
+        )
         if all(n.slug != slug for n in result.new_people):
             result.new_people.append(NewPerson(slug, name, country, title.text, title.reading.role))
         ref = PersonRef(span[0], span[1], slug, country)
@@ -220,6 +231,16 @@ def _appositive_country(doc: Document, title: _Title) -> str | None:
     if bool(us) == bool(cn):
         return None
     return "US" if us else "CN"
+
+
+def _organisation_country(doc: Document, title: _Title) -> str | None:
+    """Read the side from the organisation named before the title: "the PRC Ministry of Public
+    Security Director General Wei Xiaojun"."""
+    start = title.hit.start
+    found = _ORGANISATION_BEFORE.search(doc.norm, max(0, start - 70), start)
+    if found is None:
+        return None
+    return "CN" if _CN_IN.fullmatch(found.group(1)) else "US"
 
 
 def _find_new_surnames(doc: Document, result: PeopleResult) -> None:
@@ -298,6 +319,8 @@ def _fits_name_around(doc: Document, compiled: CompiledGazetteer, hit: Hit, slug
     if token is None:
         return True
     word = token.group() if isinstance(token, re.Match) else token
+    if len(word) > _ABBREVIATION and word.endswith("."):
+        word = word[:-1]  # "Director General Wei Xiaojun." ends a sentence with a given name
     if not word[:1].isupper() or word.endswith("'s") or word.endswith("."):
         return True
     bare = word.rstrip(",;:").lower()
