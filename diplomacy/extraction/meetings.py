@@ -39,9 +39,12 @@ _NEW_EVENT = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
+# "A will lead the talks", "B gave remarks at the senior officials meeting": people at it
 _LEADS_TALKS = re.compile(
-    r"\b(?:will\s+(?:lead|head|chair|co-chair)|(?:leads|led|heads|headed|chairs|chaired))\s+the\s+"
-    r"(?:[\w-]+\s+)?(?:talks|negotiations|consultations|discussions|delegation|meeting)\b"
+    r"\b(?:will\s+(?:lead|head|chair|co-chair)|(?:leads|led|heads|headed|chairs|chaired)"
+    r"|(?:gave|delivered|made)\s+(?:[\w-]+\s+)?remarks\s+at|attended|took\s+part\s+in"
+    r"|participated\s+in)\s+the\s+"
+    r"(?:[\w-]+\s+){0,2}(?:talks|negotiations|consultations|discussions|delegation|meeting)\b"
 )
 _NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
@@ -179,11 +182,14 @@ def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
     norm = ctx.doc.norm
     before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
     anaphoric = bool(ctx.drafts) and (not sentence_people or _DEFINITE.search(norm, *before))
-    return (
+    joined = (
         anaphoric
         and not _NEW_EVENT.search(norm, *before)
         and attach(ctx, clause, build(ctx, clause, [], 0.5))
     )
+    if joined:
+        _add_talks_leads(ctx, clause)
+    return joined
 
 
 def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:

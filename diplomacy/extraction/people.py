@@ -44,6 +44,21 @@ _ORGANISATION_BEFORE = re.compile(
     r"\b(U\.S\.|US|United States|American|China|Chinese|PRC|People's Republic)"
     r"(?:[ ]+(?:[A-Z][\w'-]*|of|the|for|and)){1,8}[ ]+$"
 )
+# "of the Narcotics Control Bureau of the PRC Ministry of Public Security Wei Xiaojun"
+_ORGANISATION_RUN = re.compile(
+    r"[ ]+(?:of|for)[ ]+(?:the[ ]+)?(?:[A-Z][\w'-]*|PRC|U\.S\.)"
+    r"(?:[ ]+(?:[A-Z][\w'-]*|U\.S\.|of|the|for|and)){1,13}[ ]+[A-Z][\w'-]*"
+)
+_RUN_END_NAME = re.compile(r"[ ]((?:[A-Z][a-z]+)[ ](?:[A-Z]\.[ ])?[A-Z][a-z]+(?:-[a-z]+)?)$")
+_RUN_ENDS = re.compile(r"[,.;]|[ ]+[a-z]|$")
+_ORGANISATION_WORDS_TEXT = (
+    "Affairs Security Ministry Department Bureau Office Commission Council Committee Agency "
+    "Administration Service Services Policy Control Relations Cooperation Development Trade "
+    "Commerce Defense Defence State Forces Force Command Staff Division Center Centre Institute "
+    "Group Team Party Government Republic Treasury Justice Finance Customs Narcotics Crime "
+    "Counterterrorism Transnational Asia Pacific Oceanian China Taiwan"
+)
+_ORGANISATION_WORDS = frozenset(_ORGANISATION_WORDS_TEXT.split())
 _APPOSITIVE_END = re.compile(r",|;|\.(?:\s|$)|\band\b")
 _US_IN = re.compile(r"\b(?:U\.S\.|US|United States|American)(?!\w)")
 _CN_IN = re.compile(r"\b(?:China|Chinese|PRC|People's Republic)(?!\w)")
@@ -189,6 +204,9 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
         )
         if span is None or doc.in_noise(*span):
             continue
+        if any(r.start == span[0] for r in result.refs):
+            title.linked = True  # two titles of one name: "Director General of ..., Director"
+            continue
         name = doc.norm[span[0] : span[1]]
         if span[0] in places or any(t.lower() in STOPWORDS for t in name.split()):
             continue
@@ -210,7 +228,24 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
 def _new_name_after(doc: Document, title: _Title) -> tuple[int, int] | None:
     gap = _LINK_GAP.match(doc.norm, title.hit.end)
     match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
-    return match.span(1) if match else None
+    return match.span(1) if match else _name_after_organisation(doc, title)
+
+
+def _name_after_organisation(doc: Document, title: _Title) -> tuple[int, int] | None:
+    """Return the name closing "Director General of the Narcotics Control Bureau of the PRC
+    Ministry of Public Security Wei Xiaojun and ...": the last two capitalised words of the
+    organisation's run of names, where ordinary words resume."""
+    run = _ORGANISATION_RUN.match(doc.norm, title.hit.end)
+    if run is None:
+        return None
+    name = _RUN_END_NAME.search(doc.norm, run.start(), run.end())
+    if name is None or name.start(1) <= run.start() + 4:
+        return None
+    if not _RUN_ENDS.match(doc.norm, run.end()):
+        return None  # "for National Security Affairs (National Security Adviser) ..."
+    if any(word in _ORGANISATION_WORDS for word in name.group(1).split()):
+        return None
+    return name.span(1)
 
 
 def _new_name_before(doc: Document, title: _Title, refs: list[PersonRef]) -> tuple[int, int] | None:

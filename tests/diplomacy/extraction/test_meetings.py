@@ -579,3 +579,18 @@ def test_it_reads_a_bare_month_without_tense_as_the_nearer_one(run):
     text = "The main item is the visit to Beijing by Janet Yellen in March to meet He Lifeng."
     (meeting,) = run(text).meetings
     assert (meeting.start_date, meeting.status) == (date(2024, 3, 1), "planned")
+
+
+def test_it_adds_who_gave_remarks_at_the_meeting_to_a_meeting_of_two_governments(run):
+    """ "Jake Sullivan gave remarks at the senior officials meeting" puts him at the working
+    group's meeting the two governments held."""
+    text = (
+        "On Friday, the United States and China held a senior officials meeting of the "
+        "Counternarcotics Working Group in Vienna. Jake Sullivan gave remarks at the senior "
+        "officials meeting."
+    )
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, [p.slug for p in meeting.participants]) == (
+        "working_group",
+        ["jake-sullivan"],
+    )
