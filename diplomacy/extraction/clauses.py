@@ -1,7 +1,8 @@
 """Split sentences into clauses and read tense, status and secrecy cues from them.
 
 "Sullivan will meet Wang next week, the first meeting since Biden met Xi in November" holds two
-meetings; splitting at "since" keeps each one's people, place, date and tense apart.
+meetings; splitting at "since" keeps each one's people, place, date and tense apart. ", as part
+of the Working Group" goes on about the meeting just named, so it does not split.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 _BREAK = re.compile(
-    r";|\s-\s|,\s+(?:and|but|while|whereas|which|who|whom|whose|where|as)\s"
+    r";|\s-\s|,\s+(?:and|but|while|whereas|which|who|whom|whose|where|as(?!\s+part\s+of\b))\s"
     r"|\s(?:since|after|before|when|while|because|following|during|although|though|whereas|until"
     r"|established|agreed|who|whom|whose)\s|,\s+(?=[a-z]+ing\b)"
 )

@@ -48,6 +48,7 @@ _LEADS_TALKS = re.compile(
 )
 _NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
+_ACRONYM = re.compile(r" \(([A-Z]{2,8})\)")
 _DATELINE_REST = re.compile(
     r"(?:,\s*[A-Z][A-Za-z.]*)?,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}"
     r"|\d{4}-\d\d-\d\d)\b"
@@ -62,10 +63,13 @@ def detect(ctx: Context) -> list[Draft]:
     """Return merged meeting drafts for the document."""
     ctx.dateline = _dateline_place(ctx)
     by_sentence: dict[int, list[tuple[int, int, str]]] = {}
-    for match in TRIGGER.finditer(ctx.doc.lower):
-        index = ctx.doc.sentence_index(match.start())
+    found = [(m.start(), m.end(), m.lastgroup) for m in TRIGGER.finditer(ctx.doc.lower)]
+    for start, end, kind in found + _acronym_triggers(ctx.doc.norm, found):
+        index = ctx.doc.sentence_index(start)
         if index >= 0:
-            by_sentence.setdefault(index, []).append((match.start(), match.end(), match.lastgroup))
+            by_sentence.setdefault(index, []).append((start, end, kind))
+    for triggers in by_sentence.values():
+        triggers.sort()
     for index in sorted(by_sentence)[:MAX_MEETING_SENTENCES]:
         sentence = ctx.doc.sentences[index]
         if sentence.end - sentence.start <= MAX_SENTENCE:
@@ -74,6 +78,21 @@ def detect(ctx: Context) -> list[Draft]:
         if len(ctx.drafts) >= MAX_DRAFTS:
             break
     return ctx.drafts
+
+
+def _acronym_triggers(norm: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Return later uses of an acronym a mechanism's name defines: "the Counternarcotics
+    Working Group (CNWG)" makes "the July 2024 CNWG" a session of that working group."""
+    extra: list[tuple[int, int, str]] = []
+    for _, end, kind in found:
+        if kind not in ("working_group", "dialogue") or not norm.startswith(" (", end):
+            continue
+        acronym = _ACRONYM.match(norm, end)
+        if acronym is None:
+            continue
+        uses = re.finditer(rf"\b{acronym.group(1)}\b", norm[acronym.end() :])
+        extra.extend((acronym.end() + m.start(), acronym.end() + m.end(), kind) for m in uses)
+    return extra
 
 
 def _dateline_place(ctx: Context) -> PlaceRef | None:

@@ -594,3 +594,29 @@ def test_it_adds_who_gave_remarks_at_the_meeting_to_a_meeting_of_two_governments
         "working_group",
         ["jake-sullivan"],
     )
+
+
+def test_it_reads_a_meeting_held_as_part_of_a_working_group_as_its_session(run):
+    """ "convened a meeting of senior officials in Vienna, as part of the Counternarcotics
+    Working Group" is a working-group session in Vienna."""
+    text = (
+        "Last week, the United States and China convened a meeting of senior officials in "
+        "Vienna, as part of the Counternarcotics Working Group."
+    )
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.location) == ("working_group", "vienna")
+
+
+def test_it_reads_an_acronym_a_working_group_defines_as_that_working_group(run):
+    """ "the Counternarcotics Working Group (CNWG)" makes "The July 2023 CNWG" its session."""
+    text = (
+        "Last week, the United States and China convened a meeting of senior officials in "
+        "Vienna, as part of the Counternarcotics Working Group (CNWG). The July 2023 CNWG was "
+        "chaired by staff of both governments."
+    )
+    (meeting,) = run(text, None).meetings
+    assert (meeting.kind, meeting.start_date, meeting.date_precision) == (
+        "working_group",
+        date(2023, 7, 1),
+        "month",
+    )
