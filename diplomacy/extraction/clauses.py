@@ -13,13 +13,14 @@ from dataclasses import dataclass
 _BREAK = re.compile(
     r";|\s-\s|,\s+(?:and|but|while|whereas|which|who|whom|whose|where|as(?!\s+part\s+of\b))\s"
     r"|\s(?:since|after|before|when|while|because|following|during|although|though|whereas|until"
-    r"|established|agreed|who|whom|whose)\s|,\s+(?=[a-z]+ing\b)"
+    r"|established|agreed|committed|pledged|vowed|who|whom|whose)\s|,\s+(?=[a-z]+ing\b)"
 )
 _FUTURE = re.compile(
     r"\b(?:will|shall|would|'ll|expected\s+to|expects?\b[^.;]{0,60}?\bto|scheduled|plans?\s+to"
     r"|planning\s+to|planned|set\s+to|is\s+to|are\s+to|agreed\s+to|next\s+(?:week|month|year)"
     r"|in\s+the\s+coming|the\s+next\s+few|upcoming|later\s+this|could|(?-i:may)|might|possible"
-    r"|possibly|proposed|invited|invitation|hopes?\s+to|intends?\s+to|seeking\s+to)\b",
+    r"|possibly|proposed|invited|invitation|hopes?\s+to|intends?\s+to|seeking\s+to"
+    r"|(?:committed|pledged|vowed)\s+to|towards?\s+(?:holding|convening|hosting|launching))\b",
     re.IGNORECASE,
 )
 _POSSIBLE = re.compile(

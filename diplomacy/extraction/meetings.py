@@ -48,6 +48,7 @@ _LEADS_TALKS = re.compile(
 )
 _NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
+_INCLUDING = re.compile(r"\s*(?:including|such\s+as)\b")
 _ACRONYM = re.compile(r" \(([A-Z]{2,8})\)")
 _DATELINE_REST = re.compile(
     r"(?:,\s*[A-Z][A-Za-z.]*)?,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}"
@@ -215,6 +216,12 @@ def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
     if owned_by_named(ctx, clause):
         return  # "President Xi's meeting with a third country's leader" names its own people
+    if _INCLUDING.match(ctx.doc.norm, clause.span[0]):
+        # "A and B welcomed progress, including the launch of the Working Group": the people
+        # of the sentence welcome it; the item listed is the two governments' own meeting
+        if clause.kind in ("working_group", "dialogue") and two_parties(ctx, clause):
+            add_new(ctx, clause, [], 0.55, made, parties_only=True)
+        return
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
     # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
     # counterparts": people named before the next item of a list are at another meeting.

@@ -104,6 +104,7 @@ _PROPER_NAME_BEFORE = re.compile(
 )
 _PAIR_BEFORE = re.compile(r"\b(?:U\.S\.|US|China|PRC)[-–](?:U\.S\.|US|China|PRC)\s+$")
 _VISITING_GUEST = re.compile(r"visiting\s+[A-Z]")
+_INCLUDING = re.compile(r"\s*(?:including|such\s+as)\b")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -152,9 +153,21 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         and not _across_link(norm, p, trigger)
         and not directs(norm, p)
     ]
-    cues = ctx.doc.cues(span)
+    cues = _cues(ctx, index, span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
+
+
+def _cues(ctx: Context, index: int, span: tuple[int, int]):
+    """Read the clause's tense; an item listed after "including" without a verb of its own
+    takes the tense of the clause that lists it ("agreed to pursue diplomacy, including
+    through a call between the presidents": the call is planned)."""
+    cues = ctx.doc.cues(span)
+    if cues.strong or not _INCLUDING.match(ctx.doc.norm, *span):
+        return cues
+    spans = ctx.doc.clauses_of(index)
+    position = spans.index(span) if span in spans else 0
+    return ctx.doc.cues(spans[position - 1]) if position > 0 else cues
 
 
 def _named_talks(norm: str, found: tuple[int, int, str]) -> tuple[int, int, str]:

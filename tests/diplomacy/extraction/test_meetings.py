@@ -620,3 +620,38 @@ def test_it_reads_an_acronym_a_working_group_defines_as_that_working_group(run):
         date(2023, 7, 1),
         "month",
     )
+
+
+def test_it_plans_a_call_listed_after_a_commitment_to_more_diplomacy(run):
+    """ "committed to pursue more diplomacy, including through a call between the presidents"
+    plans the call; "met ... and committed to" still reports a held meeting."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday and committed to keep talking. The two "
+        "sides committed to pursue more diplomacy, including through a call between President "
+        "Joe Biden and President Xi Jinping."
+    )
+    found = {(m.kind, m.status) for m in run(text).meetings}
+    assert found == {("meeting", "held"), ("call", "planned")}
+
+
+def test_it_does_not_put_the_people_welcoming_a_working_groups_launch_at_it(run):
+    """ "Sullivan and Wang welcomed progress, including the launch of the U.S.-China
+    Counternarcotics Working Group on January 30": the two governments' group, not theirs."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. Sullivan and Wang welcomed progress on "
+        "counternarcotics, including the launch of the U.S.-China Counternarcotics Working "
+        "Group on January 30."
+    )
+    groups = [m for m in run(text).meetings if m.kind == "working_group"]
+    assert [(m.status, m.participants) for m in groups] == [("planned", [])]
+
+
+def test_it_plans_a_dialogue_they_discussed_holding(run):
+    """ "discussed next steps towards holding a dialogue on AI in the spring" plans it for the
+    coming spring."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. They also discussed next steps towards "
+        "holding a U.S.-China dialogue on AI in the spring."
+    )
+    (dialogue,) = [m for m in run(text).meetings if m.kind == "dialogue"]
+    assert (dialogue.status, dialogue.start_date) == ("planned", date(2024, 3, 1))
