@@ -138,6 +138,8 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         kinds,
         key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
     )
+    if kind == "call" and _session_held_remotely(strong):
+        kind = "working_group"
     if kind in ("meeting", "summit") and _REMOTE.search(norm, *span):
         kind = "call"
     trigger = (strong or usable)[0]
@@ -168,6 +170,14 @@ def _cues(ctx: Context, index: int, span: tuple[int, int]):
     spans = ctx.doc.clauses_of(index)
     position = spans.index(span) if span in spans else 0
     return ctx.doc.cues(spans[position - 1]) if position > 0 else cues
+
+
+def _session_held_remotely(strong: list[tuple[int, int, str]]) -> bool:
+    """Return True for "the economic working group held its first meeting via video link": a
+    working group's session, whatever line it meets over."""
+    groups = [t[0] for t in strong if t[2] == "working_group"]
+    calls = [t[0] for t in strong if t[2] == "call"]
+    return bool(groups and calls) and min(groups) < min(calls)
 
 
 def _named_talks(norm: str, found: tuple[int, int, str]) -> tuple[int, int, str]:

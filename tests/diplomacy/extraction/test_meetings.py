@@ -655,3 +655,14 @@ def test_it_plans_a_dialogue_they_discussed_holding(run):
     )
     (dialogue,) = [m for m in run(text).meetings if m.kind == "dialogue"]
     assert (dialogue.status, dialogue.start_date) == ("planned", date(2024, 3, 1))
+
+
+def test_it_reads_a_working_group_meeting_by_video_link_as_the_groups_session(run):
+    """ "The China-U.S. economic working group held its first meeting via video link on
+    Tuesday" is a working-group session on that Tuesday, not a call."""
+    text = (
+        "The China-U.S. economic working group held its first meeting via video link on "
+        "Tuesday, the finance ministry said."
+    )
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.start_date) == ("working_group", date(2024, 1, 23))
