@@ -19,8 +19,11 @@ from .types import ParticipantClaim
 
 LEADER_ROLES = frozenset({"president", "party-general-secretary"})
 _OTHER_DELEGATION = re.compile(
-    r"\b(?:a|an|the|their|his|her)\s+(?:(?P<cn>PRC|Chinese|China's)|(?P<us>U\.S\.|US|American))"
-    r"\s+(?:delegation|counterparts?|team)\b"
+    r"\b(?:(?:a|an|the|their|his|her)\s+)?(?:(?P<cn>PRC|Chinese|China's)|(?P<us>U\.S\.|US"
+    r"|American))\s+(?:delegation|counterparts?|team)\b"
+    # "a delegation from the government of China"
+    r"|\b(?:a|an|the)\s+delegation\s+(?:from|of)\s+(?:the\s+(?:government|people)\s+of\s+)?"
+    r"(?:the\s+)?(?:(?P<cn_from>China|PRC|People's\s+Republic)|(?P<us_from>United\s+States|U\.S\.))"
 )
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
 # "since Brown took office in October": the date of the event the meeting is measured from
@@ -46,7 +49,7 @@ def _meets_other_delegation(ctx: Context, clause: Clause, people: list[PersonRef
         return False
     other = "cn" if "us" in sides else "us"
     for found in _OTHER_DELEGATION.finditer(ctx.doc.norm, *clause.span):
-        if found.group(other) is not None:
+        if found.group(other) is not None or found.group(f"{other}_from") is not None:
             return True
     return False
 

@@ -666,3 +666,14 @@ def test_it_reads_a_working_group_meeting_by_video_link_as_the_groups_session(ru
     )
     (meeting,) = run(text).meetings
     assert (meeting.kind, meeting.start_date) == ("working_group", date(2024, 1, 23))
+
+
+def test_it_finds_a_meeting_of_one_named_side_with_a_delegation_from_the_other(run):
+    """ "officials led by Janet Yellen concluded meetings in Beijing with a delegation from the
+    government of China" names one side; the other is there, unnamed."""
+    text = (
+        "Over the weekend, officials led by Janet Yellen concluded a series of meetings in "
+        "Beijing with a delegation from the government of China."
+    )
+    (meeting,) = run(text).meetings
+    assert summary(meeting) == ("meeting", "held", ("janet-yellen",), "beijing")
