@@ -25,6 +25,7 @@ _OTHER_DELEGATION = re.compile(
     r"|\b(?:a|an|the)\s+delegation\s+(?:from|of)\s+(?:the\s+(?:government|people)\s+of\s+)?"
     r"(?:the\s+)?(?:(?P<cn_from>China|PRC|People's\s+Republic)|(?P<us_from>United\s+States|U\.S\.))"
 )
+_DATE_AFTER_PLACE = 20  # ", California from Nov. 4": a state name may come between
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
 # "since Brown took office in October": the date of the event the meeting is measured from
 _OTHER_EVENT = re.compile(r"\b(?:since|until|till|before|after)\b[^,.;:]{0,50}$", re.IGNORECASE)
@@ -107,6 +108,8 @@ def build(
     if people:
         fields.add("participants")
     period, duration = clause_period(ctx, clause)
+    if choice is not None:
+        period = _period_after_place(ctx, clause, choice) or period
     if period is None and _at_the_occasion(ctx, cues, people):
         period = Period(ctx.published, ctx.published, "day")
         draft.status, draft.status_strong = "held", True
@@ -130,6 +133,20 @@ def build(
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _period_after_place(ctx: Context, clause: Clause, choice: PlaceChoice) -> Period | None:
+    """Return the date right after one of several places: in "met in Beijing from July 16 to
+    19 and at Sunnylands from Nov. 4 to 7" each place has its own days."""
+    choices = ctx.places_near(clause.span, clause.trigger)
+    if len(choices) < 2:
+        return None
+    following = [c.start for c in choices if c.start > choice.start]
+    end = min(following, default=clause.span[1])
+    found = _usable_dates(ctx, choice.end, end)
+    if not found or found[0].start - choice.end > _DATE_AFTER_PLACE:
+        return None
+    return resolve(found[0], ctx.published, clause.cues.future)
 
 
 def _at_the_occasion(ctx: Context, cues, people) -> bool:

@@ -1,5 +1,7 @@
 """Places: gazetteer names with word boundaries, 'City, Country' pairs, regions, metonyms."""
 
+from datetime import date
+
 
 def places(result) -> list[tuple[str, str]]:
     return [(m.text, m.slug) for m in result.mentions if m.kind == "location"]
@@ -140,3 +142,18 @@ def test_it_takes_the_place_after_today_far_from_the_meeting_words(run):
     )
     (meeting,) = run(text).meetings
     assert meeting.location == "vienna"
+
+
+def test_it_makes_one_meeting_per_place_each_with_its_own_days(run):
+    """ "met in Vienna from July 16 to 19 and in Geneva from Nov. 4 to 7" reports two
+    meetings, each with the days that follow its place."""
+    result = run(
+        "Jake Sullivan and Wang Yi met in Vienna from July 16 to 19 and in Geneva from Nov. 4 "
+        "to 7, the two sides said.",
+        date(2023, 11, 15),
+    )
+    found = sorted((m.location, m.start_date, m.end_date) for m in result.meetings)
+    assert found == [
+        ("geneva", date(2023, 11, 4), date(2023, 11, 7)),
+        ("vienna", date(2023, 7, 16), date(2023, 7, 19)),
+    ]
