@@ -15,6 +15,12 @@ _BREAK = re.compile(
     r"|\s(?:since|after|before|when|while|because|following|during|although|though|whereas|until"
     r"|established|agreed|committed|pledged|vowed|who|whom|whose)\s|,\s+(?=[a-z]+ing\b)"
 )
+# "Following President Biden's summit ...", "After their talks in Bali, ..."
+_OPENING = re.compile(
+    r"(?:Following|After|Before|Ahead\s+of)\s+[^;]{0,80}?(?:'s|\bthe|\btheir|\bhis|\bher)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:summit|talks|meeting|visit|trip|call)\b"
+)
+_MAIN_VERB = re.compile(r"\b(?:met|held|hosted|spoke|talked|visited|received|will\s+meet)\b")
 _FUTURE = re.compile(
     r"\b(?:will|shall|would|'ll|expected\s+to|expects?\b[^.;]{0,60}?\bto|scheduled|plans?\s+to"
     r"|planning\s+to|planned|set\s+to|is\s+to|are\s+to|agreed\s+to|next\s+(?:week|month|year)"
@@ -69,6 +75,10 @@ def clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     """Return clause spans covering norm[start:end]."""
     spans: list[tuple[int, int]] = []
     cursor = start
+    opening = _opening_event_phrase(norm, start, end)
+    if opening is not None:
+        spans.append((start, opening))
+        cursor = opening + 1
     for match in _BREAK.finditer(norm, start, end):
         if match.start() > cursor:
             spans.append((cursor, match.start()))
@@ -76,6 +86,20 @@ def clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     if cursor < end:
         spans.append((cursor, end))
     return spans or [(start, end)]
+
+
+def _opening_event_phrase(norm: str, start: int, end: int) -> int | None:
+    """Return where "Following Biden's summit with Xi in Woodside, California, Raimondo met
+    Wang" turns from the event it follows to the sentence's own: the last comma before the
+    first reporting verb. The opening phrase names another meeting, with its own people."""
+    opening = _OPENING.match(norm, start, end)
+    if opening is None:
+        return None
+    verb = _MAIN_VERB.search(norm, opening.end(), end)
+    if verb is None:
+        return None
+    comma = norm.rfind(", ", opening.end(), verb.start())
+    return comma if comma > opening.end() else None
 
 
 def read_cues(norm: str, start: int, end: int) -> Cues:

@@ -677,3 +677,17 @@ def test_it_finds_a_meeting_of_one_named_side_with_a_delegation_from_the_other(r
     )
     (meeting,) = run(text).meetings
     assert summary(meeting) == ("meeting", "held", ("janet-yellen",), "beijing")
+
+
+def test_it_keeps_the_summit_an_opening_phrase_follows_apart_from_the_meeting_reported(run):
+    """ "Following President Biden's summit with President Xi in Woodside, California, Janet
+    Yellen met He Lifeng" reports two meetings, each with its own people."""
+    text = (
+        "Following President Joe Biden's summit on Wednesday with President Xi Jinping in "
+        "Woodside, California, Janet Yellen met yesterday with Vice Premier He Lifeng."
+    )
+    found = {(m.kind, tuple(sorted(p.slug for p in m.participants))) for m in run(text).meetings}
+    assert found == {
+        ("summit", ("joe-biden", "xi-jinping")),
+        ("meeting", ("he-lifeng", "janet-yellen")),
+    }
