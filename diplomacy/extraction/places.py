@@ -32,7 +32,7 @@ _UNDISCLOSED = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"\b(?:an?|the)\s+$", re.IGNORECASE)
-_AND_JOIN = re.compile(r",?\s+and\s+(?:in\s+|at\s+)?(?:the\s+)?")
+_AND_JOIN = re.compile(r",?\s+and\s+(?:also\s+)?(?:in\s+|at\s+)?(?:the\s+)?")
 # "met in Beijing from July 16 to 19 and at Sunnylands from Nov. 4 to 7": two meetings
 _DATED_AND_JOIN = re.compile(
     r"\s+(?:from|on)\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:\s*(?:to|through|-|–)\s*"

@@ -157,3 +157,12 @@ def test_it_makes_one_meeting_per_place_each_with_its_own_days(run):
         ("geneva", date(2023, 11, 4), date(2023, 11, 7)),
         ("vienna", date(2023, 7, 16), date(2023, 7, 19)),
     ]
+
+
+def test_it_reads_and_also_in_as_a_second_place(run):
+    """ "the two meetings between them in Vienna and also in Geneva" were held in both."""
+    result = run(
+        "Jake Sullivan recalled the two meetings between him and Wang Yi in Vienna and also in "
+        "Geneva last year."
+    )
+    assert sorted(m.location for m in result.meetings) == ["geneva", "vienna"]
