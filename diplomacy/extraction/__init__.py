@@ -27,6 +27,7 @@ from .matcher import compile_gazetteer, find_hits
 from .meetings import detect
 from .people import resolve_people
 from .places import find_places, place_mentions
+from .speakers import speaker_references
 from .text import Document, build_document
 from .topics import topic_mentions
 from .types import Extraction, Gazetteer, Mention
@@ -67,7 +68,11 @@ def _extract(text: str, published: date | None, gazetteer: Gazetteer) -> Extract
     people = resolve_people(doc, entity_hits, compiled, published)
     places = find_places(doc, entity_hits, compiled)
     dates = find_dates(doc.norm)
-    ctx = Context(doc, compiled, published, people.refs, places, dates)
+    refs = people.refs
+    spoken = speaker_references(doc, refs)
+    if spoken:
+        refs = sorted([*refs, *spoken], key=lambda p: (p.start, p.end))
+    ctx = Context(doc, compiled, published, refs, places, dates)
     meetings = finalise(ctx, detect(ctx), topic_hits, people.new_people)
     mentions = [
         *people.mentions,

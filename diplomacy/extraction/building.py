@@ -13,14 +13,19 @@ from .people import PersonRef
 from .periods import Period, add_days
 from .places import PlaceChoice, place_after_date, place_after_name
 from .roles import side_of
+from .speakers import speaks_to
 from .triggers import TRIGGER
 from .types import ParticipantClaim
 
 LEADER_ROLES = frozenset({"president", "party-general-secretary"})
 _OTHER_DELEGATION = re.compile(
-    r"\b(?:a|an|the|their|his|her)\s+(?:(?P<cn>PRC|Chinese|China's)|(?P<us>U\.S\.|US|American))"
-    r"\s+(?:delegation|counterparts?|team)\b"
+    r"\b(?:(?:a|an|the|their|his|her)\s+)?(?:(?P<cn>PRC|Chinese|China's)|(?P<us>U\.S\.|US"
+    r"|American))\s+(?:delegation|counterparts?|team)\b"
+    # "a delegation from the government of China"
+    r"|\b(?:a|an|the)\s+delegation\s+(?:from|of)\s+(?:the\s+(?:government|people)\s+of\s+)?"
+    r"(?:the\s+)?(?:(?P<cn_from>China|PRC|People's\s+Republic)|(?P<us_from>United\s+States|U\.S\.))"
 )
+_DATE_AFTER_PLACE = 20  # ", California from Nov. 4": a state name may come between
 _UNUSED_PREPOSITIONS = frozenset({"since", "before", "after", "until", "till"})
 # "since Brown took office in October": the date of the event the meeting is measured from
 _OTHER_EVENT = re.compile(r"\b(?:since|until|till|before|after)\b[^,.;:]{0,50}$", re.IGNORECASE)
@@ -45,7 +50,7 @@ def _meets_other_delegation(ctx: Context, clause: Clause, people: list[PersonRef
         return False
     other = "cn" if "us" in sides else "us"
     for found in _OTHER_DELEGATION.finditer(ctx.doc.norm, *clause.span):
-        if found.group(other) is not None:
+        if found.group(other) is not None or found.group(f"{other}_from") is not None:
             return True
     return False
 
@@ -103,6 +108,11 @@ def build(
     if people:
         fields.add("participants")
     period, duration = clause_period(ctx, clause)
+    if choice is not None:
+        period = _period_after_place(ctx, clause, choice) or period
+    if period is None and _at_the_occasion(ctx, cues, people):
+        period = Period(ctx.published, ctx.published, "day")
+        draft.status, draft.status_strong = "held", True
     if period is not None:
         draft.period = period
         fields.add("date")
@@ -123,6 +133,26 @@ def build(
     draft.confidence = confidence
     draft.add_evidence((sentence.start, sentence.end), fields, confidence)
     return draft
+
+
+def _period_after_place(ctx: Context, clause: Clause, choice: PlaceChoice) -> Period | None:
+    """Return the date right after one of several places: in "met in Beijing from July 16 to
+    19 and at Sunnylands from Nov. 4 to 7" each place has its own days."""
+    choices = ctx.places_near(clause.span, clause.trigger)
+    if len(choices) < 2:
+        return None
+    following = [c.start for c in choices if c.start > choice.start]
+    end = min(following, default=clause.span[1])
+    found = _usable_dates(ctx, choice.end, end)
+    if not found or found[0].start - choice.end > _DATE_AFTER_PLACE:
+        return None
+    return resolve(found[0], ctx.published, clause.cues.future)
+
+
+def _at_the_occasion(ctx: Context, cues, people) -> bool:
+    """Return True for a speaker's "a pleasure to meet with you here" in remarks published that
+    day: the meeting is the one the remarks are given at, held on the day they are published."""
+    return ctx.published is not None and cues.status != "planned" and speaks_to(people)
 
 
 def _announced(ctx: Context, clause: Clause, planned: bool) -> bool | None:

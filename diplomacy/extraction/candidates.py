@@ -156,6 +156,7 @@ def _candidate(
 ) -> MeetingCandidate:
     participants = sorted(draft.people.values(), key=lambda c: _SIDE_ORDER.get(c.side, 3))
     period = draft.period
+    location, location_note = _city_of_venue(compiled, draft.location, draft.location_note)
     candidate = MeetingCandidate(
         kind=draft.kind,
         status=draft.status,
@@ -163,8 +164,8 @@ def _candidate(
         start_date=period.start if period else None,
         end_date=period.end if period else None,
         date_precision=period.precision if period else "unknown",
-        location=draft.location,
-        location_note=draft.location_note,
+        location=location,
+        location_note=location_note,
         announced=draft.announced,
         topics=topics,
         confidence=_confidence(draft),
@@ -176,6 +177,21 @@ def _candidate(
     _drop_unsupported(candidate)
     candidate.title = _title(compiled, candidate, draft, names)
     return candidate
+
+
+def _city_of_venue(compiled, slug: str | None, note: str) -> tuple[str | None, str]:
+    """Place a meeting at a venue's city, naming the venue in the note.
+
+    Analysts key meetings by city ("the Great Hall of the People" is a Beijing meeting, the
+    Pentagon an Arlington one), and reports of one meeting name the city or different venues;
+    the city is the place they agree on, and the note keeps the venue."""
+    entry = compiled.locations.get(slug) if slug else None
+    if entry is None or entry.kind != "venue" or not entry.parent:
+        return slug, note
+    parent = compiled.locations.get(entry.parent)
+    if parent is None or parent.kind != "city":
+        return slug, note
+    return parent.slug, note or entry.name
 
 
 def _confidence(draft: Draft) -> float:

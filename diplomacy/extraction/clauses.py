@@ -1,7 +1,8 @@
 """Split sentences into clauses and read tense, status and secrecy cues from them.
 
 "Sullivan will meet Wang next week, the first meeting since Biden met Xi in November" holds two
-meetings; splitting at "since" keeps each one's people, place, date and tense apart.
+meetings; splitting at "since" keeps each one's people, place, date and tense apart. ", as part
+of the Working Group" goes on about the meeting just named, so it does not split.
 """
 
 from __future__ import annotations
@@ -10,15 +11,22 @@ import re
 from dataclasses import dataclass
 
 _BREAK = re.compile(
-    r";|\s-\s|,\s+(?:and|but|while|whereas|which|who|whom|whose|where|as)\s"
+    r";|\s-\s|,\s+(?:and|but|while|whereas|which|who|whom|whose|where|as(?!\s+part\s+of\b))\s"
     r"|\s(?:since|after|before|when|while|because|following|during|although|though|whereas|until"
-    r"|established|agreed|who|whom|whose)\s|,\s+(?=[a-z]+ing\b)"
+    r"|established|agreed|committed|pledged|vowed|who|whom|whose)\s|,\s+(?=[a-z]+ing\b)"
 )
+# "Following President Biden's summit ...", "After their talks in Bali, ..."
+_OPENING = re.compile(
+    r"(?:Following|After|Before|Ahead\s+of)\s+[^;]{0,80}?(?:'s|\bthe|\btheir|\bhis|\bher)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:summit|talks|meeting|visit|trip|call)\b"
+)
+_MAIN_VERB = re.compile(r"\b(?:met|held|hosted|spoke|talked|visited|received|will\s+meet)\b")
 _FUTURE = re.compile(
     r"\b(?:will|shall|would|'ll|expected\s+to|expects?\b[^.;]{0,60}?\bto|scheduled|plans?\s+to"
     r"|planning\s+to|planned|set\s+to|is\s+to|are\s+to|agreed\s+to|next\s+(?:week|month|year)"
     r"|in\s+the\s+coming|the\s+next\s+few|upcoming|later\s+this|could|(?-i:may)|might|possible"
-    r"|possibly|proposed|invited|invitation|hopes?\s+to|intends?\s+to|seeking\s+to)\b",
+    r"|possibly|proposed|invited|invitation|hopes?\s+to|intends?\s+to|seeking\s+to"
+    r"|(?:committed|pledged|vowed)\s+to|towards?\s+(?:holding|convening|hosting|launching))\b",
     re.IGNORECASE,
 )
 _POSSIBLE = re.compile(
@@ -67,6 +75,10 @@ def clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     """Return clause spans covering norm[start:end]."""
     spans: list[tuple[int, int]] = []
     cursor = start
+    opening = _opening_event_phrase(norm, start, end)
+    if opening is not None:
+        spans.append((start, opening))
+        cursor = opening + 1
     for match in _BREAK.finditer(norm, start, end):
         if match.start() > cursor:
             spans.append((cursor, match.start()))
@@ -74,6 +86,20 @@ def clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     if cursor < end:
         spans.append((cursor, end))
     return spans or [(start, end)]
+
+
+def _opening_event_phrase(norm: str, start: int, end: int) -> int | None:
+    """Return where "Following Biden's summit with Xi in Woodside, California, Raimondo met
+    Wang" turns from the event it follows to the sentence's own: the last comma before the
+    first reporting verb. The opening phrase names another meeting, with its own people."""
+    opening = _OPENING.match(norm, start, end)
+    if opening is None:
+        return None
+    verb = _MAIN_VERB.search(norm, opening.end(), end)
+    if verb is None:
+        return None
+    comma = norm.rfind(", ", opening.end(), verb.start())
+    return comma if comma > opening.end() else None
 
 
 def read_cues(norm: str, start: int, end: int) -> Cues:

@@ -251,6 +251,8 @@ def _bare_month(m: re.Match[str], published: date | None, future: bool | None):
         return p.nearest_month(month, published, future=which == "next", strict=True)
     if pre in ("since", "after", "from"):
         future = False
+    if future is None:  # no tense to go by: the nearer of last and next such month
+        return p.closest_month(month, published)
     return p.nearest_month(month, published, future=bool(future))
 
 

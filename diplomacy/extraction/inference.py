@@ -235,9 +235,31 @@ def borrow_from_previous(ctx: Context, clause: Clause, pool, made: list[Draft]) 
     missing = {"us", "cn"} - sides_of(pool)
     earlier = [p for p in earlier if side_of(p.country) in missing]  # only the side lacking
     if earlier and both_sides(pool + earlier):
+        if _joins_previous_meeting(ctx, clause, pool, earlier, previous):
+            return
         draft = add_new(ctx, clause, pool + earlier, 0.5, made)
         if draft is not None:
             draft.add_evidence((previous.start, previous.end), {"participants"}, 0.5)
+
+
+def _joins_previous_meeting(ctx: Context, clause: Clause, pool, earlier, previous) -> bool:
+    """Add "Director-General Yang also held talks with the U.S. side" to the meeting just
+    reported: the other side it borrows is that meeting's, so it is one more participant there,
+    not a second meeting. A date or place of its own that disagrees keeps it apart."""
+    span = (previous.start, previous.end)
+    borrowed = {p.slug for p in earlier}
+    for draft in ctx.drafts:
+        if span not in draft.evidence or not borrowed <= set(draft.people):
+            continue
+        probe = with_people(build(ctx, clause, [], 0.5), draft)
+        if compatible(draft, probe, ctx.compiled):
+            merge(draft, probe, ctx.compiled)
+            for person in pool:
+                draft.people.setdefault(person.slug, claim(ctx, person))
+            sentence = ctx.doc.sentences[clause.sentence]
+            draft.add_evidence((sentence.start, sentence.end), {"participants"}, 0.5)
+            return True
+    return False
 
 
 def _borrow_destination(ctx: Context, clause: Clause, pool, previous, made) -> None:

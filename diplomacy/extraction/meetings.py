@@ -39,26 +39,38 @@ _NEW_EVENT = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|they|their|them)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\b(?:the|these|those)\s+$", re.IGNORECASE)
+# "A will lead the talks", "B gave remarks at the senior officials meeting": people at it
 _LEADS_TALKS = re.compile(
-    r"\b(?:will\s+(?:lead|head|chair|co-chair)|(?:leads|led|heads|headed|chairs|chaired))\s+the\s+"
-    r"(?:[\w-]+\s+)?(?:talks|negotiations|consultations|discussions|delegation|meeting)\b"
+    r"\b(?:will\s+(?:lead|head|chair|co-chair)|(?:leads|led|heads|headed|chairs|chaired)"
+    r"|(?:gave|delivered|made)\s+(?:[\w-]+\s+)?remarks\s+at|attended|took\s+part\s+in"
+    r"|participated\s+in)\s+the\s+"
+    r"(?:[\w-]+\s+){0,2}(?:talks|negotiations|consultations|discussions|delegation|meeting)\b"
 )
 _NEXT_ITEM = re.compile(r"\b(?:as\s+well\s+as|including\s+between)\b", re.IGNORECASE)
 _BETWEEN_AFTER = re.compile(r"\s+(?:between|with|of|by|among)\b", re.IGNORECASE)
+_INCLUDING = re.compile(r"\s*(?:including|such\s+as)\b")
+_ACRONYM = re.compile(r" \(([A-Z]{2,8})\)")
 _DATELINE_REST = re.compile(
     r"(?:,\s*[A-Z][A-Za-z.]*)?,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}"
     r"|\d{4}-\d\d-\d\d)\b"
 )
+
+# A transcript's header: title, place line, time or date line, then the remarks.
+_PLACE_LINE_PARAGRAPHS = 6
+_PLACE_LINE_REST = re.compile(r"(?:,[ ]*[A-Z][A-Za-z.]*(?:[ ][A-Z][A-Za-z.]*)?)?[ ]*\n*")
 
 
 def detect(ctx: Context) -> list[Draft]:
     """Return merged meeting drafts for the document."""
     ctx.dateline = _dateline_place(ctx)
     by_sentence: dict[int, list[tuple[int, int, str]]] = {}
-    for match in TRIGGER.finditer(ctx.doc.lower):
-        index = ctx.doc.sentence_index(match.start())
+    found = [(m.start(), m.end(), m.lastgroup) for m in TRIGGER.finditer(ctx.doc.lower)]
+    for start, end, kind in found + _acronym_triggers(ctx.doc.norm, found):
+        index = ctx.doc.sentence_index(start)
         if index >= 0:
-            by_sentence.setdefault(index, []).append((match.start(), match.end(), match.lastgroup))
+            by_sentence.setdefault(index, []).append((start, end, kind))
+    for triggers in by_sentence.values():
+        triggers.sort()
     for index in sorted(by_sentence)[:MAX_MEETING_SENTENCES]:
         sentence = ctx.doc.sentences[index]
         if sentence.end - sentence.start <= MAX_SENTENCE:
@@ -69,12 +81,33 @@ def detect(ctx: Context) -> list[Draft]:
     return ctx.drafts
 
 
+def _acronym_triggers(norm: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Return later uses of an acronym a mechanism's name defines: "the Counternarcotics
+    Working Group (CNWG)" makes "the July 2024 CNWG" a session of that working group."""
+    extra: list[tuple[int, int, str]] = []
+    for _, end, kind in found:
+        if kind not in ("working_group", "dialogue") or not norm.startswith(" (", end):
+            continue
+        acronym = _ACRONYM.match(norm, end)
+        if acronym is None:
+            continue
+        uses = re.finditer(rf"\b{acronym.group(1)}\b", norm[acronym.end() :])
+        extra.extend((acronym.end() + m.start(), acronym.end() + m.end(), kind) for m in uses)
+    return extra
+
+
 def _dateline_place(ctx: Context) -> PlaceRef | None:
-    """Return the place of a leading dateline: "WOODSIDE, Calif., Nov. 15 -"."""
+    """Return the place of a leading dateline: "WOODSIDE, Calif., Nov. 15 -", or of a line
+    that holds nothing but a place under a transcript's title: "Palm Beach, Florida"."""
     starts = {p.start: p for p in ctx.places}
-    for paragraph in ctx.doc.paragraphs[:3]:
+    norm = ctx.doc.norm
+    for i, paragraph in enumerate(ctx.doc.paragraphs[:_PLACE_LINE_PARAGRAPHS]):
         place = starts.get(paragraph.start)
-        if place is not None and _DATELINE_REST.match(ctx.doc.norm, place.end, paragraph.end):
+        if place is None:
+            continue
+        if i < 3 and _DATELINE_REST.match(norm, place.end, paragraph.end):
+            return place
+        if _PLACE_LINE_REST.fullmatch(norm, place.end, paragraph.end):
             return place
     return None
 
@@ -169,17 +202,26 @@ def _joins_focus(ctx: Context, clause: Clause, sentence_people) -> bool:
     norm = ctx.doc.norm
     before = (max(clause.span[0], clause.trigger[0] - 60), clause.trigger[0])
     anaphoric = bool(ctx.drafts) and (not sentence_people or _DEFINITE.search(norm, *before))
-    return (
+    joined = (
         anaphoric
         and not _NEW_EVENT.search(norm, *before)
         and attach(ctx, clause, build(ctx, clause, [], 0.5))
     )
+    if joined:
+        _add_talks_leads(ctx, clause)
+    return joined
 
 
 def _from_sentence_people(ctx, clause: Clause, sentence_people, claimed, made) -> None:
     """Make a meeting from people elsewhere in the sentence, the leaders meant, or "they"."""
     if owned_by_named(ctx, clause):
         return  # "President Xi's meeting with a third country's leader" names its own people
+    if _INCLUDING.match(ctx.doc.norm, clause.span[0]):
+        # "A and B welcomed progress, including the launch of the Working Group": the people
+        # of the sentence welcome it; the item listed is the two governments' own meeting
+        if clause.kind in ("working_group", "dialogue") and two_parties(ctx, clause):
+            add_new(ctx, clause, [], 0.55, made, parties_only=True)
+        return
     pronoun = _PRONOUN.search(ctx.doc.norm, clause.span[0], clause.span[1]) is not None
     # "between Sullivan and Wang in Vienna as well as meetings between Yellen and her
     # counterparts": people named before the next item of a list are at another meeting.
@@ -210,6 +252,9 @@ def _refers_back(ctx: Context, clause: Clause) -> bool:
     """Return True for "the talks", "the summit" standing alone, without "between X and Y"."""
     norm = ctx.doc.norm
     start, end = clause.trigger
-    if not _THE_BEFORE.search(norm, max(clause.span[0], start - 12), start):
+    # "the call" is matched with its article: the meeting words themselves are definite
+    own_article = norm.startswith(("the ", "The "), start)
+    before = max(clause.span[0], start - 12)
+    if not own_article and not _THE_BEFORE.search(norm, before, start):
         return False
     return _BETWEEN_AFTER.match(norm, end) is None and bool(ctx.drafts)

@@ -39,6 +39,26 @@ _NAME_BEFORE = re.compile(
     r"(?:[ ][A-Z][a-z]+(?:-[a-z]+)?){1,2}),[ ]+"
     r"(?:the[ ]+)?(?:(?:U\.S\.|US|American|China's|Chinese|PRC)[ ]+)?$"
 )
+# a country word opening the organisation right before a title, all in capitalised words
+_ORGANISATION_BEFORE = re.compile(
+    r"\b(U\.S\.|US|United States|American|China|Chinese|PRC|People's Republic)"
+    r"(?:[ ]+(?:[A-Z][\w'-]*|of|the|for|and)){1,8}[ ]+$"
+)
+# "of the Narcotics Control Bureau of the PRC Ministry of Public Security Wei Xiaojun"
+_ORGANISATION_RUN = re.compile(
+    r"[ ]+(?:of|for)[ ]+(?:the[ ]+)?(?:[A-Z][\w'-]*|PRC|U\.S\.)"
+    r"(?:[ ]+(?:[A-Z][\w'-]*|U\.S\.|of|the|for|and)){1,13}[ ]+[A-Z][\w'-]*"
+)
+_RUN_END_NAME = re.compile(r"[ ]((?:[A-Z][a-z]+)[ ](?:[A-Z]\.[ ])?[A-Z][a-z]+(?:-[a-z]+)?)$")
+_RUN_ENDS = re.compile(r"[,.;]|[ ]+[a-z]|$")
+_ORGANISATION_WORDS_TEXT = (
+    "Affairs Security Ministry Department Bureau Office Commission Council Committee Agency "
+    "Administration Service Services Policy Control Relations Cooperation Development Trade "
+    "Commerce Defense Defence State Forces Force Command Staff Division Center Centre Institute "
+    "Group Team Party Government Republic Treasury Justice Finance Customs Narcotics Crime "
+    "Counterterrorism Transnational Asia Pacific Oceanian China Taiwan"
+)
+_ORGANISATION_WORDS = frozenset(_ORGANISATION_WORDS_TEXT.split())
 _APPOSITIVE_END = re.compile(r",|;|\.(?:\s|$)|\band\b")
 _US_IN = re.compile(r"\b(?:U\.S\.|US|United States|American)(?!\w)")
 _CN_IN = re.compile(r"\b(?:China|Chinese|PRC|People's Republic)(?!\w)")
@@ -53,6 +73,7 @@ _RANK = (
 )
 _LINK_GAP = re.compile(rf"[ ]+(?:{_RANK}[ ]+)?")
 _TOKEN = re.compile(r"[A-Za-z][\w'.-]*")
+_ABBREVIATION = 4  # "Jr.", "Y.": a shorter word with a period abbreviates a name
 
 
 @dataclass(slots=True)
@@ -63,6 +84,7 @@ class PersonRef:
     country: str
     role: str | None = None  # role key from a title attached to this mention
     role_text: str = ""  # that title as written
+    spoken: str = ""  # "I" or "you" when the mention is a pronoun in a transcript's turn
 
 
 @dataclass(slots=True)
@@ -182,11 +204,19 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
         )
         if span is None or doc.in_noise(*span):
             continue
+        if any(r.start == span[0] for r in result.refs):
+            title.linked = True  # two titles of one name: "Director General of ..., Director"
+            continue
         name = doc.norm[span[0] : span[1]]
         if span[0] in places or any(t.lower() in STOPWORDS for t in name.split()):
             continue
         slug = re.sub(r"[^\w]+", "-", name.lower()).strip("-")
-        country = title.reading.country or _appositive_country(doc, title) or ""
+        country = (
+            title.reading.country
+            or _appositive_country(doc, title)
+            or _organisation_country(doc, title)
+            or ""
+        )
         if all(n.slug != slug for n in result.new_people):
             result.new_people.append(NewPerson(slug, name, country, title.text, title.reading.role))
         ref = PersonRef(span[0], span[1], slug, country)
@@ -198,7 +228,24 @@ def _discover_new(doc, titles, places: set[int], result: PeopleResult) -> None:
 def _new_name_after(doc: Document, title: _Title) -> tuple[int, int] | None:
     gap = _LINK_GAP.match(doc.norm, title.hit.end)
     match = _NEW_NAME.match(doc.norm, gap.end() - 1) if gap else None
-    return match.span(1) if match else None
+    return match.span(1) if match else _name_after_organisation(doc, title)
+
+
+def _name_after_organisation(doc: Document, title: _Title) -> tuple[int, int] | None:
+    """Return the name closing "Director General of the Narcotics Control Bureau of the PRC
+    Ministry of Public Security Wei Xiaojun and ...": the last two capitalised words of the
+    organisation's run of names, where ordinary words resume."""
+    run = _ORGANISATION_RUN.match(doc.norm, title.hit.end)
+    if run is None:
+        return None
+    name = _RUN_END_NAME.search(doc.norm, run.start(), run.end())
+    if name is None or name.start(1) <= run.start() + 4:
+        return None
+    if not _RUN_ENDS.match(doc.norm, run.end()):
+        return None  # "for National Security Affairs (National Security Adviser) ..."
+    if any(word in _ORGANISATION_WORDS for word in name.group(1).split()):
+        return None
+    return name.span(1)
 
 
 def _new_name_before(doc: Document, title: _Title, refs: list[PersonRef]) -> tuple[int, int] | None:
@@ -219,6 +266,16 @@ def _appositive_country(doc: Document, title: _Title) -> str | None:
     if bool(us) == bool(cn):
         return None
     return "US" if us else "CN"
+
+
+def _organisation_country(doc: Document, title: _Title) -> str | None:
+    """Read the side from the organisation named before the title: "the PRC Ministry of Public
+    Security Director General Wei Xiaojun"."""
+    start = title.hit.start
+    found = _ORGANISATION_BEFORE.search(doc.norm, max(0, start - 70), start)
+    if found is None:
+        return None
+    return "CN" if _CN_IN.fullmatch(found.group(1)) else "US"
 
 
 def _find_new_surnames(doc: Document, result: PeopleResult) -> None:
@@ -297,6 +354,8 @@ def _fits_name_around(doc: Document, compiled: CompiledGazetteer, hit: Hit, slug
     if token is None:
         return True
     word = token.group() if isinstance(token, re.Match) else token
+    if len(word) > _ABBREVIATION and word.endswith("."):
+        word = word[:-1]  # "Director General Wei Xiaojun." ends a sentence with a given name
     if not word[:1].isupper() or word.endswith("'s") or word.endswith("."):
         return True
     bare = word.rstrip(",;:").lower()

@@ -108,6 +108,15 @@ def nearest_month(month: int, published: date, future: bool, strict: bool = Fals
     return month_period(year, month)
 
 
+def closest_month(month: int, published: date) -> Period | None:
+    """Resolve a bare month in a clause without tense ("the agenda is the visit in November")
+    to the nearer of its last and next occurrence; the past one on a tie."""
+    ahead = (month - published.month) % 12
+    if 0 < ahead < 12 - ahead:
+        return nearest_month(month, published, future=True)
+    return nearest_month(month, published, future=False)
+
+
 def week_of(day: date, offset_weeks: int = 0) -> Period | None:
     """Return Monday to Sunday of the week containing day, shifted by whole weeks."""
     try:

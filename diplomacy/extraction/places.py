@@ -32,7 +32,12 @@ _UNDISCLOSED = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"\b(?:an?|the)\s+$", re.IGNORECASE)
-_AND_JOIN = re.compile(r",?\s+and\s+(?:in\s+|at\s+)?(?:the\s+)?")
+_AND_JOIN = re.compile(r",?\s+and\s+(?:also\s+)?(?:in\s+|at\s+)?(?:the\s+)?")
+# "met in Beijing from July 16 to 19 and at Sunnylands from Nov. 4 to 7": two meetings
+_DATED_AND_JOIN = re.compile(
+    r"\s+(?:from|on)\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:\s*(?:to|through|-|–)\s*"
+    r"(?:[A-Z][a-z]{2,8}\.?\s+)?\d{1,2})?,?\s+and\s+(?:in|at)\s+(?:the\s+)?"
+)
 _MAX_DISTANCE = 100
 _EVENT_NOUN = re.compile(
     r"(?:summits?|talks|meetings?|dialogues?|visits?|trips?|calls?|negotiations|consultations)\b"
@@ -121,12 +126,17 @@ def places_for(
         best = dated[0]
     chosen = [best]
     by_start = {p.start: p for p in places}
-    while (join := _AND_JOIN.match(doc.norm, chosen[-1].end)) and join.end() in by_start:
+    while (join := _join_after(doc.norm, chosen[-1].end)) and join.end() in by_start:
         following = by_start[join.end()]
         if following.end > clause[1] or following.slug in {c.slug for c in chosen}:
             break
         chosen.append(following)
     return [_choice(doc, compiled, p) for p in chosen]
+
+
+def _join_after(norm: str, end: int) -> re.Match[str] | None:
+    """Match "and (in) Y" after a place, or "on/from its dates and in Y"."""
+    return _AND_JOIN.match(norm, end) or _DATED_AND_JOIN.match(norm, end)
 
 
 _AFTER_NAME = re.compile(r",?\s+(?:in|at|outside|near)\s+(?:the\s+)?")

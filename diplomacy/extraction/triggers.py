@@ -65,7 +65,8 @@ _REMOTE = re.compile(
 LINK = re.compile(
     r"\b(?:to\s+follow\s+up\s+on|follow(?:s|ed|ing)?\s+(?:up\s+)?on|following|build(?:s|ing)?\s+on"
     r"|in\s+advance\s+of|ahead\s+of|as\s+(?:directed|agreed|discussed)\s+by|since|after|before"
-    r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to)\b",
+    r"|including\s+between|as\s+well\s+as|(?:as\s+a\s+)?follow-?up\s+to"
+    r"|(?:deliverable|outcome|result)s?\s+(?:from|of))\b",
     re.IGNORECASE,
 )
 # "At the direction of President X, A and B will travel": whoever directs or tasks the talks
@@ -92,6 +93,10 @@ _GENERIC_DIALOGUE = re.compile(
     r"\b(?:open|productive|candid|constructive|frank|continued|regular|ongoing|sustained|direct"
     r"|substantive|meaningful|close|deeper|enhanced|strengthened|strengthening)\s+$"
 )
+# "advancing dialogue and cooperation in various fields": dialogue as a practice, not a session
+_GENERIC_DIALOGUE_AFTER = re.compile(
+    r"\s+and\s+(?:practical\s+)?(?:cooperation|exchanges?|communication|coordination|engagement)\b"
+)
 _NAMED_TALKS = re.compile(r"Talks\s+on\s+[A-Z]")
 # "the 18th round of the Defense Policy Coordination Talks": a session of a named mechanism
 _PROPER_NAME_BEFORE = re.compile(
@@ -99,6 +104,7 @@ _PROPER_NAME_BEFORE = re.compile(
 )
 _PAIR_BEFORE = re.compile(r"\b(?:U\.S\.|US|China|PRC)[-–](?:U\.S\.|US|China|PRC)\s+$")
 _VISITING_GUEST = re.compile(r"visiting\s+[A-Z]")
+_INCLUDING = re.compile(r"\s*(?:including|such\s+as)\b")
 RELATIVE = re.compile(r"[\s,]*(?:who|whom|whose|which)\b")
 _AND_CONTINUES = re.compile(r"\s*and\s+(?:the\s+)?[A-Z]")
 
@@ -119,6 +125,7 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         if kind == "dialogue" and (
             _hosted_by_forum(norm, max(span[0], start - 60), start)
             or _GENERIC_DIALOGUE.search(norm, max(span[0], start - 40), start)
+            or _GENERIC_DIALOGUE_AFTER.match(norm, end)
         ):
             continue
         usable.append((start, end, kind))
@@ -131,6 +138,8 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         kinds,
         key=lambda k: ("meeting", "summit", "dialogue", "visit", "working_group", "call").index(k),
     )
+    if kind == "call" and _session_held_remotely(strong):
+        kind = "working_group"
     if kind in ("meeting", "summit") and _REMOTE.search(norm, *span):
         kind = "call"
     trigger = (strong or usable)[0]
@@ -146,9 +155,29 @@ def read_clause(ctx: Context, index: int, span, triggers, neighbours) -> Clause 
         and not _across_link(norm, p, trigger)
         and not directs(norm, p)
     ]
-    cues = ctx.doc.cues(span)
+    cues = _cues(ctx, index, span)
     later = tuple(t for t in strong if t[0] > trigger[0])
     return Clause(span, index, trigger[:2], kind, not strong, people, cues, neighbours, later)
+
+
+def _cues(ctx: Context, index: int, span: tuple[int, int]):
+    """Read the clause's tense; an item listed after "including" without a verb of its own
+    takes the tense of the clause that lists it ("agreed to pursue diplomacy, including
+    through a call between the presidents": the call is planned)."""
+    cues = ctx.doc.cues(span)
+    if cues.strong or not _INCLUDING.match(ctx.doc.norm, *span):
+        return cues
+    spans = ctx.doc.clauses_of(index)
+    position = spans.index(span) if span in spans else 0
+    return ctx.doc.cues(spans[position - 1]) if position > 0 else cues
+
+
+def _session_held_remotely(strong: list[tuple[int, int, str]]) -> bool:
+    """Return True for "the economic working group held its first meeting via video link": a
+    working group's session, whatever line it meets over."""
+    groups = [t[0] for t in strong if t[2] == "working_group"]
+    calls = [t[0] for t in strong if t[2] == "call"]
+    return bool(groups and calls) and min(groups) < min(calls)
 
 
 def _named_talks(norm: str, found: tuple[int, int, str]) -> tuple[int, int, str]:

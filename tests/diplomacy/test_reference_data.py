@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from diplomacy.extraction import types
+from diplomacy.extraction import extract, types
+from diplomacy.reference.gazetteer import gazetteer_from_files
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "diplomacy" / "reference" / "data"
 
@@ -287,3 +288,13 @@ def test_it_recognises_trade_in_the_words_of_commerce_readouts(topics):
     for sentence in sentences:
         found = {m.slug for m in extract(sentence, None, gazetteer).mentions if m.kind == "topic"}
         assert "trade" in found, sentence
+
+
+def test_it_reads_ties_between_the_peoples_as_people_to_people():
+    """ "ties between the peoples of the two countries" is the people-to-people topic."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. They noted the importance of ties "
+        "between the peoples of the two countries."
+    )
+    (meeting,) = extract(text, date(2024, 1, 27), gazetteer_from_files()).meetings
+    assert "people-to-people" in meeting.topics

@@ -496,3 +496,198 @@ def test_it_reads_spoke_today_with_as_a_call(run):
     assert (call.kind, call.start_date) == ("call", date(2024, 1, 26))
     (talks,) = run("Jake Sullivan spoke with Wang Yi in Vienna on Friday.").meetings
     assert talks.kind == "meeting"
+
+
+def test_it_does_not_read_dialogue_and_cooperation_as_a_dialogue_session(run):
+    """ "promoting dialogue and cooperation" names a practice: the meeting stays a meeting."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. In line with the understandings reached "
+        "by the two presidents at their summit in Woodside, the two sides had candid "
+        "communication on advancing China-U.S. dialogue and cooperation in various fields."
+    )
+    assert sorted(m.kind for m in run(text).meetings) == ["meeting", "summit"]
+
+
+def test_it_adds_an_official_who_held_talks_with_the_other_side_to_the_meeting_just_reported(
+    run,
+):
+    """ "He Lifeng held talks with the U.S. side" after a meeting of that side: one meeting."""
+    text = (
+        "On Friday, Wang Yi met Jake Sullivan and Janet Yellen in Vienna. Vice Premier He Lifeng "
+        "held talks with the U.S. side."
+    )
+    (meeting,) = run(text).meetings
+    assert {p.slug for p in meeting.participants} == {
+        "wang-yi",
+        "jake-sullivan",
+        "janet-yellen",
+        "he-lifeng",
+    }
+
+
+def test_it_keeps_talks_on_another_day_with_the_same_side_apart(run):
+    """A second official's talks on another day with the side just reported are a meeting
+    of their own."""
+    text = (
+        "On Friday, Wang Yi met Jake Sullivan and Janet Yellen in Vienna. On Sunday, Vice "
+        "Premier He Lifeng held talks with them in Geneva."
+    )
+    assert len(run(text).meetings) == 2
+
+
+def test_it_reads_the_call_as_a_deliverable_of_an_earlier_summit_as_the_call_reported(run):
+    """ "The call was a deliverable from the summit between Biden and Xi": the leaders met at
+    the summit, not on the call, and "during the call" goes on about the call reported."""
+    text = (
+        "Jake Sullivan held a video call with Wang Yi on Friday. The call was a deliverable from "
+        "the summit between President Joe Biden and President Xi Jinping, held in November 2023. "
+        "During the call, Sullivan stressed the importance of open lines of communication."
+    )
+    found = {(m.kind, tuple(sorted(p.slug for p in m.participants))) for m in run(text).meetings}
+    assert found == {
+        ("call", ("jake-sullivan", "wang-yi")),
+        ("summit", ("joe-biden", "xi-jinping")),
+    }
+
+
+def test_it_reads_a_transcript_speakers_i_and_you_as_the_people_meeting(run):
+    """In "WANG YI: Mr. Sullivan, it is a pleasure for me to meet with you here." the speaker
+    and the person addressed meet, on the day the remarks are published, where the header
+    line under the title places them."""
+    text = (
+        "Remarks Before Their Meeting\n\n"
+        "Vienna, Austria\n\n"
+        "FOREIGN MINISTER WANG YI: Mr. Sullivan, it is a pleasure for me to meet with you "
+        "here. We hope for good results.\n\n"
+        "MR. SULLIVAN: Thank you, Minister.\n"
+    )
+    (meeting,) = run(text, date(2024, 5, 10)).meetings
+    assert summary(meeting) == ("meeting", "held", ("jake-sullivan", "wang-yi"), "vienna")
+    assert (meeting.start_date, meeting.date_precision) == (date(2024, 5, 10), "day")
+
+
+def test_it_leaves_i_unresolved_without_a_speaker_label(run):
+    """Without a speaker label, "I" is no one: a quoted official's "for me to meet with you"
+    makes no meeting with one side alone."""
+    text = 'Jake Sullivan said: "It is a pleasure for me to meet with you here."'
+    assert run(text).meetings == []
+
+
+def test_it_reads_a_bare_month_without_tense_as_the_nearer_one(run):
+    """ "The main item is the visit to China by Janet Yellen in March", published in January,
+    is this March's visit, still ahead."""
+    text = "The main item is the visit to Beijing by Janet Yellen in March to meet He Lifeng."
+    (meeting,) = run(text).meetings
+    assert (meeting.start_date, meeting.status) == (date(2024, 3, 1), "planned")
+
+
+def test_it_adds_who_gave_remarks_at_the_meeting_to_a_meeting_of_two_governments(run):
+    """ "Jake Sullivan gave remarks at the senior officials meeting" puts him at the working
+    group's meeting the two governments held."""
+    text = (
+        "On Friday, the United States and China held a senior officials meeting of the "
+        "Counternarcotics Working Group in Vienna. Jake Sullivan gave remarks at the senior "
+        "officials meeting."
+    )
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, [p.slug for p in meeting.participants]) == (
+        "working_group",
+        ["jake-sullivan"],
+    )
+
+
+def test_it_reads_a_meeting_held_as_part_of_a_working_group_as_its_session(run):
+    """ "convened a meeting of senior officials in Vienna, as part of the Counternarcotics
+    Working Group" is a working-group session in Vienna."""
+    text = (
+        "Last week, the United States and China convened a meeting of senior officials in "
+        "Vienna, as part of the Counternarcotics Working Group."
+    )
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.location) == ("working_group", "vienna")
+
+
+def test_it_reads_an_acronym_a_working_group_defines_as_that_working_group(run):
+    """ "the Counternarcotics Working Group (CNWG)" makes "The July 2023 CNWG" its session."""
+    text = (
+        "Last week, the United States and China convened a meeting of senior officials in "
+        "Vienna, as part of the Counternarcotics Working Group (CNWG). The July 2023 CNWG was "
+        "chaired by staff of both governments."
+    )
+    (meeting,) = run(text, None).meetings
+    assert (meeting.kind, meeting.start_date, meeting.date_precision) == (
+        "working_group",
+        date(2023, 7, 1),
+        "month",
+    )
+
+
+def test_it_plans_a_call_listed_after_a_commitment_to_more_diplomacy(run):
+    """ "committed to pursue more diplomacy, including through a call between the presidents"
+    plans the call; "met ... and committed to" still reports a held meeting."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday and committed to keep talking. The two "
+        "sides committed to pursue more diplomacy, including through a call between President "
+        "Joe Biden and President Xi Jinping."
+    )
+    found = {(m.kind, m.status) for m in run(text).meetings}
+    assert found == {("meeting", "held"), ("call", "planned")}
+
+
+def test_it_does_not_put_the_people_welcoming_a_working_groups_launch_at_it(run):
+    """ "Sullivan and Wang welcomed progress, including the launch of the U.S.-China
+    Counternarcotics Working Group on January 30": the two governments' group, not theirs."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. Sullivan and Wang welcomed progress on "
+        "counternarcotics, including the launch of the U.S.-China Counternarcotics Working "
+        "Group on January 30."
+    )
+    groups = [m for m in run(text).meetings if m.kind == "working_group"]
+    assert [(m.status, m.participants) for m in groups] == [("planned", [])]
+
+
+def test_it_plans_a_dialogue_they_discussed_holding(run):
+    """ "discussed next steps towards holding a dialogue on AI in the spring" plans it for the
+    coming spring."""
+    text = (
+        "Jake Sullivan met Wang Yi in Vienna on Friday. They also discussed next steps towards "
+        "holding a U.S.-China dialogue on AI in the spring."
+    )
+    (dialogue,) = [m for m in run(text).meetings if m.kind == "dialogue"]
+    assert (dialogue.status, dialogue.start_date) == ("planned", date(2024, 3, 1))
+
+
+def test_it_reads_a_working_group_meeting_by_video_link_as_the_groups_session(run):
+    """ "The China-U.S. economic working group held its first meeting via video link on
+    Tuesday" is a working-group session on that Tuesday, not a call."""
+    text = (
+        "The China-U.S. economic working group held its first meeting via video link on "
+        "Tuesday, the finance ministry said."
+    )
+    (meeting,) = run(text).meetings
+    assert (meeting.kind, meeting.start_date) == ("working_group", date(2024, 1, 23))
+
+
+def test_it_finds_a_meeting_of_one_named_side_with_a_delegation_from_the_other(run):
+    """ "officials led by Janet Yellen concluded meetings in Beijing with a delegation from the
+    government of China" names one side; the other is there, unnamed."""
+    text = (
+        "Over the weekend, officials led by Janet Yellen concluded a series of meetings in "
+        "Beijing with a delegation from the government of China."
+    )
+    (meeting,) = run(text).meetings
+    assert summary(meeting) == ("meeting", "held", ("janet-yellen",), "beijing")
+
+
+def test_it_keeps_the_summit_an_opening_phrase_follows_apart_from_the_meeting_reported(run):
+    """ "Following President Biden's summit with President Xi in Woodside, California, Janet
+    Yellen met He Lifeng" reports two meetings, each with its own people."""
+    text = (
+        "Following President Joe Biden's summit on Wednesday with President Xi Jinping in "
+        "Woodside, California, Janet Yellen met yesterday with Vice Premier He Lifeng."
+    )
+    found = {(m.kind, tuple(sorted(p.slug for p in m.participants))) for m in run(text).meetings}
+    assert found == {
+        ("summit", ("joe-biden", "xi-jinping")),
+        ("meeting", ("he-lifeng", "janet-yellen")),
+    }

@@ -156,3 +156,42 @@ def test_it_does_not_read_the_president_an_aide_serves_with_a_country_as_a_parti
     slugs = {p.slug for m in result.meetings for p in m.participants}
     assert "joe-biden" not in slugs
     assert {"jake-sullivan", "wang-yi"} <= slugs
+
+
+def test_it_does_not_read_a_namesake_ending_a_sentence_as_the_known_person(run):
+    """ "Director General Wang Xiaoming." is a new official, though the sentence's period
+    follows his given name."""
+    result = run("Jake Sullivan met Director General Wang Xiaoming.")
+    assert [p.name for p in result.new_people] == ["Wang Xiaoming"]
+    assert "wang-yi" not in {p.slug for m in result.meetings for p in m.participants}
+
+
+def test_it_reads_a_new_officials_side_from_the_organisation_before_the_title(run):
+    """ "the PRC Ministry of Public Security Director General Wang Xiaoming" serves China."""
+    result = run(
+        "Jake Sullivan met the PRC Ministry of Public Security Director General Wang Xiaoming "
+        "in Vienna on Friday."
+    )
+    assert [(p.name, p.country) for p in result.new_people] == [("Wang Xiaoming", "CN")]
+    (meeting,) = result.meetings
+    assert {p.slug for p in meeting.participants} == {"jake-sullivan", "wang-xiaoming"}
+
+
+def test_it_finds_a_new_official_named_after_a_title_and_its_organisation(run):
+    """ "Director General of the Narcotics Control Bureau of the PRC Ministry of Public Security
+    Wang Xiaoming and ..." names a new Chinese official after the organisation."""
+    result = run(
+        "Jake Sullivan met the Director General of the Narcotics Control Bureau of the PRC "
+        "Ministry of Public Security Wang Xiaoming and his team in Vienna on Friday."
+    )
+    assert [(p.name, p.country) for p in result.new_people] == [("Wang Xiaoming", "CN")]
+
+
+def test_it_does_not_take_the_end_of_an_office_name_as_a_new_official(run):
+    """ "Assistant to the President for National Security Affairs (National Security Adviser)"
+    ends with words of an office, not a name."""
+    result = run(
+        "Assistant to the U.S. President for National Security Affairs (National Security "
+        "Adviser) Jake Sullivan will visit China from Tuesday to meet Foreign Minister Wang Yi."
+    )
+    assert result.new_people == []

@@ -1,5 +1,7 @@
 """Places: gazetteer names with word boundaries, 'City, Country' pairs, regions, metonyms."""
 
+from datetime import date
+
 
 def places(result) -> list[tuple[str, str]]:
     return [(m.text, m.slug) for m in result.mentions if m.kind == "location"]
@@ -46,10 +48,10 @@ def test_it_does_not_take_a_capital_used_for_its_government_as_the_place(run):
 
 
 def test_it_takes_the_place_next_to_the_meeting_expression(run):
-    """'met ... at the White House' places the meeting there."""
+    """'met ... at the White House' places the meeting in the venue's city, named in the note."""
     result = run("Joe Biden met He Lifeng at the White House on Friday.")
     (meeting,) = result.meetings
-    assert meeting.location == "white-house"
+    assert (meeting.location, meeting.location_note) == ("washington", "White House")
 
 
 def test_it_finds_the_place_after_a_long_title_of_the_person_met(run):
@@ -140,3 +142,27 @@ def test_it_takes_the_place_after_today_far_from_the_meeting_words(run):
     )
     (meeting,) = run(text).meetings
     assert meeting.location == "vienna"
+
+
+def test_it_makes_one_meeting_per_place_each_with_its_own_days(run):
+    """ "met in Vienna from July 16 to 19 and in Geneva from Nov. 4 to 7" reports two
+    meetings, each with the days that follow its place."""
+    result = run(
+        "Jake Sullivan and Wang Yi met in Vienna from July 16 to 19 and in Geneva from Nov. 4 "
+        "to 7, the two sides said.",
+        date(2023, 11, 15),
+    )
+    found = sorted((m.location, m.start_date, m.end_date) for m in result.meetings)
+    assert found == [
+        ("geneva", date(2023, 11, 4), date(2023, 11, 7)),
+        ("vienna", date(2023, 7, 16), date(2023, 7, 19)),
+    ]
+
+
+def test_it_reads_and_also_in_as_a_second_place(run):
+    """ "the two meetings between them in Vienna and also in Geneva" were held in both."""
+    result = run(
+        "Jake Sullivan recalled the two meetings between him and Wang Yi in Vienna and also in "
+        "Geneva last year."
+    )
+    assert sorted(m.location for m in result.meetings) == ["geneva", "vienna"]
