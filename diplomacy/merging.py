@@ -173,10 +173,13 @@ def best_location(candidates: list[tuple], parents: dict) -> tuple[int, str] | N
         notes.setdefault(location_id, note)
     support = _weights(flows)
     claimed = {location_id for location_id, *_ in candidates}
-    anchor = max(claimed, key=lambda place: (support[place], len(ancestors(place, parents))))
+    # Equal support and depth are settled by the place itself, never by which report came first.
+    anchor = max(
+        claimed, key=lambda place: (support[place], len(ancestors(place, parents)), -place)
+    )
     deepest = max(
         (place for place in claimed if anchor in ancestors(place, parents)),
-        key=lambda place: len(ancestors(place, parents)),
+        key=lambda place: (len(ancestors(place, parents)), -place),
     )
     return deepest, notes.get(deepest, "")
 
