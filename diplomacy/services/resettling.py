@@ -8,9 +8,9 @@ it touched are placed again, as a function of the reports alone:
 
 1. each joins the meeting known to the day that the matching rules rank first, judged by what
    that meeting's reports dated to the day say, not by what vague reports added to it;
-2. the rest (no such meeting, or two it cannot tell apart) gather with vague reports of the same
-   people, taken most precise first, then by date, publication and content: each joins the
-   best-ranked compatible group or starts one;
+2. the rest (no such meeting, or two it cannot tell apart) gather with the vague reports of
+   their people, taken most precise first, then by date, publication and content: each joins
+   the best-ranked group the merge rules allow, or starts one;
 3. each group keeps the vague record holding most of its reports, or gets a new record.
 
 Curated meetings (confirmed, rejected, or with a locked field) neither give nor receive reports
@@ -35,6 +35,8 @@ from diplomacy.services.recompute import date_claim, meetings_recompute
 from diplomacy.services.reference import Reference
 
 UNDATED = merging.DateClaim(None, None, "unknown")
+# How many times the people whose vague reports are placed together may widen.
+WIDENINGS = 4
 
 
 @dataclass
@@ -116,10 +118,19 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
     if not people:
         return set()
     reports = _reports(people, lookups, published_of)
+    loaded = set(people)
+    for _ in range(WIDENINGS):
+        # Reports of three or more people may belong with any two of them: take in the vague
+        # reports of everyone the movable reports name, so that they are placed together.
+        movable = [r for r in reports.values() if _movable(r, people)]
+        wider = people.union(*(r.people for r in movable))
+        if wider - loaded:
+            reports |= _reports(wider - loaded, lookups, published_of, known=reports.keys())
+            loaded |= wider
+        if wider == people:
+            break
+        people = wider
     movable = [r for r in reports.values() if _movable(r, people)]
-    extra = set().union(*(r.people for r in movable)) - people
-    if extra:  # reports of three or more people may belong with any two of them
-        reports |= _reports(extra, lookups, published_of, known=reports.keys())
     _leave_pinned(movable)
     movable = [r for r in movable if r.candidate is not None]
     if not movable:
@@ -238,17 +249,16 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     # per meeting, or they would move as one from then on.
     occupied = {(r.article_id, r.meeting_id) for r in staying}
     targets: dict[int, int] = {}  # by id() of the report
-    homeless: dict[tuple, list[_Report]] = defaultdict(list)
+    homeless: dict[bool, list[_Report]] = defaultdict(list)  # calls apart
     for report in sorted(movable, key=_Report.order):
         home = _home(report, anchors, occupied)
         if home is not None:
             targets[id(report)] = home.pk
             occupied.add((report.article_id, home.pk))
         else:
-            bucket = (report.people, report.candidate.kind == MeetingKind.CALL)
-            homeless[bucket].append(report)
+            homeless[report.candidate.kind == MeetingKind.CALL].append(report)
     keeping = {r.meeting_id for r in staying}
-    for bucket in sorted(homeless, key=lambda b: (sorted(b[0]), b[1])):
+    for bucket in sorted(homeless):
         for group in _gather(homeless[bucket], lookups.parents):
             pk = _record_for(group, keeping, lookups)
             keeping.add(pk)
@@ -312,7 +322,8 @@ def _tied(ranked, published: date | None) -> bool:
 
 
 def _gather(reports: list[_Report], parents) -> list[_Meeting]:
-    """Group vague reports of the same people, in their canonical order."""
+    """Group vague reports by the merge rules (the same people, or two of three or more), in
+    their canonical order."""
     groups: list[_Meeting] = []
     for report in reports:
         fitting = [
