@@ -1,11 +1,12 @@
 """How a meeting candidate finds its meeting, and how a meeting's fields follow its evidence.
 
 A meeting's extracted fields are a function of the claims in its evidence, recomputed whenever
-evidence is added or replaced, so re-extracting an article gives the same timeline. Which meeting
-a report joins is decided when it arrives, against the meetings known then; vague reports are
-matched again when a meeting of theirs becomes known to the day (`services.resettling`), and
-ties are settled by what reports say, so that arrival order matters less. Fields a curator
-fixed are never recomputed.
+evidence is added or replaced, so re-extracting an article gives the same timeline; ties are
+settled by what reports say, never by which came first. A report dated to the day joins its
+meeting when it arrives; vague and undated reports are placed again after every article that
+touches their people, by these rules over all reports (`services.resettling`), so that the
+meetings do not depend on the order reports arrive in. Fields a curator fixed are never
+recomputed.
 """
 
 from __future__ import annotations
@@ -173,10 +174,13 @@ def best_location(candidates: list[tuple], parents: dict) -> tuple[int, str] | N
         notes.setdefault(location_id, note)
     support = _weights(flows)
     claimed = {location_id for location_id, *_ in candidates}
-    anchor = max(claimed, key=lambda place: (support[place], len(ancestors(place, parents))))
+    # Equal support and depth are settled by the place itself, never by which report came first.
+    anchor = max(
+        claimed, key=lambda place: (support[place], len(ancestors(place, parents)), -place)
+    )
     deepest = max(
         (place for place in claimed if anchor in ancestors(place, parents)),
-        key=lambda place: len(ancestors(place, parents)),
+        key=lambda place: (len(ancestors(place, parents)), -place),
     )
     return deepest, notes.get(deepest, "")
 

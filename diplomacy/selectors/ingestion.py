@@ -190,10 +190,11 @@ class Claim:
 
 
 def claims_by_meeting(meeting_ids: list[int]) -> dict[int, list[Claim]]:
-    """Group each meeting's evidence by what it claims, earliest first.
+    """Group each meeting's evidence by what it claims, ordered by what they claim.
 
-    A busy meeting has thousands of rows but few distinct claims. Coming in the order of their
-    earliest row (Evidence's ordering), the groups settle ties as reading every row did.
+    A busy meeting has thousands of rows but few distinct claims. Ordered by their content,
+    not by their earliest row, the groups settle ties (a person's role, a place's note) the
+    same way whatever order the reports arrived in.
     """
     rows = _fetch(
         "SELECT meeting_id, claims, confidence, conflicting, count(*),"
@@ -202,7 +203,7 @@ def claims_by_meeting(meeting_ids: list[int]) -> dict[int, list[Claim]]:
         [meeting_ids],
     )
     groups = defaultdict(list)
-    for meeting_id, claims, *counted in sorted(rows, key=lambda row: row[-1]):
+    for meeting_id, claims, *counted in sorted(rows, key=lambda row: row[1:3]):
         groups[meeting_id].append(Claim(json.loads(claims), *counted))
     return groups
 

@@ -51,27 +51,29 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
     # sentence on the meetings it was left on; only sentences never placed are matched.
     pins = _evidence_pins(article)
     rows: dict[tuple[int, int], Evidence] = {}
-    not_yet_dated: set[int] = set()  # meetings this report may date to the day
+    vague: set[int] = set()  # meetings not known to the day, or that a vague report joined
+    siblings: dict[int, list[MeetingCandidate]] = defaultdict(list)  # meeting -> candidates
     for candidate in extraction.meetings:
         pinned = bool(pins and candidate.evidence) and all(
             max(0, span.start) in pins for span in candidate.evidence
         )
-        meeting = None if pinned else meeting_for_candidate(candidate, lookups, published)
+        meeting = None if pinned else meeting_for_candidate(candidate, lookups, published, siblings)
         if meeting is None and not pinned:
             continue
         if meeting is not None:
             affected.add(meeting.pk)
-            if meeting.date_precision != "day":
-                not_yet_dated.add(meeting.pk)
+            siblings[meeting.pk].append(candidate)
+            if (meeting.date_precision, candidate.date_precision) != ("day", "day"):
+                vague.add(meeting.pk)
         for row in _evidence_rows(article, None, candidate, extraction, lookups):
             targets = pins.get(row.start) or {meeting.pk}
             affected |= targets
             _place_row(rows, row, targets)
     Evidence.objects.bulk_create(rows.values())
-    meetings_recompute(affected, lookups)
-    if not_yet_dated:
+    reshaped = meetings_recompute(affected, lookups)
+    if vague or reshaped:
         affected |= meetings_resettle(
-            not_yet_dated, lookups, _publication_dates(article.pk, published)
+            vague | reshaped, lookups, _publication_dates(article.pk, published)
         )
     return affected
 

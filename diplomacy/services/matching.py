@@ -9,31 +9,35 @@ from django.utils.text import slugify
 from diplomacy import merging
 from diplomacy.choices import ReviewState
 from diplomacy.extraction.types import MeetingCandidate
-from diplomacy.models import Meeting
+from diplomacy.models import Meeting, Participation
 from diplomacy.selectors.ingestion import NO_DISTANCE, match_candidates
 from diplomacy.services.reference import Ref, Reference
 from diplomacy.signals import meetings_announce
 
 
 def meeting_for_candidate(
-    candidate: MeetingCandidate, lookups: Reference, published: date | None
+    candidate: MeetingCandidate, lookups: Reference, published: date | None, siblings=None
 ) -> Meeting | None:
-    """Return the meeting this candidate reports: an existing match or a new meeting."""
+    """Return the meeting this candidate reports: an existing match or a new meeting.
+
+    `siblings` maps the meetings the article's earlier candidates went to to those candidates.
+    """
     people = [lookups.people[p.slug] for p in candidate.participants if p.slug in lookups.people]
     if not people and not candidate.topics and candidate.location not in lookups.locations:
         return None  # nothing to recognise the meeting by
-    match = meeting_match(candidate, people, lookups, published)
+    match = meeting_match(candidate, people, lookups, published, siblings)
     if match is not None:
         return match
     return meeting_create(candidate, people, lookups)
 
 
-def meeting_match(candidate, people, lookups, published) -> Meeting | None:
+def meeting_match(candidate, people, lookups, published, siblings=None) -> Meeting | None:
     """Return the recorded meeting the candidate reports, or None.
 
     The closest compatible meeting wins, one whose place agrees first: an undated report
     ("the Woodside summit") joins the closest dated meeting of its people, however old, but
-    never one of two that nothing tells apart.
+    never one of two that nothing tells apart. Nor one that a candidate of the same article
+    it disagrees with went to: their sentences would become one report there.
     """
     claim = merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
     location = lookups.locations.get(candidate.location or "")
@@ -43,6 +47,9 @@ def meeting_match(candidate, people, lookups, published) -> Meeting | None:
     for meeting in found:
         existing = merging.DateClaim(meeting.start_date, meeting.end_date, meeting.date_precision)
         if not _compatible(candidate, claim, place_id, meeting, existing, lookups, published):
+            continue
+        earlier = (siblings or {}).get(meeting.pk, ())
+        if not all(_agree(candidate, other, lookups) for other in earlier):
             continue
         # A place both name ("at Woodside" and Filoli) is the strongest sign after the people;
         # then a meeting known to the day, so that vague reports gather on the real meetings.
@@ -76,6 +83,21 @@ def _compatible(candidate, claim, place_id, meeting, existing, lookups, publishe
     )
 
 
+def _agree(candidate, other, lookups) -> bool:
+    """Return whether two candidates of one article may be one meeting."""
+    first, second = (lookups.locations.get(c.location or "") for c in (candidate, other))
+    return (
+        merging.kinds_compatible(candidate.kind, other.kind)
+        and merging.places_compatible(
+            first.pk if first else None, second.pk if second else None, lookups.parents
+        )
+        and merging.dates_overlap(
+            merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision),
+            merging.DateClaim(other.start_date, other.end_date, other.date_precision),
+        )
+    )
+
+
 def date_distance(claim, existing, published: date | None) -> int:
     """Return the days between the claimed (or publication) date and a meeting's start."""
     reference = claim.start or published
@@ -95,12 +117,29 @@ def meeting_create(candidate: MeetingCandidate, people: list[Ref], lookups: Refe
         topic.name if topic else None,
     )
     slug = meeting_free_slug(f"{title} {candidate.start_date or ''}")
+    # Its place and people at once, as the recompute will set them: another candidate of the
+    # same article is matched before that, and must not take this meeting for a bare one. Its
+    # date waits for the recompute: until then it is a meeting not yet known to the day.
     meeting = Meeting.objects.create(
         title=title,
         slug=slug,
         kind=candidate.kind,
         status=candidate.status,
+        location_id=location.pk if location else None,
         review_state=ReviewState.AUTO,
+    )
+    sides = {p.slug: p for p in candidate.participants}
+    Participation.objects.bulk_create(
+        [
+            Participation(
+                meeting=meeting,
+                person_id=person.pk,
+                role=sides[person.slug].role,
+                side=sides[person.slug].side,
+            )
+            for person in people
+        ],
+        ignore_conflicts=True,
     )
     meetings_announce(created=[meeting.pk])
     return meeting

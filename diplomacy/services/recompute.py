@@ -22,10 +22,17 @@ from diplomacy.signals import meetings_announce
 SIDE_ORDER = {"us": 0, "cn": 1, "tw": 2}
 
 
-def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) -> None:
-    """Derive each meeting's fields from its evidence; drop extracted meetings left bare."""
+# The fields that decide which reports a meeting may take.
+SHAPE = {"kind", "start_date", "end_date", "date_precision", "location_id"}
+
+
+def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) -> set[int]:
+    """Derive each meeting's fields from its evidence; drop extracted meetings left bare.
+
+    Return the meetings whose kind, dates, place or people changed.
+    """
     if not meeting_ids:
-        return
+        return set()
     reference = lookups or reference_current()
     ids = sorted(meeting_ids)
     claims = claims_by_meeting(ids)
@@ -42,16 +49,19 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
         Meeting.objects.filter(pk__in=bare).delete()
     kept = [meeting for meeting in meetings if meeting.pk not in bare]
     participants, topics = links_by_meeting([meeting.pk for meeting in kept])
+    reshaped = set()
     for meeting in kept:
-        _recompute(
+        if _recompute(
             meeting,
             claims.get(meeting.pk, []),
             totals.get(meeting.pk, {}),
             reference,
             participants.get(meeting.pk, []),
             topics.get(meeting.pk, []),
-        )
+        ):
+            reshaped.add(meeting.pk)
     channel_assign([meeting.pk for meeting in kept])
+    return reshaped
 
 
 class _Changes:
@@ -67,8 +77,10 @@ class _Changes:
             self.changed.add(field)
 
 
-def _recompute(meeting, claims: list[Claim], totals, reference, participants, topics) -> None:
+def _recompute(meeting, claims: list[Claim], totals, reference, participants, topics) -> bool:
+    """Recompute one meeting; return whether its kind, dates, place or people changed."""
     changes = _Changes(meeting)
+    people = {link.slug for link in participants}
     _recompute_status_and_kind(changes, claims)
     _recompute_date(changes, claims)
     _recompute_place(changes, claims, reference)
@@ -85,6 +97,7 @@ def _recompute(meeting, claims: list[Claim], totals, reference, participants, to
     _save(meeting, changes.changed, totals)
     if meeting.review_state == ReviewState.CONFIRMED:
         _flag_conflicts(meeting, claims)
+    return bool(changes.changed & SHAPE) or people != {link.slug for link in participants}
 
 
 def _locked(meeting: Meeting, field: str) -> bool:
@@ -159,7 +172,7 @@ def date_claim(claim: dict) -> merging.DateClaim:
 def _sync_participants(meeting, claims: list[Claim], current: list[Link], reference):
     """Make the meeting's participants those its evidence names; return them as now stored."""
     wanted: dict[str, dict] = {}
-    for claim in claims:  # the earliest report of a person gives their role and side
+    for claim in claims:  # the first claim, in the order of content, gives role and side
         for participant in claim.claims.get("participants", []):
             wanted.setdefault(participant["slug"], participant)
     people = _refs(Person, wanted, reference.people)

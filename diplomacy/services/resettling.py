@@ -1,93 +1,398 @@
-"""Matching vague reports again once a meeting of theirs is known to the day.
+"""Placing vague reports by the rules over all reports, whatever order they arrived in.
 
-A report of "their talks earlier this month" that arrives before the readout dated to the day
-starts a vague meeting of its own, or is held by the first dated meeting that came; arriving
-after, it would have joined the closest dated meeting. So whenever a meeting becomes known to
-the day, each vague or undated report of the same people is matched again with the rules it
-was first matched by, and moves when they now name another meeting known to the day: the
-grouping no longer depends on the order reports arrive in. Curated meetings (confirmed,
-rejected, or with a locked field) neither give nor receive reports here.
+A report dated to the day finds its meeting by its date when it arrives. A vague or undated
+report ("their talks earlier this month", "the talks had been useful") depends on which meetings
+are known when it arrives: before the readout dated to the day it would start a record of its
+own, after it join that readout's meeting. So after every article the vague reports of the people
+it touched are placed again, as a function of the reports alone:
+
+1. each joins the meeting known to the day that the matching rules rank first, judged by what
+   that meeting's reports dated to the day say, not by what vague reports added to it;
+2. the rest (no such meeting, or two it cannot tell apart) gather with the vague reports of
+   their people, taken most precise first, then by date, publication and content: each joins
+   the best-ranked group the merge rules allow, or starts one;
+3. each group keeps the vague record holding most of its reports, or gets a new record.
+
+Curated meetings (confirmed, rejected, or with a locked field) neither give nor receive reports
+here, and sentences a curator's decision pinned stay where they were left.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 
-from diplomacy.choices import ReviewState
+from articles.choices import PublishedSource
+from articles.models import Article
+from diplomacy import merging
+from diplomacy.choices import MeetingKind, ReviewState
 from diplomacy.extraction.types import MeetingCandidate, ParticipantClaim
-from diplomacy.models import Evidence, Meeting, Participation
-from diplomacy.services.matching import meeting_match
+from diplomacy.models import Evidence, EvidencePin, Meeting, Participation
+from diplomacy.selectors.ingestion import NO_DISTANCE
+from diplomacy.services.matching import date_distance, meeting_create
 from diplomacy.services.recompute import date_claim, meetings_recompute
 from diplomacy.services.reference import Reference
 
-# Moving a report can date another meeting to the day; settle again, at most this often.
-ROUNDS = 3
+UNDATED = merging.DateClaim(None, None, "unknown")
+# How many times the people whose vague reports are placed together may widen.
+WIDENINGS = 4
 
 
-def meetings_resettle(newly_dated: set[int], lookups: Reference, published_of) -> set[int]:
-    """Move vague reports of the people of `newly_dated` meetings to where the rules put them.
+@dataclass
+class _Report:
+    """What one article says of the meeting its evidence is on."""
 
-    `published_of(article_id)` gives the publication date a report was matched with. Return
-    the meetings whose evidence changed (recomputed already).
-    """
-    changed: set[int] = set()
-    for _ in range(ROUNDS):
-        dated = set(
-            Meeting.objects.filter(pk__in=newly_dated, date_precision="day").values_list(
-                "pk", flat=True
-            )
+    article_id: int
+    meeting_id: int
+    claims: dict = field(default_factory=dict)
+    starts: set[int] = field(default_factory=set)
+    confidence: float = 0.0
+    published: date | None = None
+    content_hash: str = ""
+    candidate: MeetingCandidate | None = None
+    people: frozenset[int] = frozenset()
+    place_id: int | None = None
+
+    @property
+    def claim(self) -> merging.DateClaim:
+        candidate = self.candidate
+        return merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
+
+    @property
+    def dated_to_the_day(self) -> bool:
+        return self.claim.start is not None and self.claim.precision == "day"
+
+    def order(self) -> tuple:
+        """Most precise first, then by date, publication and content: never by arrival."""
+        claim = self.claim
+        return (
+            -merging.PRECISION_RANK.get(claim.precision, 0),
+            claim.start or date.max,
+            claim.end or claim.start or date.max,
+            self.published or date.max,
+            self.content_hash,
+            min(self.starts),
         )
-        if not dated:
-            break
-        moved = _resettle_once(dated, lookups, published_of)
-        if not moved:
-            break
-        meetings_recompute(moved, lookups)
-        changed |= moved
-        newly_dated = moved
-    return changed
 
 
-def _resettle_once(dated: set[int], lookups: Reference, published_of) -> set[int]:
-    people = Participation.objects.filter(meeting_id__in=dated).values("person_id")
+@dataclass
+class _Meeting:
+    """A meeting as a set of reports describe it: kind, date, place and people."""
+
+    reports: list[_Report]
+    parents: dict
+    pk: int | None = None
+    kind: str = MeetingKind.MEETING
+    claim: merging.DateClaim = UNDATED
+    location_id: int | None = None
+    people: frozenset[int] = frozenset()
+
+    def settle(self) -> _Meeting:
+        """Derive the fields from the reports, as a recompute would."""
+        reports = self.reports
+        self.kind = merging.best_kind([(r.candidate.kind, r.confidence) for r in reports])
+        dates = [(r.claim, r.candidate.status, r.confidence) for r in reports]
+        self.claim = merging.best_date(dates) or UNDATED
+        places = [(r.place_id, "", r.confidence) for r in reports if r.place_id is not None]
+        place = merging.best_location(places, self.parents)
+        self.location_id = place[0] if place else None
+        self.people = frozenset().union(*(r.people for r in reports))
+        return self
+
+    def order(self) -> tuple:
+        start = self.claim.start or date.max
+        return (start, self.kind, self.location_id or 0, self.pk or 0)
+
+
+def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> set[int]:
+    """Place again the vague reports of the people of the `touched` meetings.
+
+    `published_of(article_id)` gives the publication date a report was matched with, for an
+    article whose date is not stored. Return the meetings whose evidence changed (recomputed
+    already).
+    """
+    people = set(
+        Participation.objects.filter(meeting_id__in=touched).values_list("person_id", flat=True)
+    )
+    if not people:
+        return set()
+    reports = _reports(people, lookups, published_of)
+    loaded = set(people)
+    for _ in range(WIDENINGS):
+        # Reports of three or more people may belong with any two of them: take in the vague
+        # reports of everyone the movable reports name, so that they are placed together.
+        movable = [r for r in reports.values() if _movable(r, people)]
+        wider = people.union(*(r.people for r in movable))
+        if wider - loaded:
+            reports |= _reports(wider - loaded, lookups, published_of, known=reports.keys())
+            loaded |= wider
+        if wider == people:
+            break
+        people = wider
+    movable = [r for r in reports.values() if _movable(r, people)]
+    _leave_pinned(movable)
+    movable = [r for r in movable if r.candidate is not None]
+    if not movable:
+        return set()
+    targets = _targets(movable, reports, lookups)
+    moved = _move(movable, targets, reports)
+    # A recompute leaves a field no claim speaks of as it was: a record that lost the report
+    # that dated or placed it must not keep that date or place.
+    Meeting.objects.filter(pk__in=moved).update(
+        start_date=None,
+        end_date=None,
+        date_precision="unknown",
+        location=None,
+        location_note="",
+        announced=None,
+    )
+    meetings_recompute(moved, lookups)
+    return moved
+
+
+def _movable(report: _Report, people: set[int]) -> bool:
+    return bool(report.people & people) and not report.dated_to_the_day
+
+
+def _reports(people, lookups, published_of, known=()) -> dict[tuple[int, int, int], _Report]:
+    """Return the reports on uncurated meetings of these people, by (article, meeting, part);
+    meetings whose reports are `known` already are left out."""
     meetings = (
-        Meeting.objects.filter(review_state=ReviewState.AUTO, locked_fields=[])
+        Meeting.objects.filter(
+            review_state=ReviewState.AUTO, locked_fields=[], merged_into__isnull=True
+        )
         .filter(participations__person_id__in=people)
+        .exclude(pk__in={key[1] for key in known})
         .values("pk")
     )
-    groups: dict[tuple[int, int], dict] = defaultdict(dict)
     rows = Evidence.objects.filter(meeting_id__in=meetings).values_list(
-        "article_id", "meeting_id", "claims"
+        "article_id", "meeting_id", "start", "claims", "confidence"
     )
-    for article_id, meeting_id, claims in rows.order_by("article_id", "start"):
-        group = groups[(article_id, meeting_id)]
-        for field, value in claims.items():
-            group.setdefault(field, value)
-    moved: set[int] = set()
-    for (article_id, meeting_id), claims in sorted(groups.items()):
-        if claims.get("date", {}).get("precision") == "day":
-            continue  # a report dated to the day found its meeting by its date
-        candidate = _candidate(claims)
-        people_refs = [
-            lookups.people[p.slug] for p in candidate.participants if p.slug in lookups.people
-        ]
-        if not people_refs:
-            continue
-        match = meeting_match(candidate, people_refs, lookups, published_of(article_id))
-        if match is None or match.pk == meeting_id or match.date_precision != "day":
-            continue
-        if match.review_state != ReviewState.AUTO or match.locked_fields:
-            continue
-        Evidence.objects.filter(article_id=article_id, meeting_id=meeting_id).update(
-            meeting_id=match.pk
+    by_pair: dict[tuple[int, int], list] = defaultdict(list)
+    for article_id, meeting_id, start, claims, confidence in rows.order_by("article_id", "start"):
+        by_pair[(article_id, meeting_id)].append((start, claims, confidence))
+    reports = {}
+    for (article_id, meeting_id), sentences in by_pair.items():
+        for part, report in enumerate(_split(article_id, meeting_id, sentences)):
+            reports[(article_id, meeting_id, part)] = report
+    _describe(reports.values(), lookups, published_of)
+    return reports
+
+
+def _split(article_id: int, meeting_id: int, sentences) -> list[_Report]:
+    """Return the reports an article's sentences on one meeting make.
+
+    Two candidates of one article that arrived on one meeting say different things (another
+    date, kind or set of people): their sentences are told apart by what they claim, so that
+    each is placed on its own, as it would have been had they arrived apart.
+    """
+    reports: list[_Report] = []
+    for start, claims, confidence in sentences:
+        report = next((r for r in reports if _agrees(r.claims, claims)), None)
+        if report is None:
+            report = _Report(article_id, meeting_id)
+            reports.append(report)
+        for name, value in claims.items():
+            report.claims.setdefault(name, value)
+        report.starts.add(start)
+        report.confidence = max(report.confidence, confidence)
+    return reports
+
+
+def _agrees(claims: dict, more: dict) -> bool:
+    return all(claims.get(name, value) == value for name, value in more.items())
+
+
+def _describe(reports, lookups: Reference, published_of) -> None:
+    """Fill in each report's publication, content hash, candidate, people and place."""
+    reports = list(reports)
+    articles = Article.objects.filter(pk__in={r.article_id for r in reports}).values_list(
+        "pk", "published_at", "published_source", "content_hash"
+    )
+    known = {pk: (at, source, digest) for pk, at, source, digest in articles}
+    for report in reports:
+        at, source, digest = known.get(report.article_id, (None, PublishedSource.UNKNOWN, ""))
+        given = at is not None and source != PublishedSource.UNKNOWN
+        report.published = at.date() if given else published_of(report.article_id)
+        report.content_hash = digest or ""
+        report.candidate = _candidate(report.claims)
+        report.people = frozenset(
+            lookups.people[p.slug].pk
+            for p in report.candidate.participants
+            if p.slug in lookups.people
         )
-        moved |= {meeting_id, match.pk}
+        location = lookups.locations.get(report.candidate.location or "")
+        report.place_id = location.pk if location else None
+        if not report.people:
+            report.candidate = None  # nothing to place it by: it stays
+
+
+def _leave_pinned(reports: list[_Report]) -> None:
+    """Keep sentences a curator's decision pinned on the meetings they were left on."""
+    pinned = set(
+        EvidencePin.objects.filter(article_id__in={r.article_id for r in reports}).values_list(
+            "article_id", flat=True
+        )
+    )
+    for report in reports:
+        if report.article_id in pinned:
+            report.candidate = None
+
+
+def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
+    """Return the meeting each movable report belongs on, creating vague records as needed."""
+    anchors = _anchors(reports.values(), lookups.parents)
+    moving = {id(r) for r in movable}
+    staying = [r for r in reports.values() if id(r) not in moving]
+    # An article's candidates are meetings its extraction told apart: one report of an article
+    # per meeting, or they would move as one from then on.
+    occupied = {(r.article_id, r.meeting_id) for r in staying}
+    targets: dict[int, int] = {}  # by id() of the report
+    homeless: dict[bool, list[_Report]] = defaultdict(list)  # calls apart
+    for report in sorted(movable, key=_Report.order):
+        home = _home(report, anchors, occupied)
+        if home is not None:
+            targets[id(report)] = home.pk
+            occupied.add((report.article_id, home.pk))
+        else:
+            homeless[report.candidate.kind == MeetingKind.CALL].append(report)
+    keeping = {r.meeting_id for r in staying}
+    for bucket in sorted(homeless):
+        for group in _gather(homeless[bucket], lookups.parents):
+            pk = _record_for(group, keeping, lookups)
+            keeping.add(pk)
+            for report in group.reports:
+                targets[id(report)] = pk
+    return targets
+
+
+def _anchors(reports, parents) -> list[_Meeting]:
+    """Return the meetings known to the day, as their reports dated to the day describe them."""
+    dated: dict[int, list[_Report]] = defaultdict(list)
+    for report in reports:
+        if report.candidate is not None and report.dated_to_the_day:
+            dated[report.meeting_id].append(report)
+    anchors = [_Meeting(group, parents, pk).settle() for pk, group in dated.items()]
+    return sorted(anchors, key=_Meeting.order)
+
+
+def _fits(report: _Report, meeting: _Meeting, parents) -> bool:
+    """Return whether the merge rules allow the report to be of this meeting."""
+    return (
+        _people_fit(report.people, meeting.people)
+        and merging.kinds_compatible(report.candidate.kind, meeting.kind)
+        and merging.places_compatible(report.place_id, meeting.location_id, parents)
+        and merging.status_fits(report.candidate.status, meeting.claim, report.published)
+        and merging.dates_overlap(report.claim, meeting.claim)
+    )
+
+
+def _people_fit(claimed: frozenset[int], present: frozenset[int]) -> bool:
+    """One or two people: the meeting has each; more: it has any two of them."""
+    if len(claimed) <= 2:
+        return claimed <= present
+    return len(claimed & present) >= 2
+
+
+def _rank(report: _Report, meeting: _Meeting) -> tuple:
+    """The matching's ranking: a place both name first, then the closest date."""
+    place_agrees = report.place_id is not None and meeting.location_id is not None
+    return (not place_agrees, date_distance(report.claim, meeting.claim, report.published))
+
+
+def _home(report: _Report, anchors: list[_Meeting], occupied: set) -> _Meeting | None:
+    """Return the meeting known to the day the report is of, or None; an undated report does
+    not choose between two that nothing tells apart."""
+    parents = anchors[0].parents if anchors else {}
+    ranked = [(_rank(report, a), a) for a in anchors if _fits(report, a, parents)]
+    ranked.sort(key=lambda item: item[0])  # stable: anchors come in their own order
+    if report.claim.start is None and len(ranked) > 1 and _tied(ranked, report.published):
+        return None
+    free = (a for _, a in ranked if (report.article_id, a.pk) not in occupied)
+    return next(free, None)
+
+
+def _tied(ranked, published: date | None) -> bool:
+    """Return whether the two best are as close to publication and as agreed on place (or
+    any two are, without a publication date), as the matching decides."""
+    if ranked[0][0] != ranked[1][0]:
+        return False
+    return published is None or ranked[0][0][1] != NO_DISTANCE
+
+
+def _gather(reports: list[_Report], parents) -> list[_Meeting]:
+    """Group vague reports by the merge rules (the same people, or two of three or more), in
+    their canonical order."""
+    groups: list[_Meeting] = []
+    for report in reports:
+        fitting = [
+            (_rank(report, group), number, group)
+            for number, group in enumerate(groups)
+            if _fits(report, group, parents) and not _of_the_same_article(report, group)
+        ]
+        if fitting:
+            group = min(fitting, key=lambda item: item[:2])[2]
+            group.reports.append(report)
+            group.settle()
+        else:
+            groups.append(_Meeting([report], parents).settle())
+    return groups
+
+
+def _of_the_same_article(report: _Report, group: _Meeting) -> bool:
+    return any(other.article_id == report.article_id for other in group.reports)
+
+
+def _record_for(group: _Meeting, keeping: set[int], lookups: Reference) -> int:
+    """Return the vague record holding most of the group's reports and nothing else, or a new
+    record when there is none."""
+    counts = Counter(r.meeting_id for r in group.reports if r.meeting_id not in keeping)
+    if counts:
+        return min(counts, key=lambda pk: (-counts[pk], pk))
+    first = group.reports[0]
+    people = [
+        lookups.people[p.slug] for p in first.candidate.participants if p.slug in lookups.people
+    ]
+    return meeting_create(first.candidate, people, lookups).pk
+
+
+def _move(movable, targets, reports) -> set[int]:
+    """Move each report's sentences to its target; return the meetings that changed.
+
+    A sentence is on a meeting once: a report waits while another report of its article with
+    the same sentence is still to leave the target.
+    """
+    at: dict[tuple[int, int], set[int]] = defaultdict(set)  # (article, start) -> meetings
+    for report in reports.values():
+        for start in report.starts:
+            at[(report.article_id, start)].add(report.meeting_id)
+    waiting = [r for r in sorted(movable, key=_Report.order) if targets[id(r)] != r.meeting_id]
+    moved: set[int] = set()
+    while waiting:
+        blocked = []
+        for report in waiting:
+            target = targets[id(report)]
+            if any(target in at[(report.article_id, start)] for start in report.starts):
+                blocked.append(report)
+                continue
+            Evidence.objects.filter(
+                article_id=report.article_id,
+                meeting_id=report.meeting_id,
+                start__in=report.starts,
+            ).update(meeting_id=target)
+            for start in report.starts:
+                at[(report.article_id, start)] ^= {report.meeting_id, target}
+            moved |= {report.meeting_id, target}
+        if len(blocked) == len(waiting):
+            break  # two reports would swap places: leave them where they are
+        waiting = blocked
     return moved
 
 
 def _candidate(claims: dict) -> MeetingCandidate:
     """Rebuild what a report claimed of a meeting from its evidence rows' claims."""
-    date = date_claim(claims["date"]) if claims.get("date") else None
+    claimed = date_claim(claims["date"]) if claims.get("date") else None
     location = claims.get("location") or {}
     return MeetingCandidate(
         kind=claims.get("kind", "meeting"),
@@ -96,9 +401,9 @@ def _candidate(claims: dict) -> MeetingCandidate:
             ParticipantClaim(p["slug"], p.get("role", ""), p.get("side", ""))
             for p in claims.get("participants", [])
         ],
-        start_date=date.start if date else None,
-        end_date=date.end if date else None,
-        date_precision=date.precision if date else "unknown",
+        start_date=claimed.start if claimed else None,
+        end_date=claimed.end if claimed else None,
+        date_precision=claimed.precision if claimed else "unknown",
         location=location.get("slug"),
         topics=list(claims.get("topics", [])),
     )

@@ -2,12 +2,13 @@
 
 import threading
 from datetime import UTC, date, datetime, timedelta
-from itertools import product
+from itertools import permutations, product
 
 import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
+from articles.models import Article
 from diplomacy import merging, services
 from diplomacy.extraction.types import (
     EvidenceSpan,
@@ -666,3 +667,62 @@ def test_it_moves_a_vague_report_to_the_closest_meeting_dated_after_it(world, va
     late = Evidence.objects.get(article__body__contains="late in January")
     assert late.meeting.start_date == date(2024, 1, 26)
     assert Meeting.objects.count() == 2
+
+
+def test_it_places_vague_reports_the_same_whatever_order_they_arrive_in(world):
+    """Two readouts, a month report that fits neither and an undated one: every order of the
+    four gives the same meetings, each report on the same one."""
+    reports = {
+        "feb 22": ("2024-02-23", candidate(start_date=date(2024, 2, 22), date_precision="day")),
+        "mar 7": ("2024-03-08", candidate(start_date=date(2024, 3, 7), date_precision="day")),
+        # Published on 2 March: "earlier this month" cannot be the talks of 7 March.
+        "this month": (
+            "2024-03-02",
+            candidate(start_date=date(2024, 3, 1), date_precision="month"),
+        ),
+        "undated": ("2024-03-10", candidate()),
+    }
+    placements = set()
+    for order in permutations(reports):
+        Meeting.objects.all().delete()
+        Article.objects.all().delete()
+        for name in order:
+            published, found = reports[name]
+            day = date.fromisoformat(published)
+            report = ArticleFactory(
+                body=f"Report {name}.",
+                published_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+                published_source="given",
+                status="processing",
+            )
+            services.article_apply_extraction(report, extraction(found))
+        placements.add(
+            tuple(
+                (row.article.body, str(row.meeting.start_date), row.meeting.date_precision)
+                for row in Evidence.objects.select_related("article", "meeting").order_by(
+                    "article__body"
+                )
+            )
+        )
+    (placement,) = placements
+    assert dict((body, start) for body, start, _ in placement) == {
+        "Report feb 22.": "2024-02-22",
+        "Report mar 7.": "2024-03-07",
+        "Report this month.": "2024-03-01",
+        "Report undated.": "2024-03-07",
+    }
+
+
+def test_it_keeps_two_disagreeing_candidates_of_one_article_on_two_meetings(world):
+    """A visit to Bangkok and a summit in Vienna quoted from one sentence never share a
+    meeting, even one generic enough for both: the sentence supports each apart."""
+    generic = MeetingFactory(title="Talks", kind="meeting")
+    ParticipationFactory(meeting=generic, person=world["sullivan"], side="us")
+    ParticipationFactory(meeting=generic, person=world["wang"], side="cn")
+    report = article("2024-03-10", "Sullivan and Wang, at a visit and a summit.")
+    visit = candidate(kind="visit", location="bangkok")
+    summit = candidate(kind="summit", location="vienna")
+    services.article_apply_extraction(report, extraction(visit, summit))
+    rows = Evidence.objects.filter(article=report)
+    assert sorted(rows.values_list("claims__kind", flat=True)) == ["summit", "visit"]
+    assert len({row.meeting_id for row in rows}) == 2
