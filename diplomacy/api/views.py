@@ -36,6 +36,7 @@ from diplomacy.api.curation import (
     PersonCurationMixin,
     PersonMergeSerializer,
 )
+from diplomacy.api.meeting_list import filter_slugs_at, plain_filter
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer
 from diplomacy.api.rows import MEETING_CSV_HEADER, MeetingRowShaper
 from diplomacy.api.serializers import (
@@ -68,6 +69,7 @@ from diplomacy.models import (
 )
 from diplomacy.roles import can_curate
 from diplomacy.selectors import MeetingEvidenceIds, topic_activity
+from diplomacy.selectors.meeting_list import PlainMeetingList
 from diplomacy.services import person_merge
 
 
@@ -241,10 +243,21 @@ class MeetingViewSet(
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
             return super().list(request, *args, **kwargs)  # CSVExportMixin streams it
-        rows = selectors.MeetingListRows(self.filter_queryset(self.get_queryset()))
+        rows = self.plain_rows(request)
+        if rows is None:
+            rows = selectors.MeetingListRows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
         shape = MeetingRowShaper(request)
         return self.get_paginated_response([shape(row) for row in page])
+
+    def plain_rows(self, request) -> PlainMeetingList | None:
+        """Return the rows of the common filters read without the FilterSet, or None when the
+        FilterSet must read the parameters (diplomacy/api/meeting_list.py)."""
+        if self.revision is None:
+            return None
+        revision = self.revision
+        selected = plain_filter(request.query_params, lambda: filter_slugs_at(revision))
+        return None if selected is None else PlainMeetingList(selected)
 
     def csv_header(self):
         return list(MEETING_CSV_HEADER)
