@@ -243,11 +243,13 @@ class MeetingViewSet(
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
             return super().list(request, *args, **kwargs)  # CSVExportMixin streams it
-        rows = self.plain_rows(request)
-        if rows is None:
-            rows = selectors.MeetingListRows(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(rows)
         shape = MeetingRowShaper(request)
+        rows = self.plain_rows(request)
+        if rows is not None:
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response([shape.list_item(row) for row in page])
+        rows = selectors.MeetingListRows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response([shape(row) for row in page])
 
     def plain_rows(self, request) -> PlainMeetingList | None:

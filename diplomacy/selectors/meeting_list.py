@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connections, router
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 from diplomacy.choices import ReviewState
 from diplomacy.models import Meeting
 from diplomacy.selectors import tables
-from diplomacy.selectors.meetings import MEETING_ROW_COLUMNS, meeting_row
+from diplomacy.selectors.meetings import MEETING_ROW_COLUMNS
 
 # The slugs the filters accept, with their ids: topics and people are reference data, read
 # once per data revision rather than looked up on every request.
@@ -107,7 +108,7 @@ class MeetingListFilter:
 COUNT_SQL = f"SELECT count(*) FROM {tables.MEETING} AS m WHERE {{where}}"
 # The page's ids first, then the rows of those meetings only, in one round trip.
 PAGE_SQL = f"""
-WITH page AS MATERIALIZED (
+WITH page AS (
     SELECT m.id
     FROM {tables.MEETING} AS m
     WHERE {{where}}
@@ -122,9 +123,35 @@ ORDER BY {{order}}
 """
 
 
+class PreparedStatementCursor(ServerBindingCursor):
+    """Bind parameters on the server and prepare every statement, so that PostgreSQL parses
+    and plans each of the list's few statement shapes once per connection, not per request."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def prepared_cursor(alias: str):
+    """Return a Django cursor (logged like any other) that prepares its statements.
+
+    Where the settings turn prepared statements off (prepare_threshold None: behind a
+    transaction pooler the next transaction may run on another server connection, without
+    the statement) it is an ordinary cursor, and the statements are sent whole.
+    """
+    connection = connections[alias]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        return connection.cursor()
+    cursor = PreparedStatementCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
 class PlainMeetingList:
     """The meetings a MeetingListFilter selects, as a lazily paged sequence for a Paginator:
-    `count()`, then the rows of one page (the same dicts as `meeting_rows`)."""
+    `count()`, then the rows of one page as MEETING_ROW_COLUMNS tuples."""
 
     ordered = True
 
@@ -133,14 +160,14 @@ class PlainMeetingList:
         self.order = selected.order()
 
     def _cursor(self):
-        return connections[router.db_for_read(Meeting)].cursor()
+        return prepared_cursor(router.db_for_read(Meeting))
 
     def count(self) -> int:
         with self._cursor() as cursor:
             cursor.execute(COUNT_SQL.format(where=self.where), self.params)
             return cursor.fetchone()[0]
 
-    def __getitem__(self, page: slice) -> list[dict]:
+    def __getitem__(self, page: slice) -> list[tuple]:
         if not isinstance(page, slice) or page.stop is None or page.step is not None:
             raise TypeError("Meeting rows are read a bounded page (a slice) at a time.")
         start = page.start or 0
@@ -149,4 +176,4 @@ class PlainMeetingList:
         sql = PAGE_SQL.format(where=self.where, order=self.order)
         with self._cursor() as cursor:
             cursor.execute(sql, {**self.params, "limit": page.stop - start, "offset": start})
-            return [meeting_row(row) for row in cursor.fetchall()]
+            return cursor.fetchall()

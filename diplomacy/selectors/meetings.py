@@ -347,17 +347,30 @@ FROM {tables.MEETING} AS m
 LEFT JOIN {tables.LOCATION} AS l ON l.id = m.location_id
 WHERE m.id = ANY(%s)
 """
-MEETING_ROW_FIELDS = MEETING_HEAD_FIELDS + MEETING_COUNT_FIELDS
+# Where each part of a MEETING_ROW_COLUMNS row is.
+ROW_HEAD = slice(0, 9)  # MEETING_HEAD_FIELDS
+ROW_COUNTS = slice(9, 11)  # MEETING_COUNT_FIELDS
+ROW_LOCATION = slice(11, 15)  # LOCATION_KEYS, all null without a place
+ROW_PARTICIPANTS = 15  # json text, or null for none
+ROW_TOPICS = 16  # json text, or null for none
+
+
+def row_location(row: tuple) -> dict | None:
+    location = row[ROW_LOCATION]
+    return dict(zip(LOCATION_KEYS, location, strict=True)) if location[0] is not None else None
+
+
+def row_json_list(text: str | None) -> list:
+    return orjson.loads(text) if text else []
 
 
 def meeting_row(row: tuple) -> dict:
     """Return a row of MEETING_ROW_COLUMNS as the dict `meeting_list_values` gives."""
-    item = dict(zip(MEETING_ROW_FIELDS, row[:11], strict=True))
-    item["location_object"] = (
-        dict(zip(LOCATION_KEYS, row[11:15], strict=True)) if row[11] is not None else None
-    )
-    item["participant_list"] = orjson.loads(row[15]) if row[15] else []
-    item["topic_list"] = orjson.loads(row[16]) if row[16] else []
+    item = dict(zip(MEETING_HEAD_FIELDS, row[ROW_HEAD], strict=True))
+    item.update(zip(MEETING_COUNT_FIELDS, row[ROW_COUNTS], strict=True))
+    item["location_object"] = row_location(row)
+    item["participant_list"] = row_json_list(row[ROW_PARTICIPANTS])
+    item["topic_list"] = row_json_list(row[ROW_TOPICS])
     return item
 
 

@@ -5,11 +5,14 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from diplomacy.api import meeting_list
+from diplomacy.api.rows import MeetingRowShaper
 from diplomacy.api.views import MeetingViewSet
 from diplomacy.selectors.meeting_list import MeetingListFilter, PlainMeetingList
+from diplomacy.selectors.meetings import ROW_HEAD, meeting_row
 from tests.factories import (
     LocationFactory,
     MeetingFactory,
@@ -278,13 +281,53 @@ def test_it_pages_the_plain_rows_like_a_queryset(meetings):
 
     assert rows.count() == len(meetings)
     first, rest = rows[0:3], rows[3:100]
-    assert [row["title"] for row in first] == [
+    assert [row[ROW_HEAD][2] for row in first] == [
         "Planned visit",
         "Same day talks",
         "Cancelled talks",
     ]
     assert len(first + rest) == len(meetings)
-    assert [row["title"] for row in rest[-2:]] == ["Another undated", "Undated contact"]
+    assert [row[ROW_HEAD][2] for row in rest[-2:]] == ["Another undated", "Undated contact"]
     assert rows[5:5] == []
     with pytest.raises(TypeError):
         rows[0]
+
+
+def test_it_shapes_a_row_in_one_step_as_the_shaper_does(meetings, rf):
+    """`list_item` gives the item the shaper makes of `meeting_row`, key order included."""
+    shape = MeetingRowShaper(rf.get("/api/v1/meetings/"))
+
+    rows = PlainMeetingList(MeetingListFilter())[0:100]
+
+    assert len(rows) == len(meetings)
+    for row in rows:
+        item = shape.list_item(row)
+        assert list(item.items()) == list(shape(meeting_row(row)).items())
+
+
+def prepared_statements(client):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_it_prepares_the_list_statements_once_per_connection(api_client, meetings):
+    """PostgreSQL parses and plans the count and the page once, not on every request."""
+    answer(api_client, "topic=taiwan&ordering=start_date")
+    answer(api_client, "topic=trade&ordering=start_date")
+
+    prepared = prepared_statements(api_client)
+    assert sum("count(*)" in statement for statement in prepared) == 1
+    assert sum("LIMIT" in statement for statement in prepared) == 1
+
+
+def test_it_prepares_nothing_where_prepared_statements_are_off(api_client, meetings, monkeypatch):
+    """Behind a transaction pooler (prepare_threshold None) the next transaction may run on
+    another server connection, without the statement: nothing is prepared."""
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+
+    response = answer(api_client, "topic=taiwan")
+
+    assert response.json()["count"] == 3
+    assert not any("LIMIT" in statement for statement in prepared_statements(api_client))
