@@ -259,7 +259,20 @@ class MeetingViewSet(
             return None
         revision = self.revision
         selected = plain_filter(request.query_params, lambda: filter_slugs_at(revision))
-        return None if selected is None else PlainMeetingList(selected)
+        if selected is None:
+            return None
+        return PlainMeetingList(selected, expected=self.requested_page(request))
+
+    def requested_page(self, request) -> tuple[int, int] | None:
+        """Return the offset and size of the page the paginator will read, when the page is
+        a plain number (anything else is the paginator's to resolve or refuse)."""
+        size = self.paginator.get_page_size(request)
+        number = request.query_params.get(self.paginator.page_query_param) or "1"
+        if not size or not (number.isascii() and number.isdigit() and len(number) <= 9):
+            return None
+        if int(number) < 1:
+            return None
+        return (int(number) - 1) * size, size
 
     def csv_header(self):
         return list(MEETING_CSV_HEADER)

@@ -121,6 +121,22 @@ JOIN {tables.MEETING} AS m ON m.id = page.id
 LEFT JOIN {tables.LOCATION} AS l ON l.id = m.location_id
 ORDER BY {{order}}
 """
+# The count and a page together, in one round trip. The two subqueries are planned apart, as
+# the two statements above would be; a page past the end leaves one row, of nulls but the count.
+COUNT_AND_PAGE_SQL = f"""
+SELECT total.n, {MEETING_ROW_COLUMNS}
+FROM (SELECT count(*) AS n FROM {tables.MEETING} AS m WHERE {{where}}) AS total
+LEFT JOIN (
+    SELECT m.id
+    FROM {tables.MEETING} AS m
+    WHERE {{where}}
+    ORDER BY {{order}}
+    LIMIT %(limit)s OFFSET %(offset)s
+) AS page ON true
+LEFT JOIN {tables.MEETING} AS m ON m.id = page.id
+LEFT JOIN {tables.LOCATION} AS l ON l.id = m.location_id
+ORDER BY {{order}}
+"""
 
 
 class PreparedStatementCursor(ServerBindingCursor):
@@ -151,21 +167,36 @@ def prepared_cursor(alias: str):
 
 class PlainMeetingList:
     """The meetings a MeetingListFilter selects, as a lazily paged sequence for a Paginator:
-    `count()`, then the rows of one page as MEETING_ROW_COLUMNS tuples."""
+    `count()`, then the rows of one page as MEETING_ROW_COLUMNS tuples.
+
+    Given the page the request will ask for (`expected`: its offset and size), `count()`
+    reads that page's rows in the same round trip, and the slice of it costs no query.
+    """
 
     ordered = True
 
-    def __init__(self, selected: MeetingListFilter):
+    def __init__(self, selected: MeetingListFilter, expected: tuple[int, int] | None = None):
         self.where, self.params = selected.where()
         self.order = selected.order()
+        self.expected = expected
+        self.prefetched: tuple[int, int, list[tuple]] | None = None  # offset, size, rows
 
     def _cursor(self):
         return prepared_cursor(router.db_for_read(Meeting))
 
     def count(self) -> int:
+        if self.expected is None:
+            with self._cursor() as cursor:
+                cursor.execute(COUNT_SQL.format(where=self.where), self.params)
+                return cursor.fetchone()[0]
+        offset, size = self.expected
+        sql = COUNT_AND_PAGE_SQL.format(where=self.where, order=self.order)
         with self._cursor() as cursor:
-            cursor.execute(COUNT_SQL.format(where=self.where), self.params)
-            return cursor.fetchone()[0]
+            cursor.execute(sql, {**self.params, "limit": size, "offset": offset})
+            fetched = cursor.fetchall()
+        # Without a page (past the end) the one row has a null id after the count.
+        self.prefetched = (offset, size, [row[1:] for row in fetched if row[1] is not None])
+        return fetched[0][0]
 
     def __getitem__(self, page: slice) -> list[tuple]:
         if not isinstance(page, slice) or page.stop is None or page.step is not None:
@@ -173,6 +204,10 @@ class PlainMeetingList:
         start = page.start or 0
         if page.stop <= start:
             return []
+        if self.prefetched is not None:
+            offset, size, rows = self.prefetched
+            if start == offset and page.stop - start <= size:
+                return rows[: page.stop - start]
         sql = PAGE_SQL.format(where=self.where, order=self.order)
         with self._cursor() as cursor:
             cursor.execute(sql, {**self.params, "limit": page.stop - start, "offset": start})
