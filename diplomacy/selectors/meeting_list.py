@@ -152,17 +152,16 @@ def prepared_cursor(alias: str):
 
     Where the settings turn prepared statements off (prepare_threshold None: behind a
     transaction pooler the next transaction may run on another server connection, without
-    the statement) it is an ordinary cursor, and the statements are sent whole.
+    the statement) it is an ordinary cursor, and the statements are sent whole. So it is
+    while queries are logged (DEBUG, a test or a profile capturing them): the log then holds
+    the statement with its values, which can be run again, as under EXPLAIN.
     """
     connection = connections[alias]
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
+    if connection.queries_logged or connection.connection.prepare_threshold is None:
         return connection.cursor()
-    cursor = PreparedStatementCursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+    return connection.make_cursor(PreparedStatementCursor(connection.connection))
 
 
 class PlainMeetingList:

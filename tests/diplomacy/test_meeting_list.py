@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diplomacy.api import meeting_list
@@ -356,3 +357,14 @@ def test_it_prepares_nothing_where_prepared_statements_are_off(api_client, meeti
 
     assert response.json()["count"] == 3
     assert not any("LIMIT" in statement for statement in prepared_statements(api_client))
+
+
+def test_it_logs_statements_that_can_be_run_again(api_client, meetings):
+    """While queries are captured (DEBUG, profiles) the log holds runnable SQL, values in."""
+    with CaptureQueriesContext(connection) as queries:
+        answer(api_client, "topic=taiwan&participant=wang-yi&date_from=2023-01-01")
+    [statement] = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]]
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + statement)
+        assert cursor.fetchall()
