@@ -115,6 +115,10 @@ if DATABASE_POOLER not in ("", "transaction"):
     )
 
 
+# psycopg prepares a statement after this many runs unless told to at once: never, in effect.
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+
+
 def _connection_settings(database: dict) -> dict:
     # Reuse connections for a minute, and check them first so a restarted server is survived.
     database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
@@ -124,6 +128,11 @@ def _connection_settings(database: dict) -> dict:
     if DATABASE_POOLER == "transaction":
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
         options["prepare_threshold"] = None
+    else:
+        # Prepared statements on, but only for the statements that ask for it (the meeting
+        # list's, diplomacy/selectors/meeting_list.py): Django binds its own queries on the
+        # client, and psycopg never prepares those, whatever the threshold.
+        options.setdefault("prepare_threshold", PREPARE_ONLY_WHEN_ASKED)
     return database
 
 

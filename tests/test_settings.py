@@ -249,3 +249,22 @@ def test_it_adds_a_mirrored_alias_per_replica_and_the_router():
     refused = load_settings(DATABASE_REPLICA_URLS="postgresql://bc:s3cret@replica:port/bc")
     assert "DATABASE_REPLICA_URLS (entry 1)" in refused.stderr
     assert "s3cret" not in refused.stderr
+
+
+PREPARE_REPORT = (
+    "from django.conf import settings as s; import json;"
+    "print(json.dumps({a: d['OPTIONS']['prepare_threshold'] for a, d in s.DATABASES.items()}))"
+)
+
+
+def test_it_prepares_statements_only_on_request_and_never_behind_a_pooler():
+    """Without a pooler psycopg may prepare the statements that ask for it (the threshold
+    itself is never reached); behind a transaction pooler prepared statements are off."""
+    direct = load_settings(PREPARE_REPORT, DATABASE_URL="postgresql://bc@db:5432/bc")
+    pooled = load_settings(
+        PREPARE_REPORT, DATABASE_URL="postgresql://bc@db:5432/bc", DATABASE_POOLER="transaction"
+    )
+
+    assert direct.returncode == 0, direct.stderr
+    assert json.loads(direct.stdout) == {"default": 2**31 - 1}
+    assert json.loads(pooled.stdout) == {"default": None}

@@ -36,6 +36,7 @@ from diplomacy.api.curation import (
     PersonCurationMixin,
     PersonMergeSerializer,
 )
+from diplomacy.api.meeting_list import filter_slugs_at, plain_filter
 from diplomacy.api.renderers import CSVRenderer, ORJSONRenderer
 from diplomacy.api.rows import MEETING_CSV_HEADER, MeetingRowShaper
 from diplomacy.api.serializers import (
@@ -68,6 +69,7 @@ from diplomacy.models import (
 )
 from diplomacy.roles import can_curate
 from diplomacy.selectors import MeetingEvidenceIds, topic_activity
+from diplomacy.selectors.meeting_list import PlainMeetingList
 from diplomacy.services import person_merge
 
 
@@ -241,10 +243,36 @@ class MeetingViewSet(
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
             return super().list(request, *args, **kwargs)  # CSVExportMixin streams it
+        shape = MeetingRowShaper(request)
+        rows = self.plain_rows(request)
+        if rows is not None:
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response([shape.list_item(row) for row in page])
         rows = selectors.MeetingListRows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(rows)
-        shape = MeetingRowShaper(request)
         return self.get_paginated_response([shape(row) for row in page])
+
+    def plain_rows(self, request) -> PlainMeetingList | None:
+        """Return the rows of the common filters read without the FilterSet, or None when the
+        FilterSet must read the parameters (diplomacy/api/meeting_list.py)."""
+        if self.revision is None:
+            return None
+        revision = self.revision
+        selected = plain_filter(request.query_params, lambda: filter_slugs_at(revision))
+        if selected is None:
+            return None
+        return PlainMeetingList(selected, expected=self.requested_page(request))
+
+    def requested_page(self, request) -> tuple[int, int] | None:
+        """Return the offset and size of the page the paginator will read, when the page is
+        a plain number (anything else is the paginator's to resolve or refuse)."""
+        size = self.paginator.get_page_size(request)
+        number = request.query_params.get(self.paginator.page_query_param) or "1"
+        if not size or not (number.isascii() and number.isdigit() and len(number) <= 9):
+            return None
+        if int(number) < 1:
+            return None
+        return (int(number) - 1) * size, size
 
     def csv_header(self):
         return list(MEETING_CSV_HEADER)

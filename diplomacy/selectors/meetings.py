@@ -324,10 +324,11 @@ def meeting_list_values(queryset: QuerySet[Meeting], *extra_fields: str) -> Quer
     )
 
 
-# The rows of one page, given their ids: a fixed statement, so nothing is compiled per request.
-# json (not jsonb) keeps the keys in the documented order; ::text lets orjson decode them.
-MEETING_ROWS_SQL = f"""
-SELECT m.id, m.slug, m.title, m.kind, m.status, m.start_date, m.end_date, m.date_precision,
+# A meeting list row's columns over `m` (the meeting) and `l` (its place, left joined), in the
+# order `meeting_row` reads them. json (not jsonb) keeps the keys in the documented order;
+# ::text lets orjson decode them.
+MEETING_ROW_COLUMNS = f"""
+       m.id, m.slug, m.title, m.kind, m.status, m.start_date, m.end_date, m.date_precision,
        m.announced, m.article_count, m.evidence_count,
        l.slug, l.name, l.kind, l.country,
        (SELECT json_agg(json_build_object('slug', p.slug, 'name', p.name,
@@ -338,11 +339,39 @@ SELECT m.id, m.slug, m.title, m.kind, m.status, m.start_date, m.end_date, m.date
        (SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
                         ORDER BY t.name, t.id)::text
         FROM {tables.MEETING_TOPIC} AS mt JOIN {tables.TOPIC} AS t ON t.id = mt.topic_id
-        WHERE mt.meeting_id = m.id)
+        WHERE mt.meeting_id = m.id)"""
+# The rows of one page, given their ids: a fixed statement, so nothing is compiled per request.
+MEETING_ROWS_SQL = f"""
+SELECT {MEETING_ROW_COLUMNS}
 FROM {tables.MEETING} AS m
 LEFT JOIN {tables.LOCATION} AS l ON l.id = m.location_id
 WHERE m.id = ANY(%s)
 """
+# Where each part of a MEETING_ROW_COLUMNS row is.
+ROW_HEAD = slice(0, 9)  # MEETING_HEAD_FIELDS
+ROW_COUNTS = slice(9, 11)  # MEETING_COUNT_FIELDS
+ROW_LOCATION = slice(11, 15)  # LOCATION_KEYS, all null without a place
+ROW_PARTICIPANTS = 15  # json text, or null for none
+ROW_TOPICS = 16  # json text, or null for none
+
+
+def row_location(row: tuple) -> dict | None:
+    location = row[ROW_LOCATION]
+    return dict(zip(LOCATION_KEYS, location, strict=True)) if location[0] is not None else None
+
+
+def row_json_list(text: str | None) -> list:
+    return orjson.loads(text) if text else []
+
+
+def meeting_row(row: tuple) -> dict:
+    """Return a row of MEETING_ROW_COLUMNS as the dict `meeting_list_values` gives."""
+    item = dict(zip(MEETING_HEAD_FIELDS, row[ROW_HEAD], strict=True))
+    item.update(zip(MEETING_COUNT_FIELDS, row[ROW_COUNTS], strict=True))
+    item["location_object"] = row_location(row)
+    item["participant_list"] = row_json_list(row[ROW_PARTICIPANTS])
+    item["topic_list"] = row_json_list(row[ROW_TOPICS])
+    return item
 
 
 def meeting_rows(ids: list[int]) -> list[dict]:
@@ -355,12 +384,7 @@ def meeting_rows(ids: list[int]) -> list[dict]:
         fetched = cursor.fetchall()
     rows = {}
     for row in fetched:
-        item = dict(zip(MEETING_HEAD_FIELDS + MEETING_COUNT_FIELDS, row[:11], strict=True))
-        item["location_object"] = (
-            dict(zip(LOCATION_KEYS, row[11:15], strict=True)) if row[11] is not None else None
-        )
-        item["participant_list"] = orjson.loads(row[15]) if row[15] else []
-        item["topic_list"] = orjson.loads(row[16]) if row[16] else []
+        item = meeting_row(row)
         rows[item["id"]] = item
     return [rows[pk] for pk in ids if pk in rows]
 
