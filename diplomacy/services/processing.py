@@ -75,11 +75,10 @@ def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
     statuses: dict[int, str] = {}
     extracted: list[tuple[Article, Extraction]] = []
     try:
+        gazetteer = gazetteer_current()  # one look at its revision for the batch
         for article in articles:
             try:
-                extraction = extract(
-                    article.body, known_publication_date(article), gazetteer_current()
-                )
+                extraction = extract(article.body, known_publication_date(article), gazetteer)
             except TRANSIENT_ERRORS:
                 raise
             except Exception as error:
