@@ -32,6 +32,9 @@ class Rollback(Exception):
     pass
 
 
+calls: Counter = Counter()
+
+
 def measure(texts: list[dict], statements: Counter | None) -> dict:
     """Store the texts and process them as one batch (one article: `article_process`);
     return the costs per article."""
@@ -71,6 +74,7 @@ def measure(texts: list[dict], statements: Counter | None) -> dict:
             if statements is not None:
                 for sql, ms in queries:
                     statements[sql[:160]] += ms
+                    calls[sql[:160]] += 1
             raise Rollback
     except Rollback:
         pass
@@ -145,9 +149,9 @@ def main() -> None:
     for key in ("ms", "cpu_ms", "sql_ms", "queries"):
         print(f"{key:<12} {summary([row[key] for row in done])}")
     if statements:
-        print(f"\ncostliest statements (total SQL ms over {len(measured)} articles):")
+        print(f"\ncostliest statements (total SQL ms, calls, over {len(measured)} articles):")
         for sql, ms in statements.most_common(options.top):
-            print(f"{ms:9.1f}  {sql}")
+            print(f"{ms:9.1f} {calls[sql]:5}  {sql}")
 
 
 if __name__ == "__main__":
