@@ -11,7 +11,7 @@ from diplomacy.services import TRANSIENT_ERRORS, articles_process_batch
     retry_backoff_max=120,
     max_retries=8,
 )
-def article_extract(article_id: int) -> dict[str, int] | None:
+def article_extract(article_id: int) -> dict[str, list[int]] | None:
     """Extract meetings from an article, and from up to INGEST_BATCH_SIZE - 1 others waiting;
-    return how many ended in each status. A re-run or a duplicate message is harmless."""
+    return the ids that ended in each status. A re-run or a duplicate message is harmless."""
     return articles_process_batch(article_id)

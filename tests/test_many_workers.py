@@ -88,7 +88,9 @@ def start_workers(env: dict, logs) -> list[subprocess.Popen]:
 def done_by_tasks(log: str) -> tuple[int, int]:
     """Return the articles a worker's tasks ended done, and how many tasks it ran."""
     results = SUCCEEDED.findall(log)
-    done = sum(ast.literal_eval(result).get("done", 0) for result in results if result != "None")
+    done = sum(
+        len(ast.literal_eval(result).get("done", [])) for result in results if result != "None"
+    )
     return done, len(results)
 
 

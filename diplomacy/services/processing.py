@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
@@ -48,12 +48,13 @@ def article_process(article_id: int) -> str | None:
     return articles_process_claimed([article])[article.pk]
 
 
-def articles_process_batch(article_id: int, size: int | None = None) -> dict[str, int] | None:
+def articles_process_batch(article_id: int, size: int | None = None) -> dict[str, list[int]] | None:
     """Process the article, and with it up to `size` - 1 articles waiting (INGEST_BATCH_SIZE).
 
     A lone article is processed at once, alone; a backlog is drained in batches whichever
     article's message comes first (the messages of the others then find nothing to do).
-    Return how many articles ended in each status, or None when there was nothing to do.
+    Return the ids of the articles that ended in each status, or None when there was nothing
+    to do.
     """
     size = size or settings.INGEST_BATCH_SIZE
     article = article_claim(article_id)
@@ -61,7 +62,10 @@ def articles_process_batch(article_id: int, size: int | None = None) -> dict[str
     claimed += articles_claim_waiting(size - len(claimed))
     if not claimed:
         return None
-    return dict(Counter(str(status) for status in articles_process_claimed(claimed).values()))
+    ended: dict[str, list[int]] = defaultdict(list)
+    for article_id, status in sorted(articles_process_claimed(claimed).items()):
+        ended[str(status)].append(article_id)
+    return dict(ended)
 
 
 def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
