@@ -76,7 +76,7 @@ def articles_apply_extractions(items: list[tuple[Article, Extraction]]) -> set[i
         batch.flush()
         affected |= batch.affected
         # Meetings recorded by this batch are current already; the others are locked (in id
-        # order: no two batches wait for each other) and recomputed once.
+        # order, so that two batches never wait for each other in a cycle) and recomputed once.
         existing = affected - created
         _lock_meetings(existing)
         meetings_recompute(existing, lookups)
@@ -246,7 +246,7 @@ def _key(text: str) -> int:
 
 def _lock_merges(keys: dict[int, bool]) -> None:
     """Take the keys' transaction-scoped advisory locks in key order, so that two batches
-    never wait for each other."""
+    never wait for each other in a cycle."""
     if not keys:
         return
     ordered = sorted(keys)
