@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -204,6 +204,30 @@ def article_claim(article_id: int) -> Article | None:
     return Article.objects.get(pk=article_id) if claimed else None
 
 
+def articles_claim_waiting(limit: int) -> list[Article]:
+    """Claim up to `limit` pending articles that have their text, oldest first; return them.
+
+    Rows another worker is claiming are skipped rather than waited for, so two workers
+    draining a backlog at once take different articles. One statement: it commits by itself.
+    """
+    if limit <= 0:
+        return []
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Materialized: a subquery in the WHERE clause may run again and claim more.
+            f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"
+            " WHERE status = %s AND content_hash IS NOT NULL"
+            " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+            f" UPDATE {table} AS a SET status = %s, attempts = a.attempts + 1,"
+            " status_changed_at = %s, error = ''"
+            " FROM picked WHERE a.id = picked.id RETURNING a.id",
+            [ArticleStatus.PENDING, limit, ArticleStatus.PROCESSING, timezone.now()],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(Article.objects.filter(pk__in=ids).order_by("id")) if ids else []
+
+
 def article_requeue(article_id: int) -> Article | None:
     """Put a stored article back to pending, to be processed again; return it.
 
@@ -226,11 +250,16 @@ def article_count_attempt(article_id: int) -> None:
 
 def article_set_status(article_id: int, status: str, error: str = "", **extra) -> int:
     """Move an article to a status, stamping when; return the number of rows changed."""
+    return articles_set_status([article_id], status, error, **extra)
+
+
+def articles_set_status(article_ids: list[int], status: str, error: str = "", **extra) -> int:
+    """Move articles to a status, stamping when; return the number of rows changed."""
     values = {"status": status, "error": error[:5000], "status_changed_at": timezone.now()}
     if status in (ArticleStatus.DONE, ArticleStatus.FAILED):
         values["processed_at"] = timezone.now()
     values.update(extra)
-    return Article.objects.filter(pk=article_id).update(**values)
+    return Article.objects.filter(pk__in=article_ids).update(**values)
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,7 @@ def cleanup(url: str, max_article_id: int, max_meeting_id: int) -> None:
             "DELETE FROM diplomacy_mention WHERE article_id > %(a)s",
             "DELETE FROM diplomacy_participation WHERE meeting_id > %(m)s",
             "DELETE FROM diplomacy_meetingtopic WHERE meeting_id > %(m)s",
+            "DELETE FROM diplomacy_meetingchannel WHERE meeting_id > %(m)s",
             "DELETE FROM diplomacy_meeting WHERE id > %(m)s",
             "DELETE FROM articles_article WHERE id > %(a)s",
         )

@@ -241,6 +241,9 @@ SECURE_CSP = {
 ARTICLE_MAX_CHARS = env_int("ARTICLE_MAX_CHARS", 1_000_000, minimum=1000)
 INGEST_SWEEP_INTERVAL = env_int("INGEST_SWEEP_INTERVAL", 60, minimum=1)
 INGEST_STALE_AFTER = env_int("INGEST_STALE_AFTER", 300, minimum=1)
+# Articles one extraction task processes together: its own, then up to this many less one
+# from those waiting, merged in one transaction (bench/README.md: how the default was chosen).
+INGEST_BATCH_SIZE = env_int("INGEST_BATCH_SIZE", 32, minimum=1)
 FETCH_TIMEOUT = env_int("FETCH_TIMEOUT", 15, minimum=1)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 5_000_000, minimum=1000)
 # Fetch URLs on loopback and private networks: never in production, so that a submitted URL

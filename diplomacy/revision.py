@@ -7,6 +7,9 @@ PostgreSQL sequence: reading it costs one tiny query and never waits for a write
 
 from __future__ import annotations
 
+import contextlib
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -14,6 +17,8 @@ from django.db import connection, transaction
 from accounts.replicas import reading_from_replica
 
 SEQUENCE = "diplomacy_data_revision"
+# Set while a batch of writes defers its bumps to one at the end (revision_bumps_deferred).
+_deferred: ContextVar[bool] = ContextVar("revision_bumps_deferred", default=False)
 # Cached aggregates live at most this long even when nothing changed (memory, not correctness).
 CACHE_SECONDS = 600
 
@@ -32,10 +37,24 @@ def revision_bump() -> None:
     Sequences ignore transactions, so a reader may see the first bump before the new rows
     are committed and cache old rows under the new number; the bump after the commit moves
     past that. Outside a transaction the second bump runs at once, which is harmless.
+    Inside `revision_bumps_deferred()` it does nothing: that block's caller bumps once.
     """
+    if _deferred.get():
+        return
     _bump()
     if connection.in_atomic_block:
         transaction.on_commit(_bump)
+
+
+@contextlib.contextmanager
+def revision_bumps_deferred():
+    """Skip the bumps of the writes made inside (one per saved meeting, say); the caller
+    bumps once for all of them before its transaction commits."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 def _bump() -> None:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from diplomacy.services import TRANSIENT_ERRORS, article_process
+from diplomacy.services import TRANSIENT_ERRORS, articles_process_batch
 
 
 @shared_task(
@@ -11,6 +11,7 @@ from diplomacy.services import TRANSIENT_ERRORS, article_process
     retry_backoff_max=120,
     max_retries=8,
 )
-def article_extract(article_id: int) -> str | None:
-    """Extract meetings from an article; a re-run or a duplicate message is harmless."""
-    return article_process(article_id)
+def article_extract(article_id: int) -> dict[str, list[int]] | None:
+    """Extract meetings from an article, and from up to INGEST_BATCH_SIZE - 1 others waiting;
+    return the ids that ended in each status. A re-run or a duplicate message is harmless."""
+    return articles_process_batch(article_id)

@@ -70,6 +70,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_gazetteer():
+    """Start every test without the process's compiled gazetteer: one built from another
+    test's people would otherwise be used for up to its 30 seconds (a flush between
+    transactional tests does not move the generation that would tell)."""
+    from diplomacy.gazetteer import gazetteer_forget
+
+    gazetteer_forget()
+    yield
+    gazetteer_forget()
+
+
 @dataclass
 class Pipeline:
     """What the channels announced: articles sent to extraction, URLs queued for fetching."""

@@ -36,5 +36,13 @@ def _started(task_id=None, task=None, args=None, **kwargs):
 
 @task_postrun.connect
 def _finished(task_id=None, task=None, args=None, retval=None, state=None, **kwargs):
-    if task is not None and task.name == TRACKED and args:
+    """One line per article the task's batch ended (its own and the others it took), or one
+    for its own article when it found nothing to do or failed."""
+    if task is None or task.name != TRACKED or not args:
+        return
+    if not isinstance(retval, dict):
         _write(f"end {args[0]} {os.getpid()} {state} {retval}")
+        return
+    for status, article_ids in sorted(retval.items()):
+        for article_id in article_ids:
+            _write(f"end {article_id} {os.getpid()} {state} {status}")

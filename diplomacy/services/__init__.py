@@ -1,7 +1,7 @@
 """Writes for diplomacy: turn an article's extraction into evidence-backed meetings.
 
 - `processing`: claim a stored article, extract from it, apply the result, finish it;
-- `evidence`: apply one extraction (mentions, evidence rows, discovered officials);
+- `evidence`: apply a batch of extractions (mentions, evidence rows, discovered officials);
 - `matching`: find the recorded meeting a candidate reports, or record a new one;
 - `recompute`: derive each meeting's fields from the claims of its evidence;
 - `resettling`: match vague reports again once a meeting of theirs is known to the day;
@@ -26,9 +26,10 @@ from diplomacy.services.curation import (
     meeting_unlock,
 )
 from diplomacy.services.evidence import (
-    MERGE_LOCK,
     article_apply_extraction,
+    articles_apply_extractions,
     known_publication_date,
+    merge_lock_keys,
     person_discover,
 )
 from diplomacy.services.matching import meeting_create, meeting_for_candidate, meeting_match
@@ -38,13 +39,14 @@ from diplomacy.services.processing import (
     article_process,
     article_process_now,
     article_reprocess,
+    articles_process_batch,
+    articles_process_claimed,
 )
 from diplomacy.services.recompute import meetings_recompute
 from diplomacy.services.reference import Ref, Reference, reference_current
 from diplomacy.services.undo import curation_undo, undo_refusal
 
 __all__ = [
-    "MERGE_LOCK",
     "TRANSIENT_ERRORS",
     "CurationError",
     "Ref",
@@ -53,6 +55,9 @@ __all__ = [
     "article_process",
     "article_process_now",
     "article_reprocess",
+    "articles_apply_extractions",
+    "articles_process_batch",
+    "articles_process_claimed",
     "channel_assign",
     "channels_assign_all",
     "curation_undo",
@@ -70,6 +75,7 @@ __all__ = [
     "meeting_split",
     "meeting_unlock",
     "meetings_recompute",
+    "merge_lock_keys",
     "person_alias_add",
     "person_confirm",
     "person_discover",

@@ -15,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Q
 
 from diplomacy.choices import ChannelKind, ChannelLinkBy, MeetingKind, ReviewState
-from diplomacy.models import Channel, Evidence, Meeting, MeetingChannel, Office, Participation
+from diplomacy.models import Channel, Meeting, MeetingChannel, Office, Participation
 from diplomacy.revision import revision_bump
+from diplomacy.selectors import tables
 
 # Kinds of meeting that discuss mechanisms without being rounds of them.
 NOT_CHANNEL_MEETINGS = (MeetingKind.SUMMIT, MeetingKind.CALL, MeetingKind.VISIT)
@@ -110,22 +111,52 @@ def _office_pair_links(meetings: dict, channels: list[Channel]) -> dict[tuple[in
 def _mechanism_links(meetings: dict, channels: list[Channel]) -> dict[tuple[int, int], str]:
     """Link meetings whose title, or evidence (for talks, not summits or calls), names a
     mechanism."""
+    patterns = {
+        channel.pk: (channel, pattern)
+        for channel in channels
+        if channel.kind == ChannelKind.MECHANISM and (pattern := alias_pattern(channel.aliases))
+    }
+    if not patterns:
+        return {}
+    ids = list(meetings)
+    named: set[tuple[int, int]] = set()
+    for channel_id, (_, pattern) in patterns.items():
+        titled = Meeting.objects.filter(pk__in=ids, title__iregex=pattern)
+        named |= {(meeting_id, channel_id) for meeting_id in titled.values_list("pk", flat=True)}
+    named |= _named_in_evidence(ids, patterns)
     wanted = {}
-    for channel in channels:
-        pattern = alias_pattern(channel.aliases) if channel.kind == ChannelKind.MECHANISM else ""
-        if not pattern:
-            continue
-        named = Meeting.objects.filter(pk__in=list(meetings)).filter(
-            Q(title__iregex=pattern)
-            | (
-                ~Q(kind__in=NOT_CHANNEL_MEETINGS)
-                & Exists(Evidence.objects.filter(meeting=OuterRef("pk"), quote__iregex=pattern))
-            )
-        )
-        for meeting_id in named.values_list("pk", flat=True):
-            if _started(channel, meetings[meeting_id]):
-                wanted[(meeting_id, channel.pk)] = ChannelLinkBy.ALIAS
+    for meeting_id, channel_id in named:
+        if _started(patterns[channel_id][0], meetings[meeting_id]):
+            wanted[(meeting_id, channel_id)] = ChannelLinkBy.ALIAS
     return wanted
+
+
+def _named_in_evidence(ids: list[int], patterns: dict) -> set[tuple[int, int]]:
+    """Return the (meeting, channel) pairs where a sentence of a meeting that may be a round
+    of a mechanism names it.
+
+    A busy meeting has thousands of sentences: each is lower-cased once and searched for each
+    alias as plain text, and only the few that contain one are matched against the channel's
+    whole-word pattern (a regular expression costs several times a plain search).
+    """
+    channel_ids, needles, regexes = [], [], []
+    for channel_id, (channel, pattern) in patterns.items():
+        for alias in {alias.strip().lower() for alias in channel.aliases if alias.strip()}:
+            channel_ids.append(channel_id)
+            needles.append(alias)
+            regexes.append(pattern)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH sentences AS MATERIALIZED ("
+            f" SELECT e.meeting_id, e.quote, lower(e.quote) AS folded FROM {tables.EVIDENCE} AS e"
+            f" JOIN {tables.MEETING} AS m ON m.id = e.meeting_id"
+            " WHERE e.meeting_id = ANY(%s) AND NOT m.kind = ANY(%s))"
+            " SELECT DISTINCT s.meeting_id, c.channel_id FROM sentences AS s"
+            " JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS c(channel_id, needle, pattern)"
+            " ON CASE WHEN strpos(s.folded, c.needle) > 0 THEN s.quote ~* c.pattern END",
+            [ids, list(NOT_CHANNEL_MEETINGS), channel_ids, needles, regexes],
+        )
+        return set(cursor.fetchall())
 
 
 def _started(channel: Channel, day: date) -> bool:

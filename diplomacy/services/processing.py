@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import defaultdict
 from datetime import date
 
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
@@ -17,16 +19,21 @@ from articles.services import (
     article_fetch_page,
     article_requeue,
     article_set_status,
+    articles_claim_waiting,
+    articles_set_status,
 )
 from diplomacy.extraction import extract
+from diplomacy.extraction.types import Extraction
 from diplomacy.gazetteer import gazetteer_current
-from diplomacy.revision import revision_bump
-from diplomacy.services.evidence import article_apply_extraction, known_publication_date
+from diplomacy.revision import revision_bump, revision_bumps_deferred
+from diplomacy.services.evidence import articles_apply_extractions, known_publication_date
 
 logger = logging.getLogger(__name__)
 
 # Errors worth retrying: the database went away or a deadlock was broken.
 TRANSIENT_ERRORS = (OperationalError,)
+# A merge the database chose as a deadlock's victim is run again this many times at most.
+DEADLOCK_ATTEMPTS = 3
 
 
 def article_process(article_id: int) -> str | None:
@@ -38,25 +45,118 @@ def article_process(article_id: int) -> str | None:
     article = article_claim(article_id)
     if article is None:
         return None
+    return articles_process_claimed([article])[article.pk]
+
+
+def articles_process_batch(article_id: int, size: int | None = None) -> dict[str, list[int]] | None:
+    """Process the article, and with it up to `size` - 1 articles waiting (INGEST_BATCH_SIZE).
+
+    A lone article is processed at once, alone; a backlog is drained in batches whichever
+    article's message comes first (the messages of the others then find nothing to do).
+    Return the ids of the articles that ended in each status, or None when there was nothing
+    to do.
+    """
+    size = size or settings.INGEST_BATCH_SIZE
+    article = article_claim(article_id)
+    claimed = [article] if article is not None else []
+    claimed += articles_claim_waiting(size - len(claimed))
+    if not claimed:
+        return None
+    ended: dict[str, list[int]] = defaultdict(list)
+    for article_id, status in sorted(articles_process_claimed(claimed).items()):
+        ended[str(status)].append(article_id)
+    return dict(ended)
+
+
+def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
+    """Extract from claimed articles and merge them in one transaction; return each status.
+
+    Extraction, a pure function, runs first and outside the transaction; an article it fails
+    on ends failed alone. Should the merge fail, each article is merged again on its own, so
+    that one bad article does not take the others with it. A transient error puts them all
+    back to pending and is raised for a retry.
+    """
+    statuses: dict[int, str] = {}
+    extracted: list[tuple[Article, Extraction]] = []
     try:
-        extraction = extract(article.body, known_publication_date(article), gazetteer_current())
-        with transaction.atomic():
-            article_apply_extraction(article, extraction)
-            done = {"extractor_version": extraction.version}
-            if article.published_at is None and extraction.published is not None:
-                done["published_at"] = _noon(extraction.published)
-                done["published_source"] = PublishedSource.INFERRED
-            article_set_status(article.pk, ArticleStatus.DONE, **done)
-            revision_bump()
-        return ArticleStatus.DONE
+        gazetteer = gazetteer_current()  # one look at its revision for the batch
+        for article in articles:
+            try:
+                extraction = extract(article.body, known_publication_date(article), gazetteer)
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as error:
+                statuses[article.pk] = _fail(article, error)
+                continue
+            extracted.append((article, extraction))
+        if len(extracted) > 1:
+            try:
+                _merge(extracted)
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception:
+                logger.exception(
+                    "A batch of %s articles failed; merging one by one", len(extracted)
+                )
+            else:
+                return statuses | dict.fromkeys((a.pk for a, _ in extracted), ArticleStatus.DONE)
+        for article, extraction in extracted:
+            try:
+                _merge([(article, extraction)])
+                statuses[article.pk] = ArticleStatus.DONE
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as error:
+                statuses[article.pk] = _fail(article, error)
     except TRANSIENT_ERRORS:
-        # Leave it for a retry (or the sweeper); the transaction rolled back cleanly.
-        _set_status_quietly(article.pk, ArticleStatus.PENDING, "Database unavailable; will retry.")
+        # Leave them for a retry (or the sweeper); the transaction rolled back cleanly.
+        for article in articles:
+            if article.pk not in statuses:
+                _set_status_quietly(
+                    article.pk, ArticleStatus.PENDING, "Database unavailable; will retry."
+                )
         raise
-    except Exception as error:
-        logger.exception("Extraction failed for article %s", article.pk)
-        article_set_status(article.pk, ArticleStatus.FAILED, f"{type(error).__name__}: {error}")
-        return ArticleStatus.FAILED
+    return statuses
+
+
+def _merge(extracted: list[tuple[Article, Extraction]]) -> None:
+    """Apply the extractions and finish the articles in one transaction, with one revision
+    bump; a deadlock broken by the database is tried again, the articles still claimed."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                with revision_bumps_deferred():
+                    articles_apply_extractions(extracted)
+                    _finish(extracted)
+                revision_bump()
+            return
+        except OperationalError as error:
+            if attempt == DEADLOCK_ATTEMPTS or not _deadlock(error):
+                raise
+            logger.warning("Deadlock merging %s articles; trying again", len(extracted))
+
+
+def _finish(extracted: list[tuple[Article, Extraction]]) -> None:
+    """Mark the articles done, one update for all that end with the same values."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for article, extraction in extracted:
+        done = {"extractor_version": extraction.version}
+        if article.published_at is None and extraction.published is not None:
+            done["published_at"] = _noon(extraction.published)
+            done["published_source"] = PublishedSource.INFERRED
+        groups[tuple(done.items())].append(article.pk)
+    for done, ids in groups.items():
+        articles_set_status(ids, ArticleStatus.DONE, **dict(done))
+
+
+def _deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
+
+
+def _fail(article: Article, error: Exception) -> str:
+    logger.error("Extraction failed for article %s", article.pk, exc_info=error)
+    article_set_status(article.pk, ArticleStatus.FAILED, f"{type(error).__name__}: {error}")
+    return ArticleStatus.FAILED
 
 
 def article_process_now(article_id: int) -> str | None:

@@ -1,6 +1,7 @@
 """Applying extractions to the timeline: matching, merging, evidence and re-runs."""
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from itertools import permutations, product
 
@@ -20,8 +21,9 @@ from diplomacy.extraction.types import (
 )
 from diplomacy.models import Evidence, Location, Meeting, Participation, Person
 from diplomacy.models import Mention as MentionRow
+from diplomacy.revision import data_revision
 from diplomacy.selectors import ingestion
-from diplomacy.services import matching, processing
+from diplomacy.services import evidence, matching, processing
 from tests.factories import (
     ArticleFactory,
     LocationFactory,
@@ -644,6 +646,202 @@ def test_it_creates_one_meeting_when_workers_report_it_at_once(world, monkeypatc
         thread.join(timeout=60)
     assert list(statuses.values()) == ["done"] * len(reports)
     assert Meeting.objects.get().article_count == len(reports)
+
+
+def extract_by_body(monkeypatch, found: dict[str, Extraction]) -> None:
+    """Make extraction return `found[body]` for each article's text."""
+    monkeypatch.setattr(processing, "extract", lambda text, published, gazetteer: found[text])
+
+
+def test_it_processes_waiting_articles_in_one_batch_with_one_revision_bump(world, monkeypatch):
+    """One task takes its article and the waiting ones: the meeting two of them report is
+    recorded once, each keeps its own evidence, and the data revision moves on once."""
+    bangkok = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
+    vienna = candidate(start_date=date(2023, 5, 1), date_precision="month", location="vienna")
+    texts = {
+        "Sullivan and Wang met in Bangkok on Friday.": extraction(bangkok),
+        "Sullivan and Wang held talks in Bangkok on Friday.": extraction(bangkok),
+        "Sullivan and Wang met in Vienna in May.": extraction(vienna),
+        "A commentary on nothing in particular.": extraction(),
+    }
+    extract_by_body(monkeypatch, texts)
+    reports = [ArticleFactory(body=body, status="pending") for body in texts]
+    ArticleFactory(body="Someone else's.", status="processing")  # claimed elsewhere: left
+    before = data_revision()
+
+    ended = services.articles_process_batch(reports[2].pk, size=10)
+    assert ended == {"done": sorted(report.pk for report in reports)}
+    assert data_revision() == before + 1  # after the commit it moves once more
+    assert services.articles_process_batch(reports[0].pk, size=10) is None  # nothing left
+    bangkok_meeting = Meeting.objects.get(location__slug="bangkok")
+    assert (bangkok_meeting.article_count, bangkok_meeting.evidence_count) == (2, 2)
+    assert Meeting.objects.get(location__slug="vienna").article_count == 1
+    assert Meeting.objects.count() == 2
+    for report in reports[:3]:
+        evidence = Evidence.objects.get(article=report)
+        assert evidence.quote == report.body[0:20]
+    assert {a.status for a in Article.objects.filter(pk__in=[r.pk for r in reports])} == {"done"}
+    assert set(
+        Article.objects.filter(pk__in=[r.pk for r in reports]).values_list("attempts", flat=True)
+    ) == {1}
+
+
+def test_it_records_a_batch_as_the_same_articles_one_at_a_time_would(world, monkeypatch):
+    """A vague report, the readout dating its meeting, and a later report of it: one batch
+    ends with the meetings and evidence that processing them one by one gives."""
+    vague = candidate(start_date=date(2024, 1, 1), date_precision="month")
+    dated = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
+    later = candidate(start_date=date(2024, 1, 26), date_precision="day", topics=["fentanyl"])
+    texts = {
+        "Sullivan and Wang met in January.": extraction(vague),
+        "Sullivan and Wang met in Bangkok on 26 January.": extraction(dated),
+        "Sullivan and Wang talked about fentanyl on 26 January.": extraction(later),
+    }
+    extract_by_body(monkeypatch, texts)
+
+    def timeline():
+        return sorted(
+            (e.article.body, e.meeting.start_date, e.meeting.date_precision, e.meeting.location_id)
+            for e in Evidence.objects.select_related("article", "meeting")
+        )
+
+    reports = [ArticleFactory(body=body, status="pending") for body in texts]
+    for report in reports:
+        assert services.article_process(report.pk) == "done"
+    one_by_one, meetings = timeline(), Meeting.objects.count()
+    Meeting.objects.all().delete()
+    Article.objects.filter(pk__in=[r.pk for r in reports]).update(status="pending")
+    assert services.articles_process_batch(reports[0].pk, size=3) == {
+        "done": [r.pk for r in reports]
+    }
+    assert timeline() == one_by_one and Meeting.objects.count() == meetings == 1
+
+
+def test_it_keeps_the_rest_of_a_batch_when_one_article_fails(world, monkeypatch):
+    """An article extraction fails on, and one whose merge fails, end failed alone."""
+    found = candidate(start_date=date(2024, 1, 26), date_precision="day", location="bangkok")
+    texts = {
+        "Sullivan and Wang met in Bangkok.": extraction(found),
+        "Unreadable.": None,
+        "Breaks the merge.": extraction(found),
+        "Sullivan and Wang talked in Bangkok.": extraction(found),
+    }
+
+    def extract(text, published, gazetteer):
+        if texts[text] is None:
+            raise ValueError("unreadable text")
+        return texts[text]
+
+    apply = processing.articles_apply_extractions
+
+    def apply_unless_broken(items):
+        if any(article.body == "Breaks the merge." for article, _ in items):
+            raise ValueError("no merge")
+        return apply(items)
+
+    monkeypatch.setattr(processing, "extract", extract)
+    monkeypatch.setattr(processing, "articles_apply_extractions", apply_unless_broken)
+    reports = {body: ArticleFactory(body=body, status="pending") for body in texts}
+    first = reports["Sullivan and Wang met in Bangkok."]
+
+    ended = services.articles_process_batch(first.pk, size=10)
+    assert {status: len(ids) for status, ids in ended.items()} == {"done": 2, "failed": 2}
+    statuses = {a.body: (a.status, a.error) for a in Article.objects.filter(body__in=texts)}
+    assert statuses["Unreadable."] == ("failed", "ValueError: unreadable text")
+    assert statuses["Breaks the merge."] == ("failed", "ValueError: no merge")
+    assert statuses["Sullivan and Wang met in Bangkok."] == ("done", "")
+    assert statuses["Sullivan and Wang talked in Bangkok."] == ("done", "")
+    assert Meeting.objects.get().article_count == 2
+
+
+def test_it_puts_a_whole_batch_back_when_the_database_drops(world, monkeypatch):
+    """A transient error leaves every article of the batch pending for the retry."""
+    reports = [ArticleFactory(body=f"Report {n}.", status="pending") for n in range(3)]
+
+    def drop(*args):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(processing, "articles_apply_extractions", drop)
+    extract_by_body(monkeypatch, {report.body: extraction(candidate()) for report in reports})
+    with pytest.raises(OperationalError):
+        services.articles_process_batch(reports[0].pk, size=10)
+    assert set(Article.objects.values_list("status", flat=True)) == {"pending"}
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (dict(start_date=date(2024, 1, 26), date_precision="day"),) * 2,
+        (
+            dict(start_date=date(2024, 1, 1), date_precision="month"),
+            dict(start_date=date(2024, 1, 26), date_precision="day"),
+        ),
+        ({}, dict(start_date=date(2024, 1, 26), date_precision="day")),
+    ],
+    ids=["same day", "month and day", "undated and dated"],
+)
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_one_meeting_when_two_workers_batch_reports_of_it(
+    world, monkeypatch, first, second
+):
+    """Two workers, each merging a batch, report one new meeting at the same moment (each
+    waits a little while matching, so without locks both would record it): it is recorded
+    once, whichever dates the reports give."""
+    texts = {}
+    for n in range(6):
+        claimed = candidate(location="bangkok", **(first if n % 2 else second))
+        texts[f"Report {n} of the Bangkok talks."] = extraction(claimed)
+    extract_by_body(monkeypatch, texts)
+    slow_match = matching.meeting_for_candidate
+
+    def meeting_for_candidate(*args):
+        time.sleep(0.2)
+        return slow_match(*args)
+
+    monkeypatch.setattr(evidence, "meeting_for_candidate", meeting_for_candidate)
+    reports = [ArticleFactory(body=body, status="pending") for body in texts]
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def work(report):
+        try:
+            barrier.wait(timeout=10)
+            results[report.pk] = services.articles_process_batch(report.pk, size=3)
+        finally:
+            connection.close()  # each thread opened its own connection
+
+    threads = [threading.Thread(target=work, args=(report,)) for report in reports[:2]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(len(result["done"]) for result in results.values()) == [3, 3]
+    assert Meeting.objects.get().article_count == len(reports)
+
+
+def test_it_locks_what_two_reports_could_both_record(world):
+    """Reports of the same people on overlapping dates share an exclusive key; reports of
+    other weeks or people do not; an undated report excludes every dated one of its pair."""
+    lookups = services.reference_current()
+
+    def keys(**values):
+        return services.merge_lock_keys([candidate(**values)], lookups)
+
+    def conflict(first, second):
+        return any(first[key] or second[key] for key in first.keys() & second.keys())
+
+    friday = keys(start_date=date(2024, 1, 26), date_precision="day")
+    january = keys(start_date=date(2024, 1, 1), date_precision="month")
+    march = keys(start_date=date(2024, 3, 1), date_precision="day")
+    undated = keys()
+    alone = keys(
+        participants=[ParticipantClaim("jake-sullivan", "National Security Adviser", "us")],
+        start_date=date(2024, 1, 26),
+        date_precision="day",
+    )
+    assert conflict(friday, friday) and conflict(friday, january) and conflict(undated, march)
+    assert not conflict(friday, march) and not conflict(january, march)
+    assert not conflict(friday, alone) and conflict(alone, alone)
 
 
 @pytest.mark.parametrize("vague_first", [True, False])
