@@ -11,6 +11,7 @@ from diplomacy.models.channels import (
     MeetingChannel,
 )
 from diplomacy.models.core import (
+    ArticleTopic,
     Evidence,
     Location,
     Meeting,
@@ -29,6 +30,7 @@ from diplomacy.models.curation import (
 )
 
 __all__ = [
+    "ArticleTopic",
     "Channel",
     "ChannelSuspension",
     "CurationEvent",

@@ -21,6 +21,7 @@ from articles.services import (
 from diplomacy.extraction import extract
 from diplomacy.gazetteer import gazetteer_current
 from diplomacy.revision import revision_bump
+from diplomacy.services.article_topics import article_topics_refresh
 from diplomacy.services.evidence import article_apply_extraction, known_publication_date
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def article_process(article_id: int) -> str | None:
                 done["published_at"] = _noon(extraction.published)
                 done["published_source"] = PublishedSource.INFERRED
             article_set_status(article.pk, ArticleStatus.DONE, **done)
+            article_topics_refresh([article.pk])
             revision_bump()
         return ArticleStatus.DONE
     except TRANSIENT_ERRORS:
