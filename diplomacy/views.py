@@ -28,7 +28,7 @@ from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import export_links, format_date_range, period_label
-from diplomacy.forms import SearchForm
+from diplomacy.forms import ALL_DATES, SearchForm
 from diplomacy.models import Channel, Meeting, Person, Topic
 from diplomacy.network_views import person_network
 from diplomacy.revision import cached_by_revision, data_revision
@@ -443,6 +443,29 @@ def channel(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def search_window(request: HttpRequest, asked) -> dict:
+    """Return the dates the search page looks for articles in, and links to the others.
+
+    `asked` is what the form read from `since`: ALL_DATES, a day, or None for the newest
+    articles (every date, and nothing to say, when the archive holds no more than those).
+    """
+    path = reverse("diplomacy:search")
+    window = {
+        "since": None,
+        "window": "all" if asked == ALL_DATES else "",
+        "window_articles": selectors.SEARCH_WINDOW_ARTICLES,
+        "all_dates_url": query_url(path, request.GET, since=ALL_DATES),
+        "newest_url": query_url(path, request.GET, since=None),
+    }
+    if isinstance(asked, date):
+        window.update(since=asked, window="since")
+    elif asked is None:
+        since = selectors.search_window_start()
+        if since is not None:
+            window.update(since=since, window="newest")
+    return window
+
+
 # Articles ---------------------------------------------------------------------------------
 
 
@@ -471,16 +494,22 @@ def article_reprocess(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @readable
 def search(request: HttpRequest) -> HttpResponse:
-    """Search articles and meetings by full text, best matches first."""
+    """Search articles and meetings by full text, best matches first.
+
+    Articles are searched among the newest (SEARCH_WINDOW_ARTICLES) unless the visitor asks
+    for every date or a day to start from; meetings always over every date.
+    """
     form = SearchForm(request.GET)
-    q = form.cleaned_data["q"] if form.is_valid() else ""
+    valid = form.is_valid()
+    q = form.cleaned_data["q"] if valid else ""
     context: dict = {"form": form, "q": q}
     if q:
         query = selectors.text_query(q)
-        ranked = selectors.article_search(query)
+        context.update(search_window(request, form.cleaned_data["since"] if valid else None))
+        ranked = selectors.article_search(query, context["since"])
         page = Paginator(ranked, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         articles = selectors.articles_by_id(list(page.object_list))
-        snippets = selectors.article_headlines([a.pk for a in articles], query)
+        snippets = selectors.article_headlines([a.pk for a in articles], q)
         context.update(
             page_obj=page,
             articles=[(a, snippets.get(a.pk, "")) for a in articles],
