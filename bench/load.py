@@ -51,7 +51,12 @@ TABLES = (
     "diplomacy_articletopic",
 )
 # Written after the copy (by the channel service) or small: analysed, never dropped.
-LINKED_TABLES = ("diplomacy_meetingchannel", "diplomacy_curationevent", "diplomacy_person")
+LINKED_TABLES = (
+    "diplomacy_meetingchannel",
+    "diplomacy_curationevent",
+    "diplomacy_person",
+    "diplomacy_topicday",
+)
 MARKER_TABLE = "bench_corpus"
 # The application's own channel linking, run once over every loaded meeting.
 LINK_CHANNELS = (

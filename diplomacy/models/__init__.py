@@ -21,6 +21,7 @@ from diplomacy.models.core import (
     Participation,
     Person,
     Topic,
+    TopicDay,
     alias_list,
 )
 from diplomacy.models.curation import (
@@ -46,5 +47,6 @@ __all__ = [
     "Person",
     "PersonRedirect",
     "Topic",
+    "TopicDay",
     "alias_list",
 ]

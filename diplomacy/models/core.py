@@ -312,6 +312,23 @@ class ArticleTopic(models.Model):
         return f"{self.topic_id} in article {self.article_id}"
 
 
+class TopicDay(models.Model):
+    """How many articles published on a day (UTC) mention a topic.
+
+    Kept by triggers on ArticleTopic (migration 0011), whatever writes or deletes its rows, so
+    that a topic's articles per week, month or year are summed from a few thousand days
+    instead of counted from every article.
+    """
+
+    pk = models.CompositePrimaryKey("topic", "day")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    articles = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.topic_id} on {self.day}: {self.articles}"
+
+
 class Evidence(models.Model):
     """A sentence of an article that supports fields of a meeting."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth, TruncWeek, TruncYear
 
 from articles.models import Article
@@ -13,7 +13,6 @@ from diplomacy.choices import (
     ReviewState,
 )
 from diplomacy.models import (
-    ArticleTopic,
     Location,
     Meeting,
     MeetingTopic,
@@ -21,6 +20,7 @@ from diplomacy.models import (
     Participation,
     Person,
     Topic,
+    TopicDay,
 )
 from diplomacy.revision import cached_by_revision
 
@@ -31,9 +31,9 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
     """Return meetings and article mentions of a topic per period, oldest first.
 
     Meetings count by start date, mentions by the article's publication date; periods with
-    neither are left out. Articles are counted from ArticleTopic (one row per article and
-    topic, indexed by topic and publication time), not from every mention; the result is
-    cached until the data changes all the same.
+    neither are left out. Articles are summed from TopicDay (the articles of each day that
+    mention the topic: a few thousand rows a topic), not counted from every mention; the
+    result is cached until the data changes all the same.
     """
     return cached_by_revision(
         f"topic-activity:{topic.pk}:{interval}", lambda: _topic_activity(topic, interval)
@@ -42,8 +42,8 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
 
 def _topic_activity(topic: Topic, interval: str) -> list[dict]:
     meetings = Meeting.objects.visible().filter(meeting_topics__topic=topic)
-    articles = ArticleTopic.objects.filter(topic=topic)
-    return activity_per_period(meetings, articles, interval, published="published_at")
+    days = TopicDay.objects.filter(topic=topic, articles__gt=0)
+    return activity_per_period(meetings, days, interval, published="day", count=Sum("articles"))
 
 
 def person_activity(person: Person, interval: str = "month") -> list[dict]:
@@ -63,14 +63,16 @@ def _person_activity(person: Person, interval: str) -> list[dict]:
 
 def activity_per_period(
     meetings: QuerySet[Meeting],
-    mentions: QuerySet[Mention] | QuerySet[ArticleTopic],
+    mentions: QuerySet[Mention] | QuerySet[TopicDay],
     interval: str,
     published: str = "article__published_at",
+    count=None,
 ) -> list[dict]:
     """Count meetings (by start date) and mentioning articles (by publication date) per period.
 
-    `mentions` are rows naming an article (mentions, or article topics) and `published` the
-    path to its publication time. Two queries; periods with neither are left out.
+    `mentions` are mentions (an article counted once however often it names the subject), or
+    other rows with a date at `published` whose `count` adds up to articles. Two queries;
+    periods with neither are left out.
     """
     trunc = INTERVALS[interval]
     meeting_counts = (
@@ -84,7 +86,7 @@ def activity_per_period(
         mentions.filter(**{f"{published}__isnull": False})
         .annotate(period=trunc(published))
         .values("period")
-        .annotate(count=Count("article", distinct=True))
+        .annotate(count=count or Count("article", distinct=True))
         .order_by()
     )
     periods: dict = {}

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMonth, TruncWeek, TruncYear
 
 from articles.models import Article
 from articles.services import article_ingest
-from diplomacy.models import ArticleTopic, Meeting, Mention, Topic
+from diplomacy.models import ArticleTopic, Meeting, Mention, Topic, TopicDay
 from diplomacy.selectors import articles_mentioning, topic_activity
 from diplomacy.services import article_process_now
 from diplomacy.services.article_topics import article_topics_refresh
@@ -28,6 +28,23 @@ FENTANYL = (
     "They discussed fentanyl and the flow of precursor chemicals."
 )
 NO_TOPIC = "Secretary of State Antony Blinken met Foreign Minister Wang Yi in Beijing on Sunday."
+
+
+def days_agree() -> bool:
+    """TopicDay holds ArticleTopic's dated rows counted per topic and day (UTC)."""
+    counted: dict = {}
+    for topic, published in ArticleTopic.objects.filter(published_at__isnull=False).values_list(
+        "topic_id", "published_at"
+    ):
+        key = (topic, published.astimezone(UTC).date())
+        counted[key] = counted.get(key, 0) + 1
+    kept = dict(
+        ((topic, day), articles)
+        for topic, day, articles in TopicDay.objects.filter(articles__gt=0).values_list(
+            "topic_id", "day", "articles"
+        )
+    )
+    return kept == counted
 
 
 def rows(article_id=None) -> set[tuple]:
@@ -61,6 +78,7 @@ def test_processing_an_article_records_each_topic_it_mentions_once(gazetteer):
     )
     assert "fentanyl" in mentioned
     assert rows(article.pk) == {(article.pk, slug, article.published_at) for slug in mentioned}
+    assert days_agree() and TopicDay.objects.filter(articles__gt=0).exists()
 
 
 def test_reprocessing_drops_the_topics_the_text_no_longer_mentions(gazetteer):
@@ -72,6 +90,7 @@ def test_reprocessing_drops_the_topics_the_text_no_longer_mentions(gazetteer):
 
     assert not Mention.objects.filter(article=article, topic__isnull=False).exists()
     assert rows(article.pk) == set()
+    assert days_agree() and not TopicDay.objects.filter(articles__gt=0).exists()
 
 
 def test_a_publication_date_read_from_the_text_reaches_the_rows(gazetteer):
@@ -91,6 +110,7 @@ def test_deleting_an_article_deletes_its_rows(gazetteer):
 
     assert rows(deleted) == set()
     assert rows(other.pk)
+    assert days_agree()
 
 
 def test_editing_the_publication_time_moves_the_rows():
@@ -102,6 +122,8 @@ def test_editing_the_publication_time_moves_the_rows():
     article.save()
 
     assert rows() == {(article.pk, "taiwan", article.published_at)}
+    assert days_agree()
+    assert TopicDay.objects.get(articles__gt=0).day == date(2020, 2, 2)
 
 
 def test_a_refresh_of_several_articles_matches_their_mentions():
@@ -189,6 +211,7 @@ def test_topic_activity_counts_what_counting_every_mention_did(interval):
 
     assert sum(period["articles"] for period in expected) > 20
     assert topic_activity(taiwan, interval) == expected
+    assert days_agree()
 
 
 def test_the_topic_page_lists_the_newest_articles_mentioning_it():
@@ -203,3 +226,16 @@ def test_the_topic_page_lists_the_newest_articles_mentioning_it():
         MentionFactory(article=article, topic=taiwan, start=10, end=15)
 
     assert [a.pk for a in articles_mentioning(taiwan)] == [new.pk, old.pk, undated.pk]
+
+
+def test_deleting_a_topic_deletes_its_counts():
+    """The cascade deletes the topic's rows and counts; no count is written back for it."""
+    taiwan, trade = TopicFactory(slug="taiwan"), TopicFactory(slug="trade")
+    article = ArticleFactory(published_at=datetime(2024, 5, 1, tzinfo=UTC))
+    MentionFactory(article=article, topic=taiwan)
+    MentionFactory(article=article, topic=trade, start=10, end=15)
+
+    taiwan.delete()
+
+    assert set(TopicDay.objects.values_list("topic__slug", "articles")) == {("trade", 1)}
+    assert days_agree()
