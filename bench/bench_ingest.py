@@ -276,6 +276,7 @@ def cleanup(url: str, max_article_id: int, max_meeting_id: int) -> None:
         statements = (
             "DELETE FROM diplomacy_evidence WHERE article_id > %(a)s OR meeting_id > %(m)s",
             "DELETE FROM diplomacy_mention WHERE article_id > %(a)s",
+            "DELETE FROM diplomacy_articletopic WHERE article_id > %(a)s",
             "DELETE FROM diplomacy_participation WHERE meeting_id > %(m)s",
             "DELETE FROM diplomacy_meetingtopic WHERE meeting_id > %(m)s",
             "DELETE FROM diplomacy_meetingchannel WHERE meeting_id > %(m)s",

@@ -48,9 +48,15 @@ TABLES = (
     "diplomacy_meetingtopic",
     "diplomacy_evidence",
     "diplomacy_mention",
+    "diplomacy_articletopic",
 )
 # Written after the copy (by the channel service) or small: analysed, never dropped.
-LINKED_TABLES = ("diplomacy_meetingchannel", "diplomacy_curationevent", "diplomacy_person")
+LINKED_TABLES = (
+    "diplomacy_meetingchannel",
+    "diplomacy_curationevent",
+    "diplomacy_person",
+    "diplomacy_topicday",
+)
 MARKER_TABLE = "bench_corpus"
 # The application's own channel linking, run once over every loaded meeting.
 LINK_CHANNELS = (
@@ -308,7 +314,19 @@ def copy_article_chunk(conn: psycopg.Connection, corpus: Corpus, index: int, siz
 
 
 def finish(conn: psycopg.Connection, corpus: Corpus) -> None:
-    """Set the counters every meeting keeps from its evidence, and move the id sequences on."""
+    """Set the counters every meeting keeps from its evidence, derive the articles' topics from
+    their mentions (what extraction's article_topics_refresh writes), and move the id sequences
+    on."""
+    conn.execute(
+        """
+        INSERT INTO diplomacy_articletopic (article_id, topic_id, published_at)
+        SELECT DISTINCT mention.article_id, mention.topic_id, article.published_at
+        FROM diplomacy_mention AS mention
+        JOIN articles_article AS article ON article.id = mention.article_id
+        WHERE mention.topic_id IS NOT NULL AND mention.article_id > %s
+        """,
+        [corpus.article_id_base],
+    )
     first = corpus.meeting_id_base + 1
     last = corpus.meeting_id_base + len(corpus.meetings)
     conn.execute(

@@ -31,6 +31,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
@@ -208,6 +209,20 @@ def server_env(url: str, broker: str) -> dict:
         "LOG_LEVEL": "WARNING",
         "PUBLIC_READ": "true",
     }
+
+
+def shared_cache_env(url: str, redis_problem: str | None) -> dict:
+    """Return the settings that give gunicorn's workers one cache in Redis, as in production.
+
+    The keys carry the database and this run, so that scales (whose data revisions may be the
+    same numbers) and other runs on the same Redis never read each other's values. Without
+    Redis the workers keep a cache each, and the table says so.
+    """
+    if redis_problem is not None:
+        say(f"cache per worker process: {redis_problem}")
+        return {}
+    name = urlsplit(url).path.lstrip("/")
+    return {"CACHE_REDIS": "true", "CACHE_KEY_PREFIX": f"bench:{name}:{os.getpid()}"}
 
 
 # A curator (in the Curators group, not a superuser) with an API token and a signed-in
@@ -501,8 +516,6 @@ def profile_endpoints(url: str, endpoints: dict, label: str) -> tuple[dict, Path
     process's only, so it holds even when other work shares the machine. The two slowest
     queries of one request per endpoint are run again under EXPLAIN (ANALYZE, BUFFERS).
     """
-    from urllib.parse import urlsplit
-
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -631,6 +644,8 @@ def bench_scale(articles: int, options) -> dict:
     env = server_env(url, broker)
     collect_static(env)
     redis_problem = ingest.redis_problem(broker)
+    env.update(shared_cache_env(url, redis_problem))
+    result["cache"] = "redis" if env.get("CACHE_REDIS") == "true" else "per process"
     if redis_problem is None:
         ingest.purge_queue(broker)
     elif "ingest" in options.only:

@@ -169,6 +169,8 @@ if env_bool("CACHE_REDIS", False):
         "LOCATION": REDIS_URL,
         # A frozen Redis fails a request in seconds instead of holding a worker indefinitely.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        # Several sites (or databases) sharing one Redis keep their cached values apart.
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX"),
     }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from diplomacy.choices import DatePrecision, MeetingKind, MeetingStatus
 from diplomacy.models import Location, Meeting
 
+ALL_DATES = "all"
+
 
 class SearchForm(forms.Form):
+    """The search box; `since` is "all" (every date) or a day to search articles from, and
+    otherwise the page searches the newest articles only."""
+
     q = forms.CharField(label="Search", required=False, max_length=200, strip=True)
+    since = forms.CharField(required=False, strip=True)
+
+    def clean_since(self):
+        """Return ALL_DATES, a date, or None (the default window); an unreadable value is
+        the default rather than an error."""
+        value = self.cleaned_data["since"]
+        if value == ALL_DATES:
+            return ALL_DATES
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            return None
 
 
 class MeetingEditForm(forms.Form):

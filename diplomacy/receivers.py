@@ -15,6 +15,26 @@ def extract_stored_article(sender, article_id: int, **kwargs):
     article_extract.delay(article_id)
 
 
+def _redate_article_topics(sender, instance, created, update_fields=None, **kwargs):
+    """Keep an article's topic rows at its publication time when it is edited (the admin)."""
+    if created or (update_fields is not None and "published_at" not in update_fields):
+        return
+    from diplomacy.services.article_topics import article_topics_redate
+
+    article_topics_redate(instance.pk, instance.published_at)
+
+
+def _connect_article_receivers():
+    from articles.models import Article
+
+    post_save.connect(
+        _redate_article_topics, sender=Article, dispatch_uid="diplomacy.redate_article_topics"
+    )
+
+
+_connect_article_receivers()
+
+
 # Edits made one row at a time (the admin, curation, reference data) move the data revision
 # on; the extraction service bumps it itself for its bulk writes. Evidence and Mention are left
 # out on purpose: a receiver on them would turn their cascading deletes into row-by-row ones,

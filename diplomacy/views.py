@@ -11,13 +11,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
@@ -28,13 +31,14 @@ from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.curation_views import curation_context, history_rows
 from diplomacy.filtersets import MeetingFilterSet
 from diplomacy.formatting import export_links, format_date_range, period_label
-from diplomacy.forms import SearchForm
+from diplomacy.forms import ALL_DATES, SearchForm
 from diplomacy.models import Channel, Meeting, Person, Topic
 from diplomacy.network_views import person_network
 from diplomacy.revision import cached_by_revision, data_revision
 from diplomacy.roles import can_curate
 
 TIMELINE_PAGE_SIZE = 50
+CARD_CACHE_SECONDS = 600
 LIST_PAGE_SIZE = 20
 SEARCH_PAGE_SIZE = 20
 SEARCH_MEETINGS_SHOWN = 5
@@ -120,7 +124,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
     context = {
         "revision": revision,
         "page_obj": page,
-        "groups": _group_by_period(page.object_list),
+        "groups": _group_by_period(_with_cards(page.object_list, revision)),
         "problems": problems,
         "chips": _filter_chips(path, request.GET, cleaned),
         "strip": strip,
@@ -149,6 +153,29 @@ def _valid_filters(params: QueryDict, filterset: MeetingFilterSet) -> list[tuple
         for value in params.getlist(name)
         if value.strip()
     ]
+
+
+def _with_cards(meetings, revision: int) -> list[Meeting]:
+    """Give each meeting its rendered card (`card_html`), cached for this revision of the data.
+
+    The cards of a page are read from the cache in one round trip and the missing ones
+    written in another: with the cache in Redis, a round trip per card (fifty a page) cost
+    more than rendering them.
+    """
+    meetings = list(meetings)
+    keys = {meeting.pk: f"meeting-card:{meeting.pk}:{revision}" for meeting in meetings}
+    found = cache.get_many(keys.values())
+    rendered = {}
+    for meeting in meetings:
+        card = found.get(keys[meeting.pk])
+        if card is None:
+            card = render_to_string("diplomacy/_meeting_card.html", {"meeting": meeting})
+            rendered[keys[meeting.pk]] = card
+        # Rendered by the template engine, which escaped every value in it.
+        meeting.card_html = mark_safe(card)
+    if rendered:
+        cache.set_many(rendered, CARD_CACHE_SECONDS)
+    return meetings
 
 
 def _group_by_period(meetings) -> list[tuple[str, list[Meeting]]]:
@@ -443,6 +470,29 @@ def channel(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def search_window(request: HttpRequest, asked) -> dict:
+    """Return the dates the search page looks for articles in, and links to the others.
+
+    `asked` is what the form read from `since`: ALL_DATES, a day, or None for the newest
+    articles (every date, and nothing to say, when the archive holds no more than those).
+    """
+    path = reverse("diplomacy:search")
+    window = {
+        "since": None,
+        "window": "all" if asked == ALL_DATES else "",
+        "window_articles": selectors.SEARCH_WINDOW_ARTICLES,
+        "all_dates_url": query_url(path, request.GET, since=ALL_DATES),
+        "newest_url": query_url(path, request.GET, since=None),
+    }
+    if isinstance(asked, date):
+        window.update(since=asked, window="since")
+    elif asked is None:
+        since = selectors.search_window_start()
+        if since is not None:
+            window.update(since=since, window="newest")
+    return window
+
+
 # Articles ---------------------------------------------------------------------------------
 
 
@@ -471,16 +521,22 @@ def article_reprocess(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @readable
 def search(request: HttpRequest) -> HttpResponse:
-    """Search articles and meetings by full text, best matches first."""
+    """Search articles and meetings by full text, best matches first.
+
+    Articles are searched among the newest (SEARCH_WINDOW_ARTICLES) unless the visitor asks
+    for every date or a day to start from; meetings always over every date.
+    """
     form = SearchForm(request.GET)
-    q = form.cleaned_data["q"] if form.is_valid() else ""
+    valid = form.is_valid()
+    q = form.cleaned_data["q"] if valid else ""
     context: dict = {"form": form, "q": q}
     if q:
         query = selectors.text_query(q)
-        ranked = selectors.article_search(query)
+        context.update(search_window(request, form.cleaned_data["since"] if valid else None))
+        ranked = selectors.article_search(query, context["since"])
         page = Paginator(ranked, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         articles = selectors.articles_by_id(list(page.object_list))
-        snippets = selectors.article_headlines([a.pk for a in articles], query)
+        snippets = selectors.article_headlines([a.pk for a in articles], q)
         context.update(
             page_obj=page,
             articles=[(a, snippets.get(a.pk, "")) for a in articles],

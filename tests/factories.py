@@ -21,6 +21,7 @@ from diplomacy.models import (
     Person,
     Topic,
 )
+from diplomacy.services.article_topics import article_topics_refresh
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -171,12 +172,19 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
 class MentionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Mention
+        skip_postgeneration_save = True
 
     article = factory.SubFactory(ArticleFactory)
     kind = "topic"
     text = "talks"
     start = 0
     end = 5
+
+    @factory.post_generation
+    def article_topics(mention, create, extracted, **kwargs):
+        """Extraction stores mentions and keeps the article's topics in step; so do tests."""
+        if create and mention.topic_id:
+            article_topics_refresh([mention.article_id])
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

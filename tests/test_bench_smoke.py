@@ -6,13 +6,14 @@ produces rows the application accepts.
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.urls import reverse
 
 from articles.models import Article
 from articles.text import content_hash, normalise_body
 from bench import load
 from bench.minimal_handler import Lookups, meeting_page
-from diplomacy.models import Evidence, Meeting, Mention
+from diplomacy.models import ArticleTopic, Evidence, Meeting, Mention, TopicDay
 from diplomacy.reference.loader import reference_load
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,22 @@ def test_it_loads_articles_meetings_and_evidence_with_copy(loaded):
         evidence = Evidence.objects.filter(meeting=meeting)
         assert meeting.evidence_count == evidence.count()
         assert meeting.article_count == evidence.values("article").distinct().count()
+
+
+def test_it_derives_each_articles_topics_from_its_mentions(loaded):
+    """The loader fills ArticleTopic as extraction does: one row per article and topic
+    mentioned, at the article's publication time."""
+    mentioned = set(
+        Mention.objects.filter(topic__isnull=False).values_list(
+            "article_id", "topic_id", "article__published_at"
+        )
+    )
+    assert mentioned
+    assert set(ArticleTopic.objects.values_list("article_id", "topic_id", "published_at")) == (
+        mentioned
+    )
+    # and the triggers counted them per topic and day
+    assert TopicDay.objects.aggregate(total=Sum("articles"))["total"] == len(mentioned)
 
 
 def test_it_writes_bodies_as_the_application_stores_them(loaded):

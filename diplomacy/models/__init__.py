@@ -11,6 +11,7 @@ from diplomacy.models.channels import (
     MeetingChannel,
 )
 from diplomacy.models.core import (
+    ArticleTopic,
     Evidence,
     Location,
     Meeting,
@@ -20,6 +21,7 @@ from diplomacy.models.core import (
     Participation,
     Person,
     Topic,
+    TopicDay,
     alias_list,
 )
 from diplomacy.models.curation import (
@@ -29,6 +31,7 @@ from diplomacy.models.curation import (
 )
 
 __all__ = [
+    "ArticleTopic",
     "Channel",
     "ChannelSuspension",
     "CurationEvent",
@@ -44,5 +47,6 @@ __all__ = [
     "Person",
     "PersonRedirect",
     "Topic",
+    "TopicDay",
     "alias_list",
 ]

@@ -280,6 +280,55 @@ class MeetingTopic(models.Model):
         return f"{self.topic} at {self.meeting}"
 
 
+class ArticleTopic(models.Model):
+    """An article that mentions a topic, with the article's publication time.
+
+    Derived from the mentions (diplomacy.services.article_topics keeps it in step), so that a
+    topic's articles per period, or its newest articles, are read from one index instead of
+    from every mention of the topic joined to its article.
+    """
+
+    # The primary key serves the rows of an article; article_topic_published_idx a topic's.
+    pk = models.CompositePrimaryKey("article", "topic")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="article_topics", db_index=False
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="article_topics", db_index=False
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                "topic",
+                models.F("published_at").desc(nulls_last=True),
+                models.F("article").desc(),
+                name="article_topic_published_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.topic_id} in article {self.article_id}"
+
+
+class TopicDay(models.Model):
+    """How many articles published on a day (UTC) mention a topic.
+
+    Kept by triggers on ArticleTopic (migration 0011), whatever writes or deletes its rows, so
+    that a topic's articles per week, month or year are summed from a few thousand days
+    instead of counted from every article.
+    """
+
+    pk = models.CompositePrimaryKey("topic", "day")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    articles = models.IntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.topic_id} on {self.day}: {self.articles}"
+
+
 class Evidence(models.Model):
     """A sentence of an article that supports fields of a meeting."""
 

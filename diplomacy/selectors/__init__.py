@@ -73,6 +73,7 @@ from diplomacy.selectors.network import (
 )
 from diplomacy.selectors.search import (
     SEARCH_CANDIDATES,
+    SEARCH_WINDOW_ARTICLES,
     article_headlines,
     article_search,
     articles_by_id,
@@ -80,6 +81,7 @@ from diplomacy.selectors.search import (
     meeting_matches,
     meeting_search,
     meetings_by_id,
+    search_window_start,
     text_query,
 )
 from diplomacy.selectors.timeline import (
@@ -108,6 +110,7 @@ __all__ = [
     "READOUT_SIDES",
     "REVIEW_REASONS",
     "SEARCH_CANDIDATES",
+    "SEARCH_WINDOW_ARTICLES",
     "ArticleFindings",
     "ChannelHistory",
     "FactEvidence",
@@ -165,6 +168,7 @@ __all__ = [
     "person_topics",
     "review_count",
     "review_queue",
+    "search_window_start",
     "status_history",
     "text_query",
     "timeline_filter_choices",

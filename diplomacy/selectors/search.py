@@ -2,23 +2,77 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import F, QuerySet, Subquery
-from django.db.models.functions import Left
 
 from articles.models import Article
 from diplomacy.formatting import HIGHLIGHT_START, HIGHLIGHT_STOP
-from diplomacy.models import (
-    Meeting,
-)
+from diplomacy.models import Meeting
 from diplomacy.selectors.meetings import in_given_order
 
 # Search ranks only the newest matches: ranking every match of a common word is what makes
-# full-text search slow (see DESIGN.md, performance notes).
-SEARCH_CANDIDATES = 1000
+# full-text search slow (see DESIGN.md, performance notes). Finding and ranking them costs in
+# proportion (each one's tsvector is read twice): 300, fifteen pages, cost a third of 1,000.
+SEARCH_CANDIDATES = 300
+# By default article search looks only at articles published since the newest this many
+# were: finding the newest matches then reads at most this many rows whichever plan finds
+# them, so a word's cost no longer grows with the archive, nor with how long ago it was last
+# in the news (a walk down the publication index past months without a match). The page says
+# so and links to every date.
+SEARCH_WINDOW_ARTICLES = 10_000
 # ts_headline parses the whole text it is given; the start of a long article is enough.
 HEADLINE_CHARS = 50_000
-# ts_headline parses the whole text it is given; the start of a long article is enough.
+# An article's snippet is first sought in this stretch, from a little before its first match.
+HEADLINE_NEAR_CHARS = 2_000
+HEADLINE_BEFORE_CHARS = 300
+HEADLINE_OPTIONS = {
+    "StartSel": HIGHLIGHT_START,
+    "StopSel": HIGHLIGHT_STOP,
+    "MaxWords": 40,
+    "MinWords": 15,
+    "MaxFragments": 2,
+    "FragmentDelimiter": " … ",
+}
+# The query's stems (non-word characters escaped) as one alternation; the stretch of each
+# article from shortly before the first word starting with one of them (or its start); its
+# headline, or the headline of the article's start when the stretch holds no match.
+ARTICLE_HEADLINES = r"""
+WITH query AS (
+    SELECT websearch_to_tsquery('english', %(text)s) AS tsquery,
+           (SELECT string_agg(regexp_replace(stem, '(\W)', '\\\1', 'g'), '|')
+            FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS stem) AS stems
+), near AS MATERIALIZED (
+    SELECT article.id, article.body, query.tsquery,
+           ts_headline(
+               'english',
+               substr(
+                   article.body,
+                   greatest(
+                       1,
+                       coalesce(
+                           nullif(regexp_instr(article.body, '\m(' || query.stems || ')',
+                                               1, 1, 0, 'i'), 0),
+                           1
+                       ) - %(before)s
+                   ),
+                   %(length)s
+               ),
+               query.tsquery,
+               %(options)s
+           ) AS snippet
+    FROM articles_article AS article, query
+    WHERE article.id = ANY(%(ids)s)
+)
+SELECT id,
+       CASE WHEN strpos(snippet, %(start)s) > 0 THEN snippet
+            ELSE ts_headline('english', left(body, %(chars)s), tsquery, %(options)s)
+       END
+FROM near
+"""
 
 # Search -----------------------------------------------------------------------------------
 
@@ -43,9 +97,42 @@ def ranked_ids(matches: QuerySet, query: SearchQuery, newest: str) -> list[int]:
     )
 
 
-def article_search(query: SearchQuery) -> list[int]:
-    """Return the ids of articles matching the query, best first."""
-    return ranked_ids(Article.objects.filter(search_vector=query), query, "published_at")
+def article_search(query: SearchQuery, since: date | None = None) -> list[int]:
+    """Return the ids of articles matching the query, best first; with `since`, only those
+    published on or after that day (UTC)."""
+    matches = Article.objects.filter(search_vector=query)
+    if since is not None:
+        matches = matches.filter(published_at__gte=day_start(since))
+    return ranked_ids(matches, query, "published_at")
+
+
+def search_window_start() -> date | None:
+    """Return the day the newest SEARCH_WINDOW_ARTICLES articles were published since, or None
+    when there are no more than that many dated articles (every date is as cheap).
+
+    One probe of the publication index, cached for a minute rather than per data revision
+    (which ingestion moves on with every article): the day moves only as articles arrive, and
+    a minute late it only widens the window by those.
+    """
+    return cache.get_or_set("search-window-start", _search_window_start_box, 60)[0]
+
+
+def _search_window_start_box() -> tuple[date | None]:
+    return (_search_window_start(),)
+
+
+def _search_window_start() -> date | None:
+    nth = (
+        Article.objects.filter(published_at__isnull=False)
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
+        .values_list("published_at", flat=True)[SEARCH_WINDOW_ARTICLES : SEARCH_WINDOW_ARTICLES + 1]
+    )
+    found = list(nth)
+    return found[0].astimezone(UTC).date() if found else None
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def articles_by_id(ids: list[int]) -> list[Article]:
@@ -93,8 +180,36 @@ def headlines(model, ids: list[int], query: SearchQuery, expression) -> dict[int
     return dict(rows)
 
 
-def article_headlines(ids: list[int], query: SearchQuery) -> dict[int, str]:
-    return headlines(Article, ids, query, Left("body", HEADLINE_CHARS))
+def article_headlines(ids: list[int], text: str) -> dict[int, str]:
+    """Return snippets of these articles for the query `text` (web-style, as text_query reads
+    it), its words highlighted.
+
+    ts_headline parses every word of the text it is given, which for a page of articles costs
+    more than finding and ranking them. So each article's snippet is first drawn from a
+    stretch of HEADLINE_NEAR_CHARS around the first word that starts like one of the query's
+    stems (a regular expression, no parsing), and from the article's start (HEADLINE_CHARS)
+    only when that stretch holds no match, as when the query's words are far apart.
+    """
+    if not ids:
+        return {}
+    options = ", ".join(
+        connection.ops.compose_sql(f"{name}=%s", [value])
+        for name, value in HEADLINE_OPTIONS.items()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ARTICLE_HEADLINES,
+            {
+                "ids": list(ids),
+                "text": text,
+                "options": options,
+                "before": HEADLINE_BEFORE_CHARS,
+                "length": HEADLINE_NEAR_CHARS,
+                "chars": HEADLINE_CHARS,
+                "start": HIGHLIGHT_START,
+            },
+        )
+        return dict(cursor.fetchall())
 
 
 def meeting_headlines(ids: list[int], query: SearchQuery) -> dict[int, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth, TruncWeek, TruncYear
 
 from articles.models import Article
@@ -20,6 +20,7 @@ from diplomacy.models import (
     Participation,
     Person,
     Topic,
+    TopicDay,
 )
 from diplomacy.revision import cached_by_revision
 
@@ -30,8 +31,9 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
     """Return meetings and article mentions of a topic per period, oldest first.
 
     Meetings count by start date, mentions by the article's publication date; periods with
-    neither are left out. Counting reads every mention of the topic, so the result is cached
-    until the data changes.
+    neither are left out. Articles are summed from TopicDay (the articles of each day that
+    mention the topic: a few thousand rows a topic), not counted from every mention; the
+    result is cached until the data changes all the same.
     """
     return cached_by_revision(
         f"topic-activity:{topic.pk}:{interval}", lambda: _topic_activity(topic, interval)
@@ -40,7 +42,8 @@ def topic_activity(topic: Topic, interval: str = "month") -> list[dict]:
 
 def _topic_activity(topic: Topic, interval: str) -> list[dict]:
     meetings = Meeting.objects.visible().filter(meeting_topics__topic=topic)
-    return activity_per_period(meetings, Mention.objects.filter(topic=topic), interval)
+    days = TopicDay.objects.filter(topic=topic, articles__gt=0)
+    return activity_per_period(meetings, days, interval, published="day", count=Sum("articles"))
 
 
 def person_activity(person: Person, interval: str = "month") -> list[dict]:
@@ -59,11 +62,17 @@ def _person_activity(person: Person, interval: str) -> list[dict]:
 
 
 def activity_per_period(
-    meetings: QuerySet[Meeting], mentions: QuerySet[Mention], interval: str
+    meetings: QuerySet[Meeting],
+    mentions: QuerySet[Mention] | QuerySet[TopicDay],
+    interval: str,
+    published: str = "article__published_at",
+    count=None,
 ) -> list[dict]:
     """Count meetings (by start date) and mentioning articles (by publication date) per period.
 
-    Two queries; periods with neither are left out.
+    `mentions` are mentions (an article counted once however often it names the subject), or
+    other rows with a date at `published` whose `count` adds up to articles. Two queries;
+    periods with neither are left out.
     """
     trunc = INTERVALS[interval]
     meeting_counts = (
@@ -74,10 +83,10 @@ def activity_per_period(
         .order_by()
     )
     article_counts = (
-        mentions.filter(article__published_at__isnull=False)
-        .annotate(period=trunc("article__published_at"))
+        mentions.filter(**{f"{published}__isnull": False})
+        .annotate(period=trunc(published))
         .values("period")
-        .annotate(count=Count("article", distinct=True))
+        .annotate(count=count or Count("article", distinct=True))
         .order_by()
     )
     periods: dict = {}
@@ -205,13 +214,13 @@ def topic_cooccurring(topic: Topic, limit: int = 10) -> list[dict]:
 
 
 def articles_mentioning(topic: Topic, limit: int = 10) -> list[Article]:
-    """Return the newest articles that mention the topic."""
-    mentions = Mention.objects.filter(article=OuterRef("pk"), topic=topic)
+    """Return the newest articles that mention the topic (walking the topic's end of
+    article_topic_published_idx: one row per article, newest first)."""
     return list(
-        Article.objects.filter(Exists(mentions))
+        Article.objects.filter(article_topics__topic=topic)
         .select_related("source")
         .defer("body", "search_vector")
-        .order_by(F("published_at").desc(nulls_last=True), "-id")[:limit]
+        .order_by(F("article_topics__published_at").desc(nulls_last=True), "-id")[:limit]
     )
 
 

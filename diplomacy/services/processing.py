@@ -26,6 +26,7 @@ from diplomacy.extraction import extract
 from diplomacy.extraction.types import Extraction
 from diplomacy.gazetteer import gazetteer_current
 from diplomacy.revision import revision_bump, revision_bumps_deferred
+from diplomacy.services.article_topics import article_topics_refresh
 from diplomacy.services.evidence import articles_apply_extractions, known_publication_date
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,8 @@ def _finish(extracted: list[tuple[Article, Extraction]]) -> None:
         groups[tuple(done.items())].append(article.pk)
     for done, ids in groups.items():
         articles_set_status(ids, ArticleStatus.DONE, **dict(done))
+    # After the status: an inferred publication date is the one the topic rows carry.
+    article_topics_refresh([article.pk for article, _ in extracted])
 
 
 def _deadlock(error: OperationalError) -> bool:

@@ -412,6 +412,31 @@ def test_it_paginates_the_timeline(client):
     assert second.count('class="card meeting-card') == 1
 
 
+def test_the_timeline_renders_each_card_once_per_revision_of_the_data(client, monkeypatch):
+    """Cards come from the cache (all of a page's in one read) until the data changes."""
+    from django.core.cache import cache
+
+    from diplomacy import views
+    from diplomacy.revision import revision_bump
+
+    make_meetings(3)
+    rendered, reads = [], []
+    render, read = views.render_to_string, cache.get_many
+    monkeypatch.setattr(
+        views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or render(*a, **k)
+    )
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(list(keys)) or read(keys))
+
+    first = client.get(reverse("diplomacy:timeline")).content.decode()
+    second = client.get(reverse("diplomacy:timeline")).content.decode()
+    revision_bump()
+    client.get(reverse("diplomacy:timeline"))
+
+    assert first == second and first.count('class="card meeting-card') == 3
+    assert len(rendered) == 6  # three cards, and three again after the change
+    assert [len(keys) for keys in reads] == [3, 3, 3]
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_it_builds_the_timeline_in_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, count
