@@ -29,8 +29,10 @@ from diplomacy.roles import can_curate
 from diplomacy.services.curation import LOCKABLE, CurationError
 
 REVIEW_PAGE_SIZE = 50
-# How far the nav's count of waiting meetings may lag changes made by ingestion.
+# How far the nav's count of waiting meetings may lag changes made by ingestion, when counting
+# them takes REVIEW_COUNT_QUICK_SECONDS or more (a quicker count is always current).
 REVIEW_COUNT_LAG_SECONDS = 30
+REVIEW_COUNT_QUICK_SECONDS = 0.05
 LOCK_LABELS = {
     "title": "Title",
     "kind": "Kind",
@@ -83,8 +85,8 @@ def review_count_for(user) -> int | None:
 
 
 def _review_count() -> int:
-    """Count the queue again after any curator's action, and after other changes only when the
-    count is older than REVIEW_COUNT_LAG_SECONDS.
+    """Count the queue again after any curator's action at once, and after other changes at
+    once while counting is quick, else when the count is older than REVIEW_COUNT_LAG_SECONDS.
 
     Counting takes most of a second at 50,000 meetings, and ingestion moves the data revision
     many times a second: keyed by the revision alone, each change of it cost a curator's page
@@ -96,12 +98,15 @@ def _review_count() -> int:
     key = f"{prefix}:latest:review-count"
     stored = cache.get(key)
     if stored is not None:
-        counted_revision, counted_action, counted_at, count = stored
+        counted_revision, counted_action, counted_at, took, count = stored
+        may_lag = took >= REVIEW_COUNT_QUICK_SECONDS
         fresh = time.time() - counted_at < REVIEW_COUNT_LAG_SECONDS
-        if counted_action == last_action and (counted_revision == revision or fresh):
+        if counted_action == last_action and (counted_revision == revision or (may_lag and fresh)):
             return count
+    started = time.perf_counter()
     count = selectors.review_count()
-    cache.set(key, (revision, last_action, time.time(), count), timeout)
+    took = time.perf_counter() - started
+    cache.set(key, (revision, last_action, time.time(), took, count), timeout)
     return count
 
 

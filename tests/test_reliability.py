@@ -493,11 +493,14 @@ def test_it_answers_503_in_the_api_shape_when_the_database_is_down(api_client, m
     from django.db import OperationalError
 
     from diplomacy.api.views import MeetingViewSet
+    from diplomacy.selectors.meeting_list import PlainMeetingList
 
     def down(self):
         raise OperationalError("server closed the connection unexpectedly")
 
+    # Both ways the list reads: the queryset, and the plain statements of the common filters.
     monkeypatch.setattr(MeetingViewSet, "get_queryset", down)
+    monkeypatch.setattr(PlainMeetingList, "_cursor", down)
     response = api_client.get(reverse("api:meeting-list"))
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

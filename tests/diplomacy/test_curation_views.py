@@ -245,10 +245,11 @@ def badge(client) -> int:
 
 
 def test_the_nav_count_follows_curators_at_once_and_ingestion_within_the_lag(curator, monkeypatch):
-    """New meetings from ingestion show in the count once it is older than the lag; a curator's
-    action shows at once."""
+    """Where counting is slow, new meetings from ingestion show in the count once it is older
+    than the lag; a curator's action shows at once."""
     clock = [1_000_000.0]
     monkeypatch.setattr("diplomacy.curation_views.time.time", lambda: clock[0])
+    monkeypatch.setattr("diplomacy.curation_views.REVIEW_COUNT_QUICK_SECONDS", 0)
     for number in range(2):
         EvidenceFactory(
             meeting=MeetingFactory(start_date=date(2024, 3, 1 + number)), conflicting=True
@@ -264,3 +265,12 @@ def test_the_nav_count_follows_curators_at_once_and_ingestion_within_the_lag(cur
     url = reverse("diplomacy:meeting-review", args=[ingested.slug])
     curator.post(url, {"state": "rejected"})
     assert badge(curator) == 2  # the curator's own action counts again at once
+
+
+def test_a_quick_nav_count_follows_ingestion_at_once(curator):
+    """While counting is quick, the count is current after every change."""
+    EvidenceFactory(meeting=MeetingFactory(start_date=date(2024, 3, 1)), conflicting=True)
+    assert badge(curator) == 1
+    EvidenceFactory(meeting=MeetingFactory(start_date=date(2024, 3, 9)), conflicting=True)
+    revision_bump()
+    assert badge(curator) == 2
