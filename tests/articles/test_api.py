@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -26,12 +25,6 @@ READOUT = (
     "Secretary Blinken met Foreign Minister Wang Yi in Beijing on Friday. "
     "They discussed counternarcotics cooperation and Taiwan."
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    # Throttle counters live in the cache; each test starts from zero.
-    cache.clear()
 
 
 @pytest.fixture

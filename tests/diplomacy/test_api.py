@@ -3,7 +3,6 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import ApiToken
@@ -43,12 +42,6 @@ MEETING_FIELDS = {
     "evidence_count",
     "url",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    # Throttle counters live in the cache; each test starts from zero.
-    cache.clear()
 
 
 def meeting_list(client, **params):
