@@ -6,15 +6,13 @@ the curator back to the page with a message; htmx only adds the person search as
 
 from __future__ import annotations
 
-import time
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,15 +22,11 @@ from diplomacy import selectors, services
 from diplomacy.choices import ReviewState
 from diplomacy.forms import MeetingEditForm
 from diplomacy.models import CurationEvent, Evidence, Location, Meeting, Person, Topic
-from diplomacy.revision import SEQUENCE, cache_scope
+from diplomacy.revision import cached_by_revision
 from diplomacy.roles import can_curate
 from diplomacy.services.curation import LOCKABLE, CurationError
 
 REVIEW_PAGE_SIZE = 50
-# How far the nav's count of waiting meetings may lag changes made by ingestion, when counting
-# them takes REVIEW_COUNT_QUICK_SECONDS or more (a quicker count is always current).
-REVIEW_COUNT_LAG_SECONDS = 30
-REVIEW_COUNT_QUICK_SECONDS = 0.05
 LOCK_LABELS = {
     "title": "Title",
     "kind": "Kind",
@@ -81,44 +75,7 @@ def review_count_for(user) -> int | None:
     """Return the review queue's length for a curator's nav, or None for anyone else."""
     if not can_curate(user):
         return None
-    return _review_count()
-
-
-def _review_count() -> int:
-    """Count the queue again after any curator's action at once, and after other changes at
-    once while counting is quick, else when the count is older than REVIEW_COUNT_LAG_SECONDS.
-
-    Counting takes most of a second at 50,000 meetings, and ingestion moves the data revision
-    many times a second: keyed by the revision alone, each change of it cost a curator's page
-    that second. The newest curation event's id is
-    one index read, in the query that reads the revision.
-    """
-    revision, last_action = _revision_and_last_action()
-    prefix, timeout = cache_scope()
-    key = f"{prefix}:latest:review-count"
-    stored = cache.get(key)
-    if stored is not None:
-        counted_revision, counted_action, counted_at, took, count = stored
-        may_lag = took >= REVIEW_COUNT_QUICK_SECONDS
-        fresh = time.time() - counted_at < REVIEW_COUNT_LAG_SECONDS
-        if counted_action == last_action and (counted_revision == revision or (may_lag and fresh)):
-            return count
-    started = time.perf_counter()
-    count = selectors.review_count()
-    took = time.perf_counter() - started
-    cache.set(key, (revision, last_action, time.time(), took, count), timeout)
-    return count
-
-
-def _revision_and_last_action() -> tuple[int, int]:
-    """Return the data revision and the newest curation event's id, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT last_value, (SELECT max(id) FROM {CurationEvent._meta.db_table}) "
-            f"FROM {SEQUENCE}"
-        )
-        revision, last_action = cursor.fetchone()
-    return revision, last_action or 0
+    return cached_by_revision("review-count", selectors.review_count)
 
 
 def _meeting(slug: str) -> Meeting:
