@@ -61,7 +61,8 @@ def measure(texts: list[dict], statements: Counter | None) -> dict:
                 if len(articles) == 1:
                     done = int(article_process(articles[0].pk) == "done")
                 else:
-                    done = articles_process_batch(articles[0].pk, len(articles)).get("done", 0)
+                    ended = articles_process_batch(articles[0].pk, len(articles)) or {}
+                    done = len(ended.get("done", []))
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             count = len(articles)
             result = {

@@ -74,12 +74,16 @@ def _empty_cache():
 def _fresh_gazetteer():
     """Start every test without the process's compiled gazetteer: one built from another
     test's people would otherwise be used for up to its 30 seconds (a flush between
-    transactional tests does not move the generation that would tell)."""
+    transactional tests does not move the generation that would tell); nor with the reports
+    resettling read from another test's evidence."""
     from diplomacy.gazetteer import gazetteer_forget
+    from diplomacy.services.resettling import reports_forget
 
     gazetteer_forget()
+    reports_forget()
     yield
     gazetteer_forget()
+    reports_forget()
 
 
 @dataclass

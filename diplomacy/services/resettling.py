@@ -19,9 +19,12 @@ here, and sentences a curator's decision pinned stay where they were left.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import json
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+
+from django.db import connection
 
 from articles.choices import PublishedSource
 from articles.models import Article
@@ -29,6 +32,7 @@ from diplomacy import merging
 from diplomacy.choices import MeetingKind, ReviewState
 from diplomacy.extraction.types import MeetingCandidate, ParticipantClaim
 from diplomacy.models import Evidence, EvidencePin, Meeting, Participation
+from diplomacy.selectors import tables
 from diplomacy.selectors.ingestion import NO_DISTANCE
 from diplomacy.services.matching import date_distance, meeting_create
 from diplomacy.services.recompute import date_claim, meetings_recompute
@@ -37,6 +41,45 @@ from diplomacy.services.reference import Reference
 UNDATED = merging.DateClaim(None, None, "unknown")
 # How many times the people whose vague reports are placed together may widen.
 WIDENINGS = 4
+
+# The sentences' rows of the people's uncurated meetings, by article and meeting: their ids
+# tell whether the reports read from them before still hold (see _read).
+_PAIRS_SQL = f"""
+WITH meetings AS MATERIALIZED (
+    SELECT DISTINCT m.id FROM {tables.MEETING} AS m
+    JOIN {tables.PARTICIPATION} AS p ON p.meeting_id = m.id
+    WHERE p.person_id = ANY(%(people)s) AND m.review_state = %(auto)s
+      AND m.locked_fields = '{{}}' AND m.merged_into_id IS NULL AND m.id <> ALL(%(known)s)
+)
+SELECT e.article_id, e.meeting_id, array_agg(e.id ORDER BY e.id)
+FROM {tables.EVIDENCE} AS e
+WHERE e.meeting_id IN (SELECT id FROM meetings)
+GROUP BY e.article_id, e.meeting_id
+ORDER BY e.article_id, min(e.start), e.meeting_id
+"""
+_SENTENCES_SQL = (
+    f"SELECT id, start, claims::text, confidence FROM {tables.EVIDENCE} WHERE id = ANY(%s)"
+)
+
+# Reports read from sentences, by the ids of the sentences' rows. A row's claims never change
+# but when a person is merged into another, and any change to people, places or topics changes
+# the reference's version: the reports are kept for one version (people found by the batch
+# that wrote them are in its rows alone), and for this many sets of rows, the least recently
+# used out first.
+READ_CACHE_SIZE = 50_000
+_read_cache: OrderedDict[tuple[int, ...], list[tuple]] = OrderedDict()
+_read_version: list[str | None] = [None]
+
+
+def reports_forget() -> None:
+    """Forget the reports read so far (the next resettling reads every one again)."""
+    _read_cache.clear()
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass
@@ -53,6 +96,7 @@ class _Report:
     candidate: MeetingCandidate | None = None
     people: frozenset[int] = frozenset()
     place_id: int | None = None
+    day: bool = False  # dated to the day
 
     @property
     def claim(self) -> merging.DateClaim:
@@ -61,7 +105,7 @@ class _Report:
 
     @property
     def dated_to_the_day(self) -> bool:
-        return self.claim.start is not None and self.claim.precision == "day"
+        return self.day
 
     def order(self) -> tuple:
         """Most precise first, then by date, publication and content: never by arrival."""
@@ -117,7 +161,7 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
     )
     if not people:
         return set()
-    reports = _reports(people, lookups, published_of)
+    reports = _reports(people, lookups)
     loaded = set(people)
     for _ in range(WIDENINGS):
         # Reports of three or more people may belong with any two of them: take in the vague
@@ -125,7 +169,7 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
         movable = [r for r in reports.values() if _movable(r, people)]
         wider = people.union(*(r.people for r in movable))
         if wider - loaded:
-            reports |= _reports(wider - loaded, lookups, published_of, known=reports.keys())
+            reports |= _reports(wider - loaded, lookups, known=reports.keys())
             loaded |= wider
         if wider == people:
             break
@@ -135,6 +179,7 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
     movable = [r for r in movable if r.candidate is not None]
     if not movable:
         return set()
+    _describe_articles(movable, published_of)
     targets = _targets(movable, reports, lookups)
     moved = _move(movable, targets, reports)
     # A recompute leaves a field no claim speaks of as it was: a record that lost the report
@@ -155,33 +200,70 @@ def _movable(report: _Report, people: set[int]) -> bool:
     return bool(report.people & people) and not report.dated_to_the_day
 
 
-def _reports(people, lookups, published_of, known=()) -> dict[tuple[int, int, int], _Report]:
+def _reports(people, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
     """Return the reports on uncurated meetings of these people, by (article, meeting, part);
     meetings whose reports are `known` already are left out."""
-    meetings = (
-        Meeting.objects.filter(
-            review_state=ReviewState.AUTO, locked_fields=[], merged_into__isnull=True
-        )
-        .filter(participations__person_id__in=people)
-        .exclude(pk__in={key[1] for key in known})
-        .values("pk")
+    pairs = _fetch(
+        _PAIRS_SQL,
+        {
+            "people": sorted(people),
+            "known": sorted({key[1] for key in known}),
+            "auto": ReviewState.AUTO,
+        },
     )
-    rows = Evidence.objects.filter(meeting_id__in=meetings).values_list(
-        "article_id", "meeting_id", "start", "claims", "confidence"
-    )
-    by_pair: dict[tuple[int, int], list] = defaultdict(list)
-    for article_id, meeting_id, start, claims, confidence in rows.order_by("article_id", "start"):
-        by_pair[(article_id, meeting_id)].append((start, claims, confidence))
+    read = _read([tuple(ids) for _, _, ids in pairs], lookups)
     reports = {}
-    for (article_id, meeting_id), sentences in by_pair.items():
-        for part, report in enumerate(_split(article_id, meeting_id, sentences)):
-            reports[(article_id, meeting_id, part)] = report
-    _describe(reports.values(), lookups, published_of)
+    for article_id, meeting_id, ids in pairs:
+        for part, (starts, confidence, day, candidate, people, place_id) in enumerate(
+            read[tuple(ids)]
+        ):
+            reports[(article_id, meeting_id, part)] = _Report(
+                article_id,
+                meeting_id,
+                starts=set(starts),
+                confidence=confidence,
+                day=day,
+                candidate=candidate,
+                people=people,
+                place_id=place_id,
+            )
     return reports
 
 
-def _split(article_id: int, meeting_id: int, sentences) -> list[_Report]:
-    """Return the reports an article's sentences on one meeting make.
+def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ...], list]:
+    """Return the reports each set of sentences' rows (one article's on one meeting) makes,
+    read now or kept from before: for each, its starts, its confidence, whether it is dated to
+    the day, its candidate (None when it names no one), people and place."""
+    if _read_version[0] != lookups.version:
+        _read_cache.clear()
+        _read_version[0] = lookups.version
+    found, missing = {}, []
+    for ids in sets:
+        reports = _read_cache.get(ids)
+        if reports is None:
+            missing.append(ids)
+        else:
+            _read_cache.move_to_end(ids)
+            found[ids] = reports
+    if not missing:
+        return found
+    rows = {
+        pk: (start, json.loads(claims), confidence)
+        for pk, start, claims, confidence in _fetch(
+            _SENTENCES_SQL, [[pk for ids in missing for pk in ids]]
+        )
+    }
+    for ids in missing:
+        sentences = sorted((rows[pk] for pk in ids), key=lambda row: row[0])
+        found[ids] = _read_cache[ids] = [_describe(r, lookups) for r in _split(sentences)]
+    while len(_read_cache) > READ_CACHE_SIZE:
+        _read_cache.popitem(last=False)
+    return found
+
+
+def _split(sentences) -> list[_Report]:
+    """Return the reports an article's sentences on one meeting make, in the order of their
+    first sentence.
 
     Two candidates of one article that arrived on one meeting say different things (another
     date, kind or set of people): their sentences are told apart by what they claim, so that
@@ -191,7 +273,7 @@ def _split(article_id: int, meeting_id: int, sentences) -> list[_Report]:
     for start, claims, confidence in sentences:
         report = next((r for r in reports if _agrees(r.claims, claims)), None)
         if report is None:
-            report = _Report(article_id, meeting_id)
+            report = _Report(0, 0)
             reports.append(report)
         for name, value in claims.items():
             report.claims.setdefault(name, value)
@@ -200,13 +282,35 @@ def _split(article_id: int, meeting_id: int, sentences) -> list[_Report]:
     return reports
 
 
+def _dated_to_the_day(claims: dict) -> bool:
+    return bool(claims.get("date")) and claims["date"].get("precision") == "day"
+
+
 def _agrees(claims: dict, more: dict) -> bool:
     return all(claims.get(name, value) == value for name, value in more.items())
 
 
-def _describe(reports, lookups: Reference, published_of) -> None:
-    """Fill in each report's publication, content hash, candidate, people and place."""
-    reports = list(reports)
+def _describe(report: _Report, lookups: Reference) -> tuple:
+    """Return what resettling needs of a report read from its sentences: its starts, its
+    confidence, whether it is dated to the day, its candidate (None when it names no one
+    the reference knows: nothing to place it by, so it stays), people and place."""
+    candidate = _candidate(report.claims)
+    people = frozenset(
+        lookups.people[p.slug].pk for p in candidate.participants if p.slug in lookups.people
+    )
+    location = lookups.locations.get(candidate.location or "")
+    return (
+        frozenset(report.starts),
+        report.confidence,
+        _dated_to_the_day(report.claims),
+        candidate if people else None,
+        people,
+        location.pk if location else None,
+    )
+
+
+def _describe_articles(reports, published_of) -> None:
+    """Fill in each report's publication date and its article's content hash."""
     articles = Article.objects.filter(pk__in={r.article_id for r in reports}).values_list(
         "pk", "published_at", "published_source", "content_hash"
     )
@@ -216,16 +320,6 @@ def _describe(reports, lookups: Reference, published_of) -> None:
         given = at is not None and source != PublishedSource.UNKNOWN
         report.published = at.date() if given else published_of(report.article_id)
         report.content_hash = digest or ""
-        report.candidate = _candidate(report.claims)
-        report.people = frozenset(
-            lookups.people[p.slug].pk
-            for p in report.candidate.participants
-            if p.slug in lookups.people
-        )
-        location = lookups.locations.get(report.candidate.location or "")
-        report.place_id = location.pk if location else None
-        if not report.people:
-            report.candidate = None  # nothing to place it by: it stays
 
 
 def _leave_pinned(reports: list[_Report]) -> None:
@@ -242,7 +336,7 @@ def _leave_pinned(reports: list[_Report]) -> None:
 
 def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     """Return the meeting each movable report belongs on, creating vague records as needed."""
-    anchors = _anchors(reports.values(), lookups.parents)
+    anchors = _anchors(reports.values(), lookups.parents, {r.people for r in movable})
     moving = {id(r) for r in movable}
     staying = [r for r in reports.values() if id(r) not in moving]
     # An article's candidates are meetings its extraction told apart: one report of an article
@@ -267,13 +361,18 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     return targets
 
 
-def _anchors(reports, parents) -> list[_Meeting]:
-    """Return the meetings known to the day, as their reports dated to the day describe them."""
+def _anchors(reports, parents, claimed: set[frozenset[int]]) -> list[_Meeting]:
+    """Return the meetings known to the day, as their reports dated to the day describe them;
+    only those with the people of one of the `claimed` sets (no report of others fits them)."""
     dated: dict[int, list[_Report]] = defaultdict(list)
     for report in reports:
         if report.candidate is not None and report.dated_to_the_day:
             dated[report.meeting_id].append(report)
-    anchors = [_Meeting(group, parents, pk).settle() for pk, group in dated.items()]
+    anchors = []
+    for pk, group in dated.items():
+        people = frozenset().union(*(r.people for r in group))
+        if any(_people_fit(c, people) for c in claimed):
+            anchors.append(_Meeting(group, parents, pk).settle())
     return sorted(anchors, key=_Meeting.order)
 
 
