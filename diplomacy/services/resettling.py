@@ -23,6 +23,7 @@ import json
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import combinations
 
 from django.db import connection
 
@@ -42,14 +43,18 @@ UNDATED = merging.DateClaim(None, None, "unknown")
 # How many times the people whose vague reports are placed together may widen.
 WIDENINGS = 4
 
-# The sentences' rows of the people's uncurated meetings, by article and meeting: their ids
-# tell whether the reports read from them before still hold (see _read).
+# The sentences' rows on the uncurated meetings of pairs of people (a pair of one person twice
+# is that person's every meeting), by article and meeting: their ids tell whether the reports
+# read from them before still hold (see _read).
 _PAIRS_SQL = f"""
 WITH meetings AS MATERIALIZED (
-    SELECT DISTINCT m.id FROM {tables.MEETING} AS m
-    JOIN {tables.PARTICIPATION} AS p ON p.meeting_id = m.id
-    WHERE p.person_id = ANY(%(people)s) AND m.review_state = %(auto)s
-      AND m.locked_fields = '{{}}' AND m.merged_into_id IS NULL AND m.id <> ALL(%(known)s)
+    SELECT DISTINCT m.id
+    FROM unnest(%(first)s::bigint[], %(second)s::bigint[]) AS pair (first, second)
+    JOIN {tables.PARTICIPATION} AS a ON a.person_id = pair.first
+    JOIN {tables.PARTICIPATION} AS b ON b.meeting_id = a.meeting_id AND b.person_id = pair.second
+    JOIN {tables.MEETING} AS m ON m.id = a.meeting_id
+    WHERE m.review_state = %(auto)s AND m.locked_fields = '{{}}' AND m.merged_into_id IS NULL
+      AND m.id <> ALL(%(known)s)
 )
 SELECT e.article_id, e.meeting_id, array_agg(e.id ORDER BY e.id)
 FROM {tables.EVIDENCE} AS e
@@ -66,7 +71,7 @@ _SENTENCES_SQL = (
 # the reference's version: the reports are kept for one version (people found by the batch
 # that wrote them are in its rows alone), and for this many sets of rows, the least recently
 # used out first.
-READ_CACHE_SIZE = 50_000
+READ_CACHE_SIZE = 20_000
 _read_cache: OrderedDict[tuple[int, ...], list[tuple]] = OrderedDict()
 _read_version: list[str | None] = [None]
 
@@ -152,29 +157,39 @@ class _Meeting:
 def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> set[int]:
     """Place again the vague reports of the people of the `touched` meetings.
 
+    A report of one or two people is of a meeting that has them both, and one of more people
+    of a meeting with two of them: the reports placed again are those on the meetings of each
+    pair of a touched meeting's people (of its one person, when it has one), and of the pairs
+    those reports name in turn.
+
     `published_of(article_id)` gives the publication date a report was matched with, for an
     article whose date is not stored. Return the meetings whose evidence changed (recomputed
     already).
     """
-    people = set(
-        Participation.objects.filter(meeting_id__in=touched).values_list("person_id", flat=True)
-    )
-    if not people:
+    people: dict[int, set[int]] = defaultdict(set)
+    for meeting_id, person_id in Participation.objects.filter(meeting_id__in=touched).values_list(
+        "meeting_id", "person_id"
+    ):
+        people[meeting_id].add(person_id)
+    pairs = _pairs(people.values())
+    if not pairs:
         return set()
-    reports = _reports(people, lookups)
-    loaded = set(people)
+    reports = _reports(pairs, lookups)
+    loaded = set(pairs)
     for _ in range(WIDENINGS):
         # Reports of three or more people may belong with any two of them: take in the vague
-        # reports of everyone the movable reports name, so that they are placed together.
-        movable = [r for r in reports.values() if _movable(r, people)]
-        wider = people.union(*(r.people for r in movable))
+        # reports of every pair the movable reports name, so that they are placed together.
+        named = _named(pairs)
+        movable = [r for r in reports.values() if _movable(r, named)]
+        wider = pairs | _pairs(r.people for r in movable)
         if wider - loaded:
             reports |= _reports(wider - loaded, lookups, known=reports.keys())
             loaded |= wider
-        if wider == people:
+        if wider == pairs:
             break
-        people = wider
-    movable = [r for r in reports.values() if _movable(r, people)]
+        pairs = wider
+    named = _named(pairs)
+    movable = [r for r in reports.values() if _movable(r, named)]
     _leave_pinned(movable)
     movable = [r for r in movable if r.candidate is not None]
     if not movable:
@@ -196,24 +211,41 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
     return moved
 
 
+def _pairs(groups) -> set[tuple[int, int]]:
+    """Return the pairs of people in each group, or (person, person) for a group of one."""
+    pairs = set()
+    for group in groups:
+        ordered = sorted(group)
+        if len(ordered) == 1:
+            pairs.add((ordered[0], ordered[0]))
+        pairs.update(combinations(ordered, 2))
+    return pairs
+
+
+def _named(pairs: set[tuple[int, int]]) -> set[int]:
+    return {person for pair in pairs for person in pair}
+
+
 def _movable(report: _Report, people: set[int]) -> bool:
     return bool(report.people & people) and not report.dated_to_the_day
 
 
-def _reports(people, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
-    """Return the reports on uncurated meetings of these people, by (article, meeting, part);
-    meetings whose reports are `known` already are left out."""
-    pairs = _fetch(
+def _reports(pairs, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
+    """Return the reports on uncurated meetings of these pairs of people, by (article, meeting,
+    part); meetings whose reports are `known` already are left out."""
+    ordered = sorted(pairs)
+    rows = _fetch(
         _PAIRS_SQL,
         {
-            "people": sorted(people),
+            "first": [first for first, _ in ordered],
+            "second": [second for _, second in ordered],
             "known": sorted({key[1] for key in known}),
             "auto": ReviewState.AUTO,
         },
     )
-    read = _read([tuple(ids) for _, _, ids in pairs], lookups)
+    read = _read([tuple(ids) for _, _, ids in rows], lookups)
     reports = {}
-    for article_id, meeting_id, ids in pairs:
+    for article_id, meeting_id, ids in rows:
         for part, (starts, confidence, day, candidate, people, place_id) in enumerate(
             read[tuple(ids)]
         ):
@@ -344,8 +376,12 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     occupied = {(r.article_id, r.meeting_id) for r in staying}
     targets: dict[int, int] = {}  # by id() of the report
     homeless: dict[bool, list[_Report]] = defaultdict(list)  # calls apart
+    by_person: dict[int, set[int]] = defaultdict(set)  # the anchors (by number) of a person
+    for number, anchor in enumerate(anchors):
+        for person in anchor.people:
+            by_person[person].add(number)
     for report in sorted(movable, key=_Report.order):
-        home = _home(report, anchors, occupied)
+        home = _home(report, [anchors[n] for n in _having(report.people, by_person)], occupied)
         if home is not None:
             targets[id(report)] = home.pk
             occupied.add((report.article_id, home.pk))
@@ -374,6 +410,15 @@ def _anchors(reports, parents, claimed: set[frozenset[int]]) -> list[_Meeting]:
         if any(_people_fit(c, people) for c in claimed):
             anchors.append(_Meeting(group, parents, pk).settle())
     return sorted(anchors, key=_Meeting.order)
+
+
+def _having(people: frozenset[int], by_person: dict[int, set[int]]) -> list[int]:
+    """Return, in order, the numbers of the anchors that have the people as _people_fit asks:
+    each of one or two, any two of more."""
+    if len(people) <= 2:
+        return sorted(set.intersection(*(by_person.get(p, set()) for p in people)))
+    counts = Counter(n for p in people for n in by_person.get(p, ()))
+    return sorted(n for n, count in counts.items() if count >= 2)
 
 
 def _fits(report: _Report, meeting: _Meeting, parents) -> bool:
