@@ -111,7 +111,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
     if date_from and date_to and date_from > date_to:
         problems.append("The “from” date is after the “to” date, so no meeting can match.")
     oldest_first = list(cleaned.get("ordering") or []) == ["start_date"]
-    meetings = selectors.meeting_timeline(filterset.qs, oldest_first=oldest_first)
+    meetings = selectors.meeting_timeline(filterset.qs, oldest_first=oldest_first, cards=False)
     page = Paginator(meetings, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     path = reverse("diplomacy:timeline")
     # Cards, the month strip and the form's options are cached for this revision of the data.
@@ -160,19 +160,21 @@ def _with_cards(meetings, revision: int) -> list[Meeting]:
 
     The cards of a page are read from the cache in one round trip and the missing ones
     written in another: with the cache in Redis, a round trip per card (fifty a page) cost
-    more than rendering them.
+    more than rendering them. The meetings come with their dates alone; what a card shows is
+    read for the meetings whose card is missing.
     """
     meetings = list(meetings)
     keys = {meeting.pk: f"meeting-card:{meeting.pk}:{revision}" for meeting in meetings}
     found = cache.get_many(keys.values())
+    missing = [pk for pk, key in keys.items() if key not in found]
+    full = selectors.meeting_timeline(Meeting.objects.filter(pk__in=missing)) if missing else []
     rendered = {}
+    for meeting in full:
+        card = render_to_string("diplomacy/_meeting_card.html", {"meeting": meeting})
+        found[keys[meeting.pk]] = rendered[keys[meeting.pk]] = card
     for meeting in meetings:
-        card = found.get(keys[meeting.pk])
-        if card is None:
-            card = render_to_string("diplomacy/_meeting_card.html", {"meeting": meeting})
-            rendered[keys[meeting.pk]] = card
         # Rendered by the template engine, which escaped every value in it.
-        meeting.card_html = mark_safe(card)
+        meeting.card_html = mark_safe(found.get(keys[meeting.pk], ""))
     if rendered:
         cache.set_many(rendered, CARD_CACHE_SECONDS)
     return meetings

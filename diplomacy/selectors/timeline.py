@@ -104,15 +104,21 @@ def _as_date(value):
 # Timeline ---------------------------------------------------------------------------------
 
 
-def meeting_timeline(queryset: QuerySet[Meeting], oldest_first: bool = False) -> QuerySet[Meeting]:
-    """Return filtered meetings in timeline order (undated last) with what a card shows."""
+def meeting_timeline(
+    queryset: QuerySet[Meeting], oldest_first: bool = False, cards: bool = True
+) -> QuerySet[Meeting]:
+    """Return filtered meetings in timeline order (undated last) with what a card shows, or
+    (`cards=False`) with their dates alone, for cards that are cached."""
     start = (
         F("start_date").asc(nulls_last=True)
         if oldest_first
         else F("start_date").desc(nulls_last=True)
     )
     order = (start, "id") if oldest_first else (start, "-id")
-    return queryset.order_by(*order).defer("search_vector", "summary").with_related()
+    queryset = queryset.order_by(*order)
+    if not cards:
+        return queryset.only("pk", "start_date", "date_precision")
+    return queryset.defer("search_vector", "summary").with_related()
 
 
 def meeting_month_counts(queryset: QuerySet[Meeting]) -> dict[date, dict[str, int]]:

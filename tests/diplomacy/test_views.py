@@ -441,15 +441,21 @@ def test_the_timeline_renders_each_card_once_per_revision_of_the_data(client, mo
 def test_it_builds_the_timeline_in_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, count
 ):
-    """The timeline costs the same number of queries for 3 or 30 meetings."""
+    """The timeline costs the same number of queries for 3 or 30 meetings; with the cards
+    cached, what they show is not read again."""
     make_meetings(count)
     url = reverse("diplomacy:timeline") + "?topic=taiwan&participant=wang-yi&location=geneva"
     # topic, participant and place lookups; the places inside the place (for the list and
-    # the strip); count; page of meetings; participations, people, topic links, topics; the
-    # month strip; the data revision; the form's topics, people and places.
-    with django_assert_max_num_queries(16):
+    # the strip); count; the page's meetings and dates; for the cards: the meetings,
+    # participations, people, topic links, topics; the month strip; the data revision; the
+    # form's topics, people and places.
+    with django_assert_max_num_queries(17):
         response = client.get(url)
     assert response.status_code == 200
+    # Cards, strip and form cached: lookups, places inside, count, page, revision.
+    with django_assert_max_num_queries(7):
+        response = client.get(url)
+    assert response.status_code == 200 and response.content.count(b"meeting-card") >= count
 
 
 def test_it_shows_a_renamed_person_on_cached_cards(client):
@@ -488,9 +494,9 @@ def test_it_builds_the_htmx_fragment_in_a_bounded_number_of_queries(
 ):
     """The results fragment skips the form's option lists."""
     make_meetings(count)
-    # topic lookup; count; page; participations, people, topic links, topics; the data
-    # revision; month strip.
-    with django_assert_max_num_queries(9):
+    # topic lookup; count; the page's meetings and dates; for the cards: the meetings,
+    # participations, people, topic links, topics; the data revision; month strip.
+    with django_assert_max_num_queries(10):
         client.get(reverse("diplomacy:timeline") + "?topic=taiwan", headers={"HX-Request": "true"})
 
 
