@@ -71,7 +71,7 @@ _SENTENCES_SQL = (
 # the reference's version: the reports are kept for one version (people found by the batch
 # that wrote them are in its rows alone), and for this many sets of rows, the least recently
 # used out first.
-READ_CACHE_SIZE = 20_000
+READ_CACHE_SIZE = 10_000
 _read_cache: OrderedDict[tuple[int, ...], list[tuple]] = OrderedDict()
 _read_version: list[str | None] = [None]
 
@@ -157,10 +157,12 @@ class _Meeting:
 def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> set[int]:
     """Place again the vague reports of the people of the `touched` meetings.
 
-    A report of one or two people is of a meeting that has them both, and one of more people
-    of a meeting with two of them: the reports placed again are those on the meetings of each
-    pair of a touched meeting's people (of its one person, when it has one), and of the pairs
-    those reports name in turn.
+    A report of two people is of a meeting that has them both, one of more people of a meeting
+    with two of them, and one of one person of any meeting of that person: only a change to
+    such a meeting can move it. So the reports placed again are those on the meetings of each
+    pair of a touched meeting's people (of its one person, when it has one) that name that
+    pair (of more people: one of their pairs; of one person: one of the pairs' people), with
+    the meetings of every pair those of more people, or one person, name.
 
     `published_of(article_id)` gives the publication date a report was matched with, for an
     article whose date is not stored. Return the meetings whose evidence changed (recomputed
@@ -178,10 +180,10 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
     loaded = set(pairs)
     for _ in range(WIDENINGS):
         # Reports of three or more people may belong with any two of them: take in the vague
-        # reports of every pair the movable reports name, so that they are placed together.
+        # reports of every pair they name, so that they are placed together.
         named = _named(pairs)
-        movable = [r for r in reports.values() if _movable(r, named)]
-        wider = pairs | _pairs(r.people for r in movable)
+        movable = [r for r in reports.values() if _movable(r, pairs, named)]
+        wider = pairs | _pairs(r.people for r in movable if len(r.people) != 2)
         if wider - loaded:
             reports |= _reports(wider - loaded, lookups, known=reports.keys())
             loaded |= wider
@@ -189,7 +191,7 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
             break
         pairs = wider
     named = _named(pairs)
-    movable = [r for r in reports.values() if _movable(r, named)]
+    movable = [r for r in reports.values() if _movable(r, pairs, named)]
     _leave_pinned(movable)
     movable = [r for r in movable if r.candidate is not None]
     if not movable:
@@ -226,8 +228,14 @@ def _named(pairs: set[tuple[int, int]]) -> set[int]:
     return {person for pair in pairs for person in pair}
 
 
-def _movable(report: _Report, people: set[int]) -> bool:
-    return bool(report.people & people) and not report.dated_to_the_day
+def _movable(report: _Report, pairs: set[tuple[int, int]], named: set[int]) -> bool:
+    """Return whether a change to the meetings of these pairs of people can move the report."""
+    if report.dated_to_the_day or not report.people:
+        return False
+    people = sorted(report.people)
+    if len(people) == 1:
+        return people[0] in named
+    return any(pair in pairs for pair in combinations(people, 2))
 
 
 def _reports(pairs, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
