@@ -23,7 +23,12 @@ from accounts.replicas import reading_from_replica
 from diplomacy.choices import MeetingKind, MeetingStatus
 from diplomacy.models import Meeting
 from diplomacy.revision import cached_by_revision
-from diplomacy.selectors.meeting_list import FilterSlugs, MeetingListFilter, filter_slugs
+from diplomacy.selectors.meeting_list import (
+    FEW_MEETINGS,
+    FilterSlugs,
+    MeetingListFilter,
+    filter_slugs,
+)
 
 # `page` and `page_size` are the paginator's, `format` is DRF's: read where they always are.
 PLAIN_PARAMETERS = frozenset(
@@ -98,9 +103,12 @@ def _read(params: QueryDict, slugs: Callable[[], FilterSlugs]) -> MeetingListFil
     date_to = _iso_date(params.get("date_to"))
     topics, people = params.getlist("topic"), params.getlist("participant")
     known = slugs() if topics or people else FilterSlugs({}, {})
+    people_ids = _ids(people, known.people)
+    counted = sorted((known.meetings_of.get(pk, 0), pk) for pk in people_ids)
     return MeetingListFilter(
         topics=_ids(topics, known.topics),
-        people=_ids(people, known.people),
+        people=people_ids,
+        few=counted[0][1] if counted and counted[0][0] <= FEW_MEETINGS else None,
         kinds=kinds,
         statuses=statuses,
         date_from=date_from,

@@ -176,6 +176,29 @@ def test_it_answers_every_query_byte_for_byte_as_the_filterset(
     assert plain.get("ETag") == reference.get("ETag")
 
 
+@pytest.mark.parametrize("few", [0, 3_000])
+@pytest.mark.parametrize("query", [q for q in PLAIN_QUERIES if "participant" in q])
+def test_it_lists_a_participant_from_their_meetings_or_by_date_alike(
+    api_client, meetings, monkeypatch, query, few
+):
+    """A person with few meetings has them read first; the answer is the FilterSet's all the
+    same, and so it is when their meetings are read by date (FEW_MEETINGS of 0)."""
+    monkeypatch.setattr("diplomacy.api.meeting_list.FEW_MEETINGS", few)
+    filters = []
+    real = meeting_list.MeetingListFilter.__init__
+
+    def recording(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        filters.append(self)
+
+    monkeypatch.setattr(meeting_list.MeetingListFilter, "__init__", recording)
+    plain = answer(api_client, query)
+    reference = by_filterset(monkeypatch, api_client, query)
+
+    assert plain.content == reference.content and plain.status_code == 200
+    assert [f.few is not None for f in filters] == [bool(few)]
+
+
 @pytest.mark.parametrize("query", PLAIN_QUERIES)
 def test_it_reads_the_common_filters_without_the_filterset(
     api_client, meetings, plain_paths, query
