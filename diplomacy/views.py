@@ -535,7 +535,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if q:
         query = selectors.text_query(q)
         context.update(search_window(request, form.cleaned_data["since"] if valid else None))
-        ranked = selectors.article_search(query, context["since"])
+        ranked = selectors.article_search(q, context["since"])
         page = Paginator(ranked, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         articles = selectors.articles_by_id(list(page.object_list))
         snippets = selectors.article_headlines([a.pk for a in articles], q)

@@ -24,6 +24,12 @@ SEARCH_CANDIDATES = 300
 # in the news (a walk down the publication index past months without a match). The page says
 # so and links to every date.
 SEARCH_WINDOW_ARTICLES = 10_000
+# A common word's newest matches are among the newest articles: they are looked for there
+# first, newest first, checking this many at most; only when fewer than SEARCH_CANDIDATES
+# match there are the matches found from the text index. The index alone reads every match
+# (a common word's, or a name whose two words PostgreSQL takes for independent, is thousands
+# in the window) before picking the newest.
+SEARCH_NEWEST_FIRST = 1_200
 # ts_headline parses the whole text it is given; the start of a long article is enough.
 HEADLINE_CHARS = 50_000
 # An article's snippet is first sought in this stretch, from a little before its first match.
@@ -81,28 +87,58 @@ def text_query(value: str) -> SearchQuery:
     return SearchQuery(value, search_type="websearch", config="english")
 
 
-def ranked_ids(matches: QuerySet, query: SearchQuery, newest: str) -> list[int]:
-    """Return the ids of the newest SEARCH_CANDIDATES `matches`, best ranked first.
+def ranked_ids(matches: QuerySet, query: SearchQuery, newest: str, candidates=None) -> list[int]:
+    """Return the ids of the newest SEARCH_CANDIDATES `matches` (or of the `candidates`, when
+    they are known), best ranked first.
 
     One query: the candidates are read newest first (by the `newest` date, from its index)
     and ranked; callers page over the ids, so nothing is counted or ranked twice.
     """
     order = (F(newest).desc(nulls_last=True), "-id")
-    candidates = matches.order_by(*order).values("id")[:SEARCH_CANDIDATES]
+    if candidates is None:
+        candidates = Subquery(matches.order_by(*order).values("id")[:SEARCH_CANDIDATES])
     return list(
-        matches.model.objects.filter(id__in=Subquery(candidates))
+        matches.model.objects.filter(id__in=candidates)
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", *order)
         .values_list("id", flat=True)
     )
 
 
-def article_search(query: SearchQuery, since: date | None = None) -> list[int]:
-    """Return the ids of articles matching the query, best first; with `since`, only those
-    published on or after that day (UTC)."""
+# The newest matches among the newest SEARCH_NEWEST_FIRST articles (since a day, or of all).
+NEWEST_MATCHES = """
+SELECT id FROM (
+    SELECT id, published_at, search_vector FROM articles_article
+    WHERE published_at >= %(since)s OR %(since)s IS NULL
+    ORDER BY published_at DESC NULLS LAST, id DESC
+    LIMIT %(newest)s
+) AS newest
+WHERE search_vector @@ websearch_to_tsquery('english', %(text)s)
+ORDER BY published_at DESC NULLS LAST, id DESC
+LIMIT %(candidates)s
+"""
+
+
+def article_search(text: str, since: date | None = None) -> list[int]:
+    """Return the ids of articles matching the text (as `text_query` reads it), best first;
+    with `since`, only those published on or after that day (UTC)."""
+    query = text_query(text)
     matches = Article.objects.filter(search_vector=query)
     if since is not None:
         matches = matches.filter(published_at__gte=day_start(since))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            NEWEST_MATCHES,
+            {
+                "since": day_start(since) if since is not None else None,
+                "newest": SEARCH_NEWEST_FIRST,
+                "text": text,
+                "candidates": SEARCH_CANDIDATES,
+            },
+        )
+        newest = [row[0] for row in cursor.fetchall()]
+    if len(newest) == SEARCH_CANDIDATES:
+        return ranked_ids(matches, query, "published_at", newest)
     return ranked_ids(matches, query, "published_at")
 
 

@@ -116,11 +116,23 @@ def test_it_has_no_window_to_speak_of_in_a_small_archive(client):
     assert "search-window" not in html
 
 
-def test_it_ranks_only_the_newest_matches(client, monkeypatch):
+@pytest.mark.parametrize("newest_first", [3, 2, 0])
+def test_it_ranks_only_the_newest_matches(client, monkeypatch, newest_first):
     """Of every match, only the newest SEARCH_CANDIDATES are ranked: an older article that
-    would rank first is not among them, and the best of the newest come first."""
+    would rank first is not among them, and the best of the newest come first. So it is
+    whether they are found among the newest articles (SEARCH_NEWEST_FIRST of three) or, when
+    too few of those match, from the text index."""
     monkeypatch.setattr(search_selectors, "SEARCH_CANDIDATES", 3)
     monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(search_selectors, "SEARCH_NEWEST_FIRST", newest_first)
+    found_newest_first = []
+    ranked_ids = search_selectors.ranked_ids
+
+    def recording(matches, query, newest, candidates=None):
+        found_newest_first.append(candidates is not None)
+        return ranked_ids(matches, query, newest, candidates)
+
+    monkeypatch.setattr(search_selectors, "ranked_ids", recording)
     published(1, "Fentanyl, fentanyl, fentanyl: fentanyl talks on fentanyl.")
     published(2, "Talks on fentanyl and on trade, tariffs, visas and students.")
     published(3, "Fentanyl talks: fentanyl precursors and fentanyl seizures.")
@@ -132,6 +144,7 @@ def test_it_ranks_only_the_newest_matches(client, monkeypatch):
     assert sorted(titles(html)) == ["2 March", "3 March", "4 March"]
     assert "best of the 3 newest matches" in html
     assert search_selectors.search_window_start() is None
+    assert found_newest_first[0] == (newest_first == 3)  # articles first, then meetings
 
 
 def test_the_window_starts_on_the_day_of_the_first_article_past_it(monkeypatch):
