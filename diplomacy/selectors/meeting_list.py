@@ -35,7 +35,7 @@ LEFT JOIN (
 # A person with at most this many meetings has them read first (from the participations
 # index) when the list is filtered by them, and sorted: a page of them otherwise walks the
 # meetings by date until it has found its fifty, through years without one of theirs.
-FEW_MEETINGS = 3_000
+FEW_MEETINGS = 8_000
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ def test_it_answers_every_query_byte_for_byte_as_the_filterset(
     assert plain.get("ETag") == reference.get("ETag")
 
 
-@pytest.mark.parametrize("few", [0, 3_000])
+@pytest.mark.parametrize("few", [0, 8_000])
 @pytest.mark.parametrize("query", [q for q in PLAIN_QUERIES if "participant" in q])
 def test_it_lists_a_participant_from_their_meetings_or_by_date_alike(
     api_client, meetings, monkeypatch, query, few
