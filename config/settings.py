@@ -129,6 +129,10 @@ def _connection_settings(database: dict) -> dict:
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
         options["prepare_threshold"] = None
     else:
+        # No JIT compilation: the pages' statements run in milliseconds, and a compile that
+        # a row estimate sets off costs 100 ms and more (a pooler takes no startup options:
+        # there, set jit = off on the server, as the embedded cluster and compose do).
+        options.setdefault("options", "-c jit=off")
         # Prepared statements on, but only for the statements that ask for it (the meeting
         # list's, diplomacy/selectors/meeting_list.py): Django binds its own queries on the
         # client, and psycopg never prepares those, whatever the threshold.

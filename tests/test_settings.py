@@ -268,3 +268,14 @@ def test_it_prepares_statements_only_on_request_and_never_behind_a_pooler():
     assert direct.returncode == 0, direct.stderr
     assert json.loads(direct.stdout) == {"default": 2**31 - 1}
     assert json.loads(pooled.stdout) == {"default": None}
+
+
+@pytest.mark.django_db
+def test_it_turns_jit_compilation_off_on_its_connections():
+    """The server compiles no statement: a compile set off by a row estimate cost more than
+    the pages' statements themselves."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
