@@ -217,6 +217,12 @@ class Meeting(models.Model):
                 condition=~models.Q(review_state=ReviewState.REJECTED),
                 name="meeting_visible_idx",
             ),
+            # The few rejected meetings, left out of links' counts, without reading the table.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(review_state=ReviewState.REJECTED),
+                name="meeting_rejected_idx",
+            ),
             GinIndex(fields=["search_vector"], name="meeting_search_gin"),
         ]
         constraints = [

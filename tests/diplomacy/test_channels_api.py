@@ -86,6 +86,29 @@ def test_it_lists_channels_with_their_latest_meeting(api_client, pair):
     assert row["url"].endswith(reverse("diplomacy:channel", args=["sullivan-wang-yi"]))
 
 
+def test_its_latest_meeting_is_the_newest_held_and_shown_one_up_to_today(api_client, pair):
+    """Planned meetings, meetings after today and rejected ones are not the latest; between
+    two on one day, the one recorded last is."""
+    _, newer = channel_meetings(pair, 2)
+    twin = channel_meeting(pair[0], pair[1], newer.start_date, title="Same day, recorded later")
+    rejected = channel_meeting(pair[0], pair[1], newer.start_date + timedelta(days=5))
+    planned = channel_meeting(pair[0], pair[1], newer.start_date + timedelta(days=9))
+    future = channel_meeting(pair[0], pair[1], timezone.localdate() + timedelta(days=30))
+    services.channels_assign_all()
+    rejected.review_state = "rejected"
+    rejected.save()
+    planned.status = "planned"
+    planned.save()
+
+    (row,) = get_json(api_client, reverse("api:channel-list"))["results"]
+
+    assert future.pk and row["last_meeting"]["slug"] == twin.slug
+    twin.review_state = "rejected"
+    twin.save()
+    (row,) = get_json(api_client, reverse("api:channel-list"))["results"]
+    assert row["last_meeting"]["slug"] == newer.slug
+
+
 def test_it_filters_channels_by_participant_topic_and_kind(api_client, pair):
     """`participant` and `topic` look at the channel's meetings; `kind` at the channel."""
     channel_meetings(pair, 1)
