@@ -157,14 +157,28 @@ def _review_queries(page: int | None = None) -> dict:
 def _evidence_where(condition: str, params: list | None = None) -> Q:
     """The meeting has an evidence sentence matching `condition` (SQL on the evidence table).
 
-    The conditions used here each have a small partial index (evidence_conflict_idx,
-    evidence_low_confidence_idx), so the matching meetings are read from it once;
-    `OFFSET 0` keeps PostgreSQL from turning the subquery into one probe per meeting in date
-    order, which reads every meeting when fewer than a page of them match.
+    The conditions used here each have a small partial index on the meeting (evidence_
+    conflict_idx, evidence_low_confidence_idx). Its distinct meetings are read from it by
+    skipping from one meeting to the next (one probe each, where reading every matching
+    sentence read hundreds of thousands at a million articles), and come as an array
+    (evaluated once), so that the few meetings are then read by their ids and sorted.
     """
     evidence = Evidence._meta.db_table
-    sql = f"SELECT meeting_id FROM {evidence} WHERE {condition} OFFSET 0"
-    return Q(pk__in=RawSQL(sql, params or []))
+    sql = f"""
+        SELECT unnest(ARRAY(
+            WITH RECURSIVE found (meeting_id) AS (
+                (SELECT meeting_id FROM {evidence} WHERE {condition}
+                 ORDER BY meeting_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT e.meeting_id FROM {evidence} AS e
+                        WHERE {condition} AND e.meeting_id > found.meeting_id
+                        ORDER BY e.meeting_id LIMIT 1)
+                FROM found WHERE found.meeting_id IS NOT NULL
+            )
+            SELECT meeting_id FROM found WHERE meeting_id IS NOT NULL
+        ))
+    """
+    return Q(pk__in=RawSQL(sql, (params or []) * 2))
 
 
 def _names_discovered_person() -> Q:
