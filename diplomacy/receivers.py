@@ -59,6 +59,8 @@ def _connect_revision_receivers():
         models.Meeting,
         models.Participation,
         models.MeetingTopic,
+        models.Channel,
+        models.ChannelSuspension,
     )
     for model in watched:
         for signal in (post_save, post_delete):

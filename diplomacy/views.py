@@ -448,7 +448,6 @@ def channel(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Channel, slug=slug)
     today = timezone.localdate()
     history = selectors.channel_history(found, today)
-    selectors.channel_summary(history)
     # Reverse once, not once per meeting: the meeting page URL differs only by its slug.
     url_template = reverse("diplomacy:meeting", args=[MEETING_SLUG_PLACEHOLDER])
     for row in history.meetings:
@@ -464,7 +463,11 @@ def channel(request: HttpRequest, slug: str) -> HttpResponse:
             "channel": found,
             "history": history,
             "page_obj": page,
-            "chart": charts.channel_chart(history.meetings, history.suspensions, today),
+            "chart": cached_by_revision(
+                f"channel-chart:{found.pk}:{today.isoformat()}",
+                lambda: charts.channel_chart(history.meetings, history.suspensions, today),
+                latest_only=True,
+            ),
             "today": today,
             "timeline_url": query_url(reverse("diplomacy:timeline"), QueryDict(), channel=slug),
             "exports": export_links([("channel", found.slug)]),

@@ -167,14 +167,20 @@ def test_it_shows_a_channel_with_its_channel_meetings_in_order(api_client, pair)
 def test_it_shows_a_channel_in_a_fixed_number_of_queries(
     api_client, django_assert_max_num_queries, pair, count
 ):
-    """The detail costs the same queries for 3 meetings as for 30."""
+    """The detail costs the same queries for 3 meetings as for 30; its history is then read
+    from the cache until the data changes."""
     channel_meetings(pair, count)
+    url = reverse("api:channel-detail", args=["sullivan-wang-yi"])
 
-    # the data revision, the channel, its suspensions, the meeting ids, their rows
-    with django_assert_max_num_queries(5):
-        body = get_json(api_client, reverse("api:channel-detail", args=["sullivan-wang-yi"]))
+    # the data revision (twice), the channel, its suspensions, the meeting ids, the summary,
+    # the page's rows
+    with django_assert_max_num_queries(7):
+        body = get_json(api_client, url)
+    # the data revision (twice), the channel, the page's rows
+    with django_assert_max_num_queries(4):
+        again = get_json(api_client, url)
 
-    assert len(body["meetings"]) == count
+    assert len(body["meetings"]) == count and again == body
 
 
 def test_it_answers_404_for_an_unknown_channel(api_client):
@@ -292,14 +298,20 @@ def test_it_shows_the_index_with_the_latest_meeting_and_status(client, pair):
 def test_it_renders_a_channel_page_in_a_bounded_number_of_queries(
     client, django_assert_max_num_queries, pair, count
 ):
-    """The channel page costs the same queries for 3 meetings as for 30."""
+    """The channel page costs the same queries for 3 meetings as for 30; its history and
+    chart are then read from the cache until the data changes."""
     channel_meetings(pair, count)
+    url = reverse("diplomacy:channel", args=["sullivan-wang-yi"])
 
-    # the channel, its suspensions, the meeting ids, their rows
-    with django_assert_max_num_queries(4):
-        response = client.get(reverse("diplomacy:channel", args=["sullivan-wang-yi"]))
+    # the channel, the data revision (twice), its suspensions, the meetings, the summary
+    with django_assert_max_num_queries(6):
+        response = client.get(url)
+    # the channel, the data revision (twice)
+    with django_assert_max_num_queries(3):
+        again = client.get(url)
 
-    assert response.status_code == 200
+    assert response.status_code == again.status_code == 200
+    assert again.content.count(b"<circle") == response.content.count(b"<circle") >= count
 
 
 def test_it_draws_channel_meetings_and_suspensions_on_the_channel_page(client, pair):
@@ -434,3 +446,17 @@ def test_it_counts_every_readout_sentence_when_capped(pair):
     assert (len(us.articles), us.article_count, us.sentence_count) == (1, 2, 2)
     assert [t["slug"] for t in us.only_here] == ["taiwan"]
     assert us.cut and not prc.cut
+
+
+def test_a_suspension_shows_on_the_next_visit_to_a_cached_channel(api_client, pair):
+    """A channel's history is cached until the data changes: a suspension is a change."""
+    channel_meetings(pair, 2)
+    url = reverse("api:channel-detail", args=["sullivan-wang-yi"])
+    before = get_json(api_client, url)
+
+    ChannelSuspensionFactory(
+        channel=pair[2], start_date=timezone.localdate() - timedelta(days=3), end_date=None
+    )
+
+    assert before["suspended"] is False
+    assert get_json(api_client, url)["suspended"] is True
