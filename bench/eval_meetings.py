@@ -157,7 +157,7 @@ class ScratchDatabase:
 
         self.started_server = False
         if settings.EMBEDDED_DATABASE:
-            from config import devdb
+            from devserver import devdb
 
             self.started_server = devdb.start()
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
@@ -172,7 +172,7 @@ class ScratchDatabase:
 
         connection.creation.destroy_test_db(self.original, verbosity=0)
         if self.started_server:
-            from config import devdb
+            from devserver import devdb
 
             devdb.stop()
 
