@@ -155,14 +155,14 @@ class _Meeting:
 
 
 def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> set[int]:
-    """Place again the vague reports of the people of the `touched` meetings.
+    """Place again the vague reports that a change to the `touched` meetings can move.
 
-    A report of two people is of a meeting that has them both, one of more people of a meeting
-    with two of them, and one of one person of any meeting of that person: only a change to
-    such a meeting can move it. So the reports placed again are those on the meetings of each
-    pair of a touched meeting's people (of its one person, when it has one) that name that
-    pair (of more people: one of their pairs; of one person: one of the pairs' people), with
-    the meetings of every pair those of more people, or one person, name.
+    A report of one or two people can only be of a meeting that has them all, one of more
+    people of a meeting with two of them, and one of one person of any meeting of theirs. So a
+    change moves only reports that name a pair of a touched meeting's people (or one of them,
+    for a report of one person). They are read from the meetings of each such pair (of its
+    one person, for a meeting of one), and with them the meetings of every pair that reports
+    of one person, or of three and more, name, so that these are placed together.
 
     `published_of(article_id)` gives the publication date a report was matched with, for an
     article whose date is not stored. Return the meetings whose evidence changed (recomputed
