@@ -317,16 +317,9 @@ def finish(conn: psycopg.Connection, corpus: Corpus) -> None:
     """Set the counters every meeting keeps from its evidence, derive the articles' topics from
     their mentions (what extraction's article_topics_refresh writes), and move the id sequences
     on."""
-    conn.execute(
-        """
-        INSERT INTO diplomacy_articletopic (article_id, topic_id, published_at)
-        SELECT DISTINCT mention.article_id, mention.topic_id, article.published_at
-        FROM diplomacy_mention AS mention
-        JOIN articles_article AS article ON article.id = mention.article_id
-        WHERE mention.topic_id IS NOT NULL AND mention.article_id > %s
-        """,
-        [corpus.article_id_base],
-    )
+    from diplomacy.services.article_topics import DERIVE
+
+    conn.execute(DERIVE.format(articles="mention.article_id > %s"), [corpus.article_id_base])
     first = corpus.meeting_id_base + 1
     last = corpus.meeting_id_base + len(corpus.meetings)
     conn.execute(

@@ -24,7 +24,8 @@ MATCH_CANDIDATES = 200
 NO_DISTANCE = 10_000
 
 
-def _fetch(sql: str, params) -> list[tuple]:
+def fetch_rows(sql: str, params) -> list[tuple]:
+    """Run one statement on the default connection and return its rows."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -51,10 +52,10 @@ def reference_rows(known_version: str | None) -> tuple[str | None, list[tuple] |
     """Return the fingerprint of people, places and topics, and their rows (kind, id, slug,
     name, country, parent id) by kind and name; rows are None when the fingerprint is
     `known_version`."""
-    ((version,),) = _fetch(_REFERENCE_VERSION_SQL, [])
+    ((version,),) = fetch_rows(_REFERENCE_VERSION_SQL, [])
     if known_version is not None and version == known_version:
         return version, None
-    rows = _fetch(_REFERENCE_LOAD_SQL, [])
+    rows = fetch_rows(_REFERENCE_LOAD_SQL, [])
     return (rows[0][-1] if rows else None), [row[:-1] for row in rows]
 
 
@@ -196,7 +197,7 @@ def claims_by_meeting(meeting_ids: list[int]) -> dict[int, list[Claim]]:
     not by their earliest row, the groups settle ties (a person's role, a place's note) the
     same way whatever order the reports arrived in.
     """
-    rows = _fetch(
+    rows = fetch_rows(
         "SELECT meeting_id, claims, confidence, conflicting, count(*),"
         f" min(ARRAY[article_id, start]) FROM {tables.EVIDENCE} WHERE meeting_id = ANY(%s)"
         " GROUP BY meeting_id, claims, confidence, conflicting",
@@ -210,7 +211,7 @@ def claims_by_meeting(meeting_ids: list[int]) -> dict[int, list[Claim]]:
 
 def totals_by_meeting(meeting_ids: list[int]) -> dict[int, dict]:
     """Return each meeting's evidence and article counts and when it was first reported."""
-    rows = _fetch(
+    rows = fetch_rows(
         "SELECT e.meeting_id, count(*), count(DISTINCT e.article_id),"
         " min(coalesce(a.published_at, a.created_at))"
         f" FROM {tables.EVIDENCE} AS e JOIN {tables.ARTICLE} AS a ON a.id = e.article_id"
@@ -233,7 +234,7 @@ class Link(NamedTuple):
 
 def links_by_meeting(meeting_ids: list[int]):
     """Return each meeting's participants and its topics, as two dicts of Links."""
-    rows = _fetch(
+    rows = fetch_rows(
         "SELECT 'person', p.meeting_id, p.id, x.slug, x.name, x.country, p.side"
         f" FROM {tables.PARTICIPATION} AS p"
         f" JOIN {tables.PERSON} AS x ON x.id = p.person_id WHERE p.meeting_id = ANY(%s)"

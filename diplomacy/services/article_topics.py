@@ -13,14 +13,16 @@ from django.db import connection
 
 from diplomacy.models import ArticleTopic
 
-# One statement for any number of articles: a batch costs what one article does.
-REFRESH = """
+# The rows the topic mentions of the articles `{articles}` (a condition on `mention`) selects
+# give: one statement for any number of articles, so a batch costs what one article does.
+DERIVE = """
 INSERT INTO diplomacy_articletopic (article_id, topic_id, published_at)
 SELECT DISTINCT mention.article_id, mention.topic_id, article.published_at
 FROM diplomacy_mention AS mention
 JOIN articles_article AS article ON article.id = mention.article_id
-WHERE mention.article_id = ANY(%s) AND mention.topic_id IS NOT NULL
+WHERE {articles} AND mention.topic_id IS NOT NULL
 """
+REFRESH = DERIVE.format(articles="mention.article_id = ANY(%s)")
 
 
 def article_topics_refresh(article_ids: Iterable[int]) -> None:

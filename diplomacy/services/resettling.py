@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
 
-from django.db import connection
-
 from articles.choices import PublishedSource
 from articles.models import Article
 from diplomacy import merging
@@ -34,7 +32,7 @@ from diplomacy.choices import MeetingKind, ReviewState
 from diplomacy.extraction.types import MeetingCandidate, ParticipantClaim
 from diplomacy.models import Evidence, EvidencePin, Meeting, Participation
 from diplomacy.selectors import tables
-from diplomacy.selectors.ingestion import NO_DISTANCE
+from diplomacy.selectors.ingestion import NO_DISTANCE, fetch_rows
 from diplomacy.services.matching import date_distance, meeting_create
 from diplomacy.services.recompute import date_claim, meetings_recompute
 from diplomacy.services.reference import Reference
@@ -79,12 +77,6 @@ _read_version: list[str | None] = [None]
 def reports_forget() -> None:
     """Forget the reports read so far (the next resettling reads every one again)."""
     _read_cache.clear()
-
-
-def _fetch(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 @dataclass
@@ -242,7 +234,7 @@ def _reports(pairs, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
     """Return the reports on uncurated meetings of these pairs of people, by (article, meeting,
     part); meetings whose reports are `known` already are left out."""
     ordered = sorted(pairs)
-    rows = _fetch(
+    rows = fetch_rows(
         _PAIRS_SQL,
         {
             "first": [first for first, _ in ordered],
@@ -289,7 +281,7 @@ def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ..
         return found
     rows = {
         pk: (start, json.loads(claims), confidence)
-        for pk, start, claims, confidence in _fetch(
+        for pk, start, claims, confidence in fetch_rows(
             _SENTENCES_SQL, [[pk for ids in missing for pk in ids]]
         )
     }
@@ -409,20 +401,20 @@ def _anchors(reports, parents, claimed: set[frozenset[int]]) -> list[_Meeting]:
     """Return the meetings known to the day, as their reports dated to the day describe them;
     only those with the people of one of the `claimed` sets (no report of others fits them)."""
     dated: dict[int, list[_Report]] = defaultdict(list)
+    by_person: dict[int, set[int]] = defaultdict(set)  # the dated meetings of a person
     for report in reports:
         if report.candidate is not None and report.dated_to_the_day:
             dated[report.meeting_id].append(report)
-    anchors = []
-    for pk, group in dated.items():
-        people = frozenset().union(*(r.people for r in group))
-        if any(_people_fit(c, people) for c in claimed):
-            anchors.append(_Meeting(group, parents, pk).settle())
+            for person in report.people:
+                by_person[person].add(report.meeting_id)
+    wanted = set().union(*(_having(people, by_person) for people in claimed))
+    anchors = [_Meeting(dated[pk], parents, pk).settle() for pk in wanted]
     return sorted(anchors, key=_Meeting.order)
 
 
 def _having(people: frozenset[int], by_person: dict[int, set[int]]) -> list[int]:
-    """Return, in order, the numbers of the anchors that have the people as _people_fit asks:
-    each of one or two, any two of more."""
+    """Return, in order, the keys (of meetings, or anchors' numbers) whose people include these
+    as _people_fit asks: each of one or two, any two of more."""
     if len(people) <= 2:
         return sorted(set.intersection(*(by_person.get(p, set()) for p in people)))
     counts = Counter(n for p in people for n in by_person.get(p, ()))
