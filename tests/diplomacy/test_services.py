@@ -115,6 +115,18 @@ def test_it_creates_a_meeting_with_every_field_backed_by_evidence(world):
     assert (meeting.article_count, meeting.evidence_count) == (1, 1)
 
 
+def test_it_gives_a_new_meeting_the_first_free_numbered_slug_in_one_query():
+    """Undated records of one pair share a title: the next takes the lowest free number,
+    found with one query however many there are."""
+    for slug in ("sullivan-wang-talks", "sullivan-wang-talks-2", "sullivan-wang-talks-4"):
+        MeetingFactory(slug=slug)
+    MeetingFactory(slug="sullivan-wang-talks-2024-01-26")
+    with CaptureQueriesContext(connection) as queries:
+        slug = matching.meeting_free_slug("Sullivan - Wang talks")
+    assert slug == "sullivan-wang-talks-3"
+    assert len(queries) == 1
+
+
 def test_it_turns_a_planned_meeting_into_the_held_one_a_later_text_reports(world):
     """ "Talks in the coming days in Southeast Asia" then "two days of talks in Bangkok"."""
     first = article("2024-01-24", "Sullivan will meet Wang in the coming days somewhere.")
