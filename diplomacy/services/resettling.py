@@ -19,18 +19,20 @@ here, and sentences a curator's decision pinned stay where they were left.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
+
+import orjson
+from django.db import connection
 
 from articles.choices import PublishedSource
 from articles.models import Article
 from diplomacy import merging
 from diplomacy.choices import MeetingKind, ReviewState
 from diplomacy.extraction.types import MeetingCandidate, ParticipantClaim
-from diplomacy.models import Evidence, EvidencePin, Meeting, Participation
+from diplomacy.models import EvidencePin, Meeting, Participation
 from diplomacy.selectors import tables
 from diplomacy.selectors.ingestion import NO_DISTANCE, fetch_rows
 from diplomacy.services.matching import date_distance, meeting_create
@@ -38,8 +40,6 @@ from diplomacy.services.recompute import date_claim, meetings_recompute
 from diplomacy.services.reference import Reference
 
 UNDATED = merging.DateClaim(None, None, "unknown")
-# How many times the people whose vague reports are placed together may widen.
-WIDENINGS = 4
 
 # The sentences' rows on the uncurated meetings of pairs of people (a pair of one person twice
 # is that person's every meeting), by article and meeting: their ids tell whether the reports
@@ -59,6 +59,13 @@ FROM {tables.EVIDENCE} AS e
 WHERE e.meeting_id IN (SELECT id FROM meetings)
 GROUP BY e.article_id, e.meeting_id
 ORDER BY e.article_id, min(e.start), e.meeting_id
+"""
+_MOVE_SQL = f"""
+UPDATE {tables.EVIDENCE} AS e SET meeting_id = moving.target
+FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bigint[])
+    AS moving (article_id, meeting_id, start, target)
+WHERE e.article_id = moving.article_id AND e.meeting_id = moving.meeting_id
+  AND e.start = moving.start
 """
 _SENTENCES_SQL = (
     f"SELECT id, start, claims::text, confidence FROM {tables.EVIDENCE} WHERE id = ANY(%s)"
@@ -119,7 +126,11 @@ class _Report:
 
 @dataclass
 class _Meeting:
-    """A meeting as a set of reports describe it: kind, date, place and people."""
+    """A meeting as a set of reports describe it: kind, date, place and people.
+
+    What the reports claim is kept tallied (alike claims counted once, with how many made
+    them), so that a report joining a large group costs what its claims do, not the group.
+    """
 
     reports: list[_Report]
     parents: dict
@@ -128,17 +139,37 @@ class _Meeting:
     claim: merging.DateClaim = UNDATED
     location_id: int | None = None
     people: frozenset[int] = frozenset()
+    articles: set[int] = field(default_factory=set)
+    _kinds: Counter = field(default_factory=Counter)
+    _dates: set = field(default_factory=set)
+    _places: Counter = field(default_factory=Counter)
 
     def settle(self) -> _Meeting:
         """Derive the fields from the reports, as a recompute would."""
-        reports = self.reports
-        self.kind = merging.best_kind([(r.candidate.kind, r.confidence) for r in reports])
-        dates = [(r.claim, r.candidate.status, r.confidence) for r in reports]
-        self.claim = merging.best_date(dates) or UNDATED
-        places = [(r.place_id, "", r.confidence) for r in reports if r.place_id is not None]
+        reports, self.reports = self.reports, []
+        for report in reports:
+            self._tally(report)
+        return self._derive()
+
+    def join(self, report: _Report) -> None:
+        self._tally(report)
+        self._derive()
+
+    def _tally(self, report: _Report) -> None:
+        self.reports.append(report)
+        self.articles.add(report.article_id)
+        self.people |= report.people
+        self._kinds[(report.candidate.kind, report.confidence)] += 1
+        self._dates.add((report.claim, report.candidate.status, report.confidence))
+        if report.place_id is not None:
+            self._places[(report.place_id, "", report.confidence)] += 1
+
+    def _derive(self) -> _Meeting:
+        self.kind = merging.best_kind([(*kind, n) for kind, n in self._kinds.items()])
+        self.claim = merging.best_date(list(self._dates)) or UNDATED
+        places = [(*place, n) for place, n in self._places.items()]
         place = merging.best_location(places, self.parents)
         self.location_id = place[0] if place else None
-        self.people = frozenset().union(*(r.people for r in reports))
         return self
 
     def order(self) -> tuple:
@@ -165,29 +196,54 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
         "meeting_id", "person_id"
     ):
         people[meeting_id].add(person_id)
-    pairs = _pairs(people.values())
+    return pairs_resettle(_pairs(people.values()), lookups, published_of)[0]
+
+
+def pairs_in_use() -> list[tuple[int, int]]:
+    """Return, in order, the pairs of people of every uncurated meeting (a person with
+    themselves for a meeting of one): each scope resettling reads reports by."""
+    people: dict[int, set[int]] = defaultdict(set)
+    uncurated = Participation.objects.filter(
+        meeting__review_state=ReviewState.AUTO,
+        meeting__locked_fields=[],
+        meeting__merged_into__isnull=True,
+    )
+    for meeting_id, person_id in uncurated.values_list("meeting_id", "person_id").iterator():
+        people[meeting_id].add(person_id)
+    return sorted(_pairs(people.values()))
+
+
+def pairs_resettle(
+    pairs: set[tuple[int, int]], lookups: Reference, published_of
+) -> tuple[set[int], set[tuple[int, int]]]:
+    """Place again the vague reports of these pairs of people (see meetings_resettle).
+
+    Return the meetings whose evidence changed (recomputed already), and the pairs whose
+    reports were placed: these, and those their reports of one or three people took in.
+    """
     if not pairs:
-        return set()
+        return set(), pairs
     reports = _reports(pairs, lookups)
     loaded = set(pairs)
-    for _ in range(WIDENINGS):
+    while True:
         # Reports of three or more people may belong with any two of them: take in the vague
-        # reports of every pair they name, so that they are placed together.
+        # reports of every pair they name, so that they are placed together. Until no report
+        # names another pair: a scope cut short would place a report by some of the reports
+        # it is placed with, and the next change, reaching it from elsewhere, by others.
         named = _named(pairs)
         movable = [r for r in reports.values() if _movable(r, pairs, named)]
         wider = pairs | _pairs(r.people for r in movable if len(r.people) != 2)
-        if wider - loaded:
-            reports |= _reports(wider - loaded, lookups, known=reports.keys())
-            loaded |= wider
         if wider == pairs:
             break
+        reports |= _reports(wider - loaded, lookups, known=reports.keys())
+        loaded |= wider
         pairs = wider
     named = _named(pairs)
     movable = [r for r in reports.values() if _movable(r, pairs, named)]
     _leave_pinned(movable)
     movable = [r for r in movable if r.candidate is not None]
     if not movable:
-        return set()
+        return set(), pairs
     _describe_articles(movable, published_of)
     targets = _targets(movable, reports, lookups)
     moved = _move(movable, targets, reports)
@@ -202,7 +258,7 @@ def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> se
         announced=None,
     )
     meetings_recompute(moved, lookups)
-    return moved
+    return moved, pairs
 
 
 def _pairs(groups) -> set[tuple[int, int]]:
@@ -280,7 +336,7 @@ def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ..
     if not missing:
         return found
     rows = {
-        pk: (start, json.loads(claims), confidence)
+        pk: (start, orjson.loads(claims), confidence)
         for pk, start, claims, confidence in fetch_rows(
             _SENTENCES_SQL, [[pk for ids in missing for pk in ids]]
         )
@@ -469,23 +525,23 @@ def _gather(reports: list[_Report], parents) -> list[_Meeting]:
     """Group vague reports by the merge rules (the same people, or two of three or more), in
     their canonical order."""
     groups: list[_Meeting] = []
+    by_person: dict[int, set[int]] = defaultdict(set)  # the groups (by number) of a person
     for report in reports:
         fitting = [
-            (_rank(report, group), number, group)
-            for number, group in enumerate(groups)
-            if _fits(report, group, parents) and not _of_the_same_article(report, group)
+            (_rank(report, groups[number]), number)
+            for number in _having(report.people, by_person)
+            if _fits(report, groups[number], parents)
+            and report.article_id not in groups[number].articles
         ]
         if fitting:
-            group = min(fitting, key=lambda item: item[:2])[2]
-            group.reports.append(report)
-            group.settle()
+            number = min(fitting)[1]
+            groups[number].join(report)
         else:
+            number = len(groups)
             groups.append(_Meeting([report], parents).settle())
+        for person in report.people:
+            by_person[person].add(number)
     return groups
-
-
-def _of_the_same_article(report: _Report, group: _Meeting) -> bool:
-    return any(other.article_id == report.article_id for other in group.reports)
 
 
 def _record_for(group: _Meeting, keeping: set[int], lookups: Reference) -> int:
@@ -505,31 +561,37 @@ def _move(movable, targets, reports) -> set[int]:
     """Move each report's sentences to its target; return the meetings that changed.
 
     A sentence is on a meeting once: a report waits while another report of its article with
-    the same sentence is still to leave the target.
+    the same sentence is still to leave the target. Each round moves, in one statement, the
+    reports nothing waits for at its start.
     """
+    waiting = [r for r in sorted(movable, key=_Report.order) if targets[id(r)] != r.meeting_id]
+    articles = {r.article_id for r in waiting}
     at: dict[tuple[int, int], set[int]] = defaultdict(set)  # (article, start) -> meetings
     for report in reports.values():
-        for start in report.starts:
-            at[(report.article_id, start)].add(report.meeting_id)
-    waiting = [r for r in sorted(movable, key=_Report.order) if targets[id(r)] != r.meeting_id]
+        if report.article_id in articles:
+            for start in report.starts:
+                at[(report.article_id, start)].add(report.meeting_id)
     moved: set[int] = set()
     while waiting:
-        blocked = []
+        blocked, going, arriving = [], [], set()
         for report in waiting:
             target = targets[id(report)]
-            if any(target in at[(report.article_id, start)] for start in report.starts):
+            sentences = [(report.article_id, start) for start in report.starts]
+            if any(target in at[s] or (s, target) in arriving for s in sentences):
                 blocked.append(report)
                 continue
-            Evidence.objects.filter(
-                article_id=report.article_id,
-                meeting_id=report.meeting_id,
-                start__in=report.starts,
-            ).update(meeting_id=target)
-            for start in report.starts:
-                at[(report.article_id, start)] ^= {report.meeting_id, target}
-            moved |= {report.meeting_id, target}
-        if len(blocked) == len(waiting):
+            arriving.update((s, target) for s in sentences)
+            going.append(report)
+        if not going:
             break  # two reports would swap places: leave them where they are
+        rows = [
+            (r.article_id, r.meeting_id, start, targets[id(r)]) for r in going for start in r.starts
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_MOVE_SQL, [list(column) for column in zip(*rows, strict=True)])
+        for article_id, meeting_id, start, target in rows:
+            at[(article_id, start)] ^= {meeting_id, target}
+            moved |= {meeting_id, target}
         waiting = blocked
     return moved
 
