@@ -31,6 +31,7 @@ from diplomacy.services.evidence import (
     known_publication_date,
     merge_lock_keys,
     person_discover,
+    reports_resettle_all,
 )
 from diplomacy.services.matching import meeting_create, meeting_for_candidate, meeting_match
 from diplomacy.services.people import person_alias_add, person_confirm, person_merge
@@ -81,5 +82,6 @@ __all__ = [
     "person_discover",
     "person_merge",
     "reference_current",
+    "reports_resettle_all",
     "undo_refusal",
 ]

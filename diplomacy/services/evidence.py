@@ -27,10 +27,10 @@ from diplomacy.choices import PersonReviewState
 from diplomacy.extraction.types import Extraction, MeetingCandidate
 from diplomacy.models import Evidence, EvidencePin, Meeting, Mention, Person
 from diplomacy.selectors import tables
+from diplomacy.services import resettling
 from diplomacy.services.matching import meeting_for_candidate
 from diplomacy.services.recompute import meetings_recompute
 from diplomacy.services.reference import Ref, Reference, reference_current
-from diplomacy.services.resettling import meetings_resettle
 
 # A report dated within this many days locks the weeks it spans; a wider or undated one locks
 # everything its people could record (see merge_lock_keys).
@@ -83,8 +83,42 @@ def articles_apply_extractions(items: list[tuple[Article, Extraction]]) -> set[i
         # Vague reports of these people are placed again when the batch added one, or changed
         # a meeting's kind, date, place or people (see meetings_resettle).
         if batch.vague or batch.reshaped:
-            affected |= meetings_resettle(batch.vague | batch.reshaped, lookups, batch.published_of)
+            affected |= resettling.meetings_resettle(
+                batch.vague | batch.reshaped, lookups, batch.published_of
+            )
     return affected
+
+
+def reports_resettle_all(progress=None) -> int:
+    """Place every vague report again by the current rules (after the rules change, or on a
+    corpus copied in without them); return how many meetings changed.
+
+    Pair of people by pair (see resettling.pairs_in_use), each with the pairs its reports
+    take in, in its own transaction under the lock an undated report of that pair takes
+    while it is applied, so that articles may go on being applied meanwhile; a pair placed
+    with an earlier one is not placed again. `progress(done, total)` follows the pairs.
+    """
+    pairs = resettling.pairs_in_use()
+    placed: set[tuple[int, int]] = set()
+    changed = 0
+    for done, (first, second) in enumerate(pairs, 1):
+        if (first, second) not in placed:
+            with transaction.atomic():
+                group = str(first) if first == second else f"{first}-{second}"
+                _lock_merges({_key(f"meeting:{group}"): True})
+                moved, scope = resettling.pairs_resettle(
+                    {(first, second)}, reference_current(), _unknown
+                )
+            changed += len(moved)
+            placed |= scope
+        if progress is not None:
+            progress(done, len(pairs))
+    return changed
+
+
+def _unknown(article_id: int) -> None:
+    """No publication date but the one stored (none, for an article whose date is unknown)."""
+    return None
 
 
 class _Batch:

@@ -1,17 +1,31 @@
-"""What re-placing vague reports keeps between batches: the reports read from sentences."""
+"""Re-placing vague reports: the reports kept between batches, and placing every one again."""
+
+from datetime import UTC, date, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
+from diplomacy.models import Evidence, Meeting
 from diplomacy.services import person_merge
 from diplomacy.services.reference import reference_current
 from diplomacy.services.resettling import _read
-from tests.factories import EvidenceFactory, PersonFactory
+from tests.factories import (
+    ArticleFactory,
+    EvidenceFactory,
+    MeetingFactory,
+    ParticipationFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def claims(*slugs: str) -> dict:
-    return {"participants": [{"slug": slug, "role": "", "side": ""} for slug in slugs]}
+def claims(*slugs: str, day: date | None = None) -> dict:
+    claimed = {"participants": [{"slug": slug, "role": "", "side": ""} for slug in slugs]}
+    if day is not None:
+        claimed["date"] = {"start": str(day), "end": str(day), "precision": "day"}
+    return {**claimed, "kind": "meeting", "status": "held"}
 
 
 def test_it_reads_the_reports_again_once_a_merged_person_rewrote_their_claims():
@@ -29,3 +43,33 @@ def test_it_reads_the_reports_again_once_a_merged_person_rewrote_their_claims():
 
     assert [report[4] for report in before] == [frozenset({merged_pk, other.pk})]
     assert [report[4] for report in after] == [frozenset({kept.pk, other.pk})]
+
+
+def test_the_resettle_command_places_copied_in_vague_reports_by_the_rules():
+    """Meetings copied in without the rules (an undated report kept on a record of its own
+    while talks of the same pair three days before publication are known to the day) are
+    placed as ingestion would place them, and a second run changes nothing."""
+    sullivan, wang = PersonFactory(name="Jake Sullivan"), PersonFactory(name="Wang Yi")
+    slugs = (sullivan.slug, wang.slug)
+    talks = MeetingFactory(title="Talks", start_date=date(2024, 3, 7))
+    vague = MeetingFactory(title="Talks, undated", start_date=None)
+    Meeting.objects.filter(pk=vague.pk).update(date_precision="unknown")
+    for meeting in (talks, vague):
+        ParticipationFactory(meeting=meeting, person=sullivan, side="us")
+        ParticipationFactory(meeting=meeting, person=wang, side="cn")
+    readout, later = (
+        ArticleFactory(published_at=datetime(2024, 3, day, 12, tzinfo=UTC), published_source=given)
+        for day, given in ((8, "given"), (10, "given"))
+    )
+    EvidenceFactory(article=readout, meeting=talks, claims=claims(*slugs, day=date(2024, 3, 7)))
+    undated = EvidenceFactory(article=later, meeting=vague, claims=claims(*slugs))
+
+    first, second = StringIO(), StringIO()
+    call_command("resettle", stdout=first)
+    call_command("resettle", stdout=second)
+
+    undated.refresh_from_db()
+    assert undated.meeting_id == talks.pk
+    assert not Evidence.objects.filter(meeting_id=vague.pk).exists()
+    assert "2 meetings changed" in first.getvalue()
+    assert "0 meetings changed" in second.getvalue()
