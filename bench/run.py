@@ -616,6 +616,7 @@ def bench_ingest(url, marker, api, env, worker, runs: int, articles: int) -> dic
         "p50_ms": summarise([r["p50_ms"] for r in results]),
         "p95_ms": summarise([r["p95_ms"] for r in results]),
         "post_p50_ms": summarise([r["post_p50_ms"] for r in results]),
+        "placed_after_s": summarise([r["placed_after_s"] for r in results]),
         "failed": sum(r["failed"] for r in results),
         "worker_concurrency": worker.concurrency,
         "target_articles_per_second": ingest.TARGET_ARTICLES_PER_SECOND,
@@ -779,6 +780,11 @@ def print_table(results: dict) -> None:
                 f"per article (target >= {ingest['target_articles_per_second']}/s: "
                 f"{'met' if ingest['met'] else 'MISSED'})"
             )
+            if ingest.get("placed_after_s"):
+                print(
+                    "  vague reports placed again after the last article was done: "
+                    f"{_range(ingest['placed_after_s'])} s"
+                )
             single = ingest.get("one_at_a_time")
             if single:
                 print(

@@ -20,6 +20,11 @@ def beat_schedule(settings) -> dict:
             "task": "articles.articles_sweep",
             "schedule": float(settings.INGEST_SWEEP_INTERVAL),
         },
+        # Place the vague reports batches asked for, should a queued task have been lost.
+        "resettle-waiting-reports": {
+            "task": "diplomacy.reports_resettle",
+            "schedule": float(settings.INGEST_SWEEP_INTERVAL),
+        },
         # Poll the feeds that are due; each source keeps its own interval.
         "poll-due-feeds": {"task": "articles.sources_poll_due", "schedule": 60.0},
         # One email a day per user with the events their email watches caught.

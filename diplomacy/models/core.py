@@ -5,6 +5,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.fields import XmlSafeCharField, XmlSafeTextField
 from articles.models import Article
@@ -394,6 +395,22 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.quote[:80]
+
+
+class ResettleRequest(models.Model):
+    """A meeting whose people's vague reports wait to be placed again.
+
+    A worker's batch records the meetings it changed here, in its own transaction, and one
+    task places the vague reports of all that wait at once (see services.resettling), so that
+    articles are not held up by it. A plain id, not a key: a meeting deleted meanwhile simply
+    has nothing left to place.
+    """
+
+    meeting_id = models.BigIntegerField(primary_key=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"meeting {self.meeting_id}"
 
 
 class Mention(models.Model):

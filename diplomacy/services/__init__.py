@@ -42,6 +42,7 @@ from diplomacy.services.processing import (
     article_reprocess,
     articles_process_batch,
     articles_process_claimed,
+    reports_resettle_waiting,
 )
 from diplomacy.services.recompute import meetings_recompute
 from diplomacy.services.reference import Ref, Reference, reference_current
@@ -83,5 +84,6 @@ __all__ = [
     "person_merge",
     "reference_current",
     "reports_resettle_all",
+    "reports_resettle_waiting",
     "undo_refusal",
 ]

@@ -49,12 +49,15 @@ def article_apply_extraction(article: Article, extraction: Extraction) -> set[in
     return articles_apply_extractions([(article, extraction)])
 
 
-def articles_apply_extractions(items: list[tuple[Article, Extraction]]) -> set[int]:
+def articles_apply_extractions(
+    items: list[tuple[Article, Extraction]], *, resettle: bool = True
+) -> set[int]:
     """Replace each article's mentions and evidence with its extraction; return meeting ids.
 
     Articles are matched in id order, each seeing the meetings the ones before it recorded;
     the meetings that existed before the batch are recomputed once, at the end, and vague
-    reports resettled then. Run inside a transaction.
+    reports resettled then, or, without `resettle`, asked to be (resettling.resettle_later).
+    Run inside a transaction.
     """
     items = sorted(items, key=lambda item: item[0].pk)
     lookups = _lookups([extraction for _, extraction in items])
@@ -82,10 +85,12 @@ def articles_apply_extractions(items: list[tuple[Article, Extraction]]) -> set[i
         batch.reshaped |= meetings_recompute(existing, lookups)
         # Vague reports of these people are placed again when the batch added one, or changed
         # a meeting's kind, date, place or people (see meetings_resettle).
-        if batch.vague or batch.reshaped:
+        if (batch.vague or batch.reshaped) and resettle:
             affected |= resettling.meetings_resettle(
                 batch.vague | batch.reshaped, lookups, batch.published_of
             )
+        elif batch.vague or batch.reshaped:
+            resettling.resettle_later(batch.vague | batch.reshaped)
     return affected
 
 
@@ -107,18 +112,13 @@ def reports_resettle_all(progress=None) -> int:
                 group = str(first) if first == second else f"{first}-{second}"
                 _lock_merges({_key(f"meeting:{group}"): True})
                 moved, scope = resettling.pairs_resettle(
-                    {(first, second)}, reference_current(), _unknown
+                    {(first, second)}, reference_current(), resettling.stored_dates_only
                 )
             changed += len(moved)
             placed |= scope
         if progress is not None:
             progress(done, len(pairs))
     return changed
-
-
-def _unknown(article_id: int) -> None:
-    """No publication date but the one stored (none, for an article whose date is unknown)."""
-    return None
 
 
 class _Batch:

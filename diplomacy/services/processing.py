@@ -25,9 +25,12 @@ from articles.services import (
 from diplomacy.extraction import extract
 from diplomacy.extraction.types import Extraction
 from diplomacy.gazetteer import gazetteer_current
+from diplomacy.models import ResettleRequest
 from diplomacy.revision import revision_bump, revision_bumps_deferred
 from diplomacy.services.article_topics import article_topics_refresh
 from diplomacy.services.evidence import articles_apply_extractions, known_publication_date
+from diplomacy.services.reference import reference_current
+from diplomacy.services.resettling import requests_resettle
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +67,17 @@ def articles_process_batch(article_id: int, size: int | None = None) -> dict[str
     if not claimed:
         return None
     ended: dict[str, list[int]] = defaultdict(list)
-    for article_id, status in sorted(articles_process_claimed(claimed).items()):
+    # The vague reports they moved are placed again by a task of their own (reports_resettle),
+    # for every batch that committed meanwhile at once: a batch is not held up by it.
+    for article_id, status in sorted(articles_process_claimed(claimed, resettle=False).items()):
         ended[str(status)].append(article_id)
     return dict(ended)
 
 
-def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
+def articles_process_claimed(articles: list[Article], resettle: bool = True) -> dict[int, str]:
     """Extract from claimed articles and merge them in one transaction; return each status.
+    Without `resettle`, the vague reports they move are placed again later (see
+    reports_resettle_waiting), and a task for it is queued once they commit.
 
     Extraction, a pure function, runs first and outside the transaction; an article it fails
     on ends failed alone. Should the merge fail, each article is merged again on its own, so
@@ -92,7 +99,7 @@ def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
             extracted.append((article, extraction))
         if len(extracted) > 1:
             try:
-                _merge(extracted)
+                _merge(extracted, resettle)
             except TRANSIENT_ERRORS:
                 raise
             except Exception:
@@ -103,7 +110,7 @@ def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
                 return statuses | dict.fromkeys((a.pk for a, _ in extracted), ArticleStatus.DONE)
         for article, extraction in extracted:
             try:
-                _merge([(article, extraction)])
+                _merge([(article, extraction)], resettle)
                 statuses[article.pk] = ArticleStatus.DONE
             except TRANSIENT_ERRORS:
                 raise
@@ -120,21 +127,60 @@ def articles_process_claimed(articles: list[Article]) -> dict[int, str]:
     return statuses
 
 
-def _merge(extracted: list[tuple[Article, Extraction]]) -> None:
+def _merge(extracted: list[tuple[Article, Extraction]], resettle: bool = True) -> None:
     """Apply the extractions and finish the articles in one transaction, with one revision
     bump; a deadlock broken by the database is tried again, the articles still claimed."""
     for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 with revision_bumps_deferred():
-                    articles_apply_extractions(extracted)
+                    articles_apply_extractions(extracted, resettle=resettle)
                     _finish(extracted)
                 revision_bump()
+                if not resettle:
+                    transaction.on_commit(reports_resettle_announce)
             return
         except OperationalError as error:
             if attempt == DEADLOCK_ATTEMPTS or not _deadlock(error):
                 raise
             logger.warning("Deadlock merging %s articles; trying again", len(extracted))
+
+
+def reports_resettle_announce() -> None:
+    """Queue the placing of the vague reports batches asked for, when a request waits.
+
+    A broker outage leaves them waiting for the periodic task (beat's resettle-waiting).
+    """
+    from diplomacy.tasks import reports_resettle
+
+    try:
+        if ResettleRequest.objects.exists():
+            reports_resettle.delay()
+    except Exception:
+        logger.exception("Could not queue the placing of vague reports; beat will")
+
+
+def reports_resettle_waiting() -> int:
+    """Place the vague reports every waiting request asks for, round after round until none
+    waits (requests that came during a round are the next round's); return how many meetings
+    changed. Another caller already placing them returns at once: its rounds take these."""
+    changed = 0
+    while True:
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    with revision_bumps_deferred():
+                        moved = requests_resettle(reference_current())
+                    if moved:
+                        revision_bump()
+                break
+            except OperationalError as error:
+                if attempt == DEADLOCK_ATTEMPTS or not _deadlock(error):
+                    raise
+                logger.warning("Deadlock placing vague reports; trying again")
+        if moved is None:
+            return changed
+        changed += len(moved)
 
 
 def _finish(extracted: list[tuple[Article, Extraction]]) -> None:

@@ -25,14 +25,14 @@ from datetime import date
 from itertools import combinations
 
 import orjson
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from articles.choices import PublishedSource
 from articles.models import Article
 from diplomacy import merging
 from diplomacy.choices import MeetingKind, ReviewState
 from diplomacy.extraction.types import MeetingCandidate, ParticipantClaim
-from diplomacy.models import EvidencePin, Meeting, Participation
+from diplomacy.models import EvidencePin, Meeting, Participation, ResettleRequest
 from diplomacy.selectors import tables
 from diplomacy.selectors.ingestion import NO_DISTANCE, fetch_rows
 from diplomacy.services.matching import date_distance, meeting_create
@@ -175,6 +175,58 @@ class _Meeting:
     def order(self) -> tuple:
         start = self.claim.start or date.max
         return (start, self.kind, self.location_id or 0, self.pk or 0)
+
+
+# One placing of waiting requests at a time (a transaction-scoped advisory lock's key), and
+# how long a caller waits for its turn.
+_REQUESTS_LOCK = 0x5245_5345_5454_4C45  # "RESETTLE"
+TURN_WAIT_MS = 2000
+_CLAIM_SQL = f"DELETE FROM {ResettleRequest._meta.db_table} RETURNING meeting_id"
+
+
+def resettle_later(touched: set[int]) -> None:
+    """Ask for the vague reports of these meetings' people to be placed again, by the next
+    `requests_resettle` (in this transaction: they wait only once it commits)."""
+    ResettleRequest.objects.bulk_create(
+        [ResettleRequest(meeting_id=pk) for pk in sorted(touched)], ignore_conflicts=True
+    )
+
+
+def requests_resettle(lookups: Reference) -> set[int] | None:
+    """Place the vague reports every waiting request asks for, and take the requests away;
+    return the meetings whose evidence changed, or None when there was nothing to do for
+    this caller: no request waits, or another transaction is placing them (and takes the
+    ones that came meanwhile in its next round). Run inside a transaction."""
+    if not _turn_taken():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL)
+        touched = {row[0] for row in cursor.fetchall()}
+    if not touched:
+        return None
+    return meetings_resettle(touched, lookups, stored_dates_only)
+
+
+def _turn_taken() -> bool:
+    """Take the one turn to place requests, waiting a moment for it: long enough for a caller
+    that has just found no request left to end, not for one in the middle of a round (whose
+    next round takes what this caller came for)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a timeout ends the savepoint
+            cursor.execute(f"SET LOCAL lock_timeout = '{TURN_WAIT_MS}ms'")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REQUESTS_LOCK])
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        return False
+    return True
+
+
+def stored_dates_only(article_id: int) -> None:
+    """An article's publication date is the stored one (inferred ones are stored by the time
+    a request is placed); without one, it has none."""
+    return None
 
 
 def meetings_resettle(touched: set[int], lookups: Reference, published_of) -> set[int]:

@@ -3,11 +3,13 @@
 from datetime import UTC, date, datetime
 from io import StringIO
 
+import psycopg
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
-from diplomacy.models import Evidence, Meeting
-from diplomacy.services import person_merge
+from diplomacy.models import Evidence, Meeting, ResettleRequest
+from diplomacy.services import person_merge, reports_resettle_waiting, resettling
 from diplomacy.services.reference import reference_current
 from diplomacy.services.resettling import _read
 from tests.factories import (
@@ -73,3 +75,18 @@ def test_the_resettle_command_places_copied_in_vague_reports_by_the_rules():
     assert not Evidence.objects.filter(meeting_id=vague.pk).exists()
     assert "2 meetings changed" in first.getvalue()
     assert "0 meetings changed" in second.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_leaves_waiting_requests_to_the_one_placing_them(monkeypatch):
+    """While another transaction places requests, a second caller waits a moment for its
+    turn, then leaves (the other's next round takes them); once the turn is free, it places
+    them and takes them away."""
+    monkeypatch.setattr(resettling, "TURN_WAIT_MS", 100)
+    ResettleRequest.objects.create(meeting_id=MeetingFactory().pk)
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [resettling._REQUESTS_LOCK])
+        assert reports_resettle_waiting() == 0
+        assert ResettleRequest.objects.count() == 1
+    assert reports_resettle_waiting() == 0  # a meeting without vague reports: nothing moves
+    assert not ResettleRequest.objects.exists()
