@@ -746,10 +746,10 @@ def test_it_keeps_the_rest_of_a_batch_when_one_article_fails(world, monkeypatch)
 
     apply = processing.articles_apply_extractions
 
-    def apply_unless_broken(items):
+    def apply_unless_broken(items, **options):
         if any(article.body == "Breaks the merge." for article, _ in items):
             raise ValueError("no merge")
-        return apply(items)
+        return apply(items, **options)
 
     monkeypatch.setattr(processing, "extract", extract)
     monkeypatch.setattr(processing, "articles_apply_extractions", apply_unless_broken)
@@ -770,7 +770,7 @@ def test_it_puts_a_whole_batch_back_when_the_database_drops(world, monkeypatch):
     """A transient error leaves every article of the batch pending for the retry."""
     reports = [ArticleFactory(body=f"Report {n}.", status="pending") for n in range(3)]
 
-    def drop(*args):
+    def drop(*args, **options):
         raise OperationalError("server closed the connection")
 
     monkeypatch.setattr(processing, "articles_apply_extractions", drop)
