@@ -181,15 +181,27 @@ class _Meeting:
 # how long a caller waits for its turn.
 _REQUESTS_LOCK = 0x5245_5345_5454_4C45  # "RESETTLE"
 TURN_WAIT_MS = 2000
-_CLAIM_SQL = f"DELETE FROM {ResettleRequest._meta.db_table} RETURNING meeting_id"
+# A request is stamped each time a batch makes it; it is taken away only if no batch stamped
+# it again while it was being placed. Reading requests takes no lock, so a batch never waits
+# for a placing to end.
+_REQUEST_SQL = f"""
+INSERT INTO {ResettleRequest._meta.db_table} (meeting_id, requested_at)
+SELECT unnest(%s::bigint[]), clock_timestamp()
+ON CONFLICT (meeting_id) DO UPDATE SET requested_at = EXCLUDED.requested_at
+"""
+_WAITING_SQL = f"SELECT meeting_id, requested_at FROM {ResettleRequest._meta.db_table}"
+_DONE_SQL = f"""
+DELETE FROM {ResettleRequest._meta.db_table} AS request
+USING unnest(%s::bigint[], %s::timestamptz[]) AS done (meeting_id, requested_at)
+WHERE request.meeting_id = done.meeting_id AND request.requested_at = done.requested_at
+"""
 
 
 def resettle_later(touched: set[int]) -> None:
     """Ask for the vague reports of these meetings' people to be placed again, by the next
     `requests_resettle` (in this transaction: they wait only once it commits)."""
-    ResettleRequest.objects.bulk_create(
-        [ResettleRequest(meeting_id=pk) for pk in sorted(touched)], ignore_conflicts=True
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_REQUEST_SQL, [sorted(touched)])
 
 
 def requests_resettle(lookups: Reference) -> set[int] | None:
@@ -199,12 +211,13 @@ def requests_resettle(lookups: Reference) -> set[int] | None:
     ones that came meanwhile in its next round). Run inside a transaction."""
     if not _turn_taken():
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL)
-        touched = {row[0] for row in cursor.fetchall()}
-    if not touched:
+    waiting = fetch_rows(_WAITING_SQL, [])
+    if not waiting:
         return None
-    return meetings_resettle(touched, lookups, stored_dates_only)
+    moved = meetings_resettle({pk for pk, _ in waiting}, lookups, stored_dates_only)
+    with connection.cursor() as cursor:
+        cursor.execute(_DONE_SQL, [list(column) for column in zip(*waiting, strict=True)])
+    return moved
 
 
 def _turn_taken() -> bool:

@@ -90,3 +90,19 @@ def test_a_worker_leaves_waiting_requests_to_the_one_placing_them(monkeypatch):
         assert ResettleRequest.objects.count() == 1
     assert reports_resettle_waiting() == 0  # a meeting without vague reports: nothing moves
     assert not ResettleRequest.objects.exists()
+
+
+def test_a_request_made_again_while_it_is_placed_waits_for_the_next_round(monkeypatch):
+    """A batch that changes a meeting again while its reports are being placed stamps the
+    request anew: the round that read the old stamp leaves it for the next one."""
+    first, second = MeetingFactory(), MeetingFactory()
+    resettling.resettle_later({first.pk, second.pk})
+    place = resettling.meetings_resettle
+
+    def placed_while_a_batch_commits(touched, lookups, published_of):
+        resettling.resettle_later({second.pk})
+        return place(touched, lookups, published_of)
+
+    monkeypatch.setattr(resettling, "meetings_resettle", placed_while_a_batch_commits)
+    assert resettling.requests_resettle(reference_current()) == set()
+    assert list(ResettleRequest.objects.values_list("meeting_id", flat=True)) == [second.pk]
