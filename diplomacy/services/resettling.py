@@ -180,7 +180,7 @@ class _Meeting:
 # One placing of waiting requests at a time (a transaction-scoped advisory lock's key), and
 # how long a caller waits for its turn.
 _REQUESTS_LOCK = 0x5245_5345_5454_4C45  # "RESETTLE"
-TURN_WAIT_MS = 2000
+TURN_WAIT_MS = 200
 # A request is stamped each time a batch makes it; it is taken away only if no batch stamped
 # it again while it was being placed. Reading requests takes no lock, so a batch never waits
 # for a placing to end.
