@@ -170,7 +170,7 @@ def settle_reports(url: str) -> None:
         cwd=BASE_DIR,
         env=env,
         check=True,
-        capture_output=True,
+        stdout=subprocess.DEVNULL,  # what goes wrong is on standard error
     )
 
 
