@@ -15,6 +15,10 @@ it touched are placed again, as a function of the reports alone:
 
 Curated meetings (confirmed, rejected, or with a locked field) neither give nor receive reports
 here, and sentences a curator's decision pinned stay where they were left.
+
+In process (`ingest --sync`, tests) this happens before the batch returns; a worker's batch
+instead records requests (`resettle_later`), which one task places once the batch committed,
+with those of every batch that committed meanwhile (`requests_resettle`).
 """
 
 from __future__ import annotations
@@ -284,7 +288,8 @@ def pairs_resettle(
     """Place again the vague reports of these pairs of people (see meetings_resettle).
 
     Return the meetings whose evidence changed (recomputed already), and the pairs whose
-    reports were placed: these, and those their reports of one or three people took in.
+    reports were placed: these, and those their reports of one person, or of three and more,
+    took in.
     """
     if not pairs:
         return set(), pairs
