@@ -163,7 +163,8 @@ def reports_resettle_announce() -> None:
 def reports_resettle_waiting() -> int:
     """Place the vague reports every waiting request asks for, round after round until none
     waits (requests that came during a round are the next round's); return how many meetings
-    changed. Another caller already placing them returns at once: its rounds take these."""
+    changed. Another caller already placing them makes this one return after a moment (see
+    resettling.TURN_WAIT_MS): its next round takes these."""
     changed = 0
     while True:
         for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
