@@ -253,14 +253,16 @@ def wait_done(url: str, ids: list[int]) -> dict[int, tuple[str, datetime | None]
     raise RuntimeError(f"{pending} articles were not processed within {DONE_TIMEOUT_SECONDS} s")
 
 
+PLACING_WAITS = "SELECT EXISTS (SELECT FROM diplomacy_resettlerequest)"
+
+
 def wait_placed(url: str) -> None:
     """Poll until no batch's request to place vague reports again waits (bounded)."""
     deadline = time.monotonic() + DONE_TIMEOUT_SECONDS
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
-            if not conn.execute("SELECT EXISTS (SELECT FROM diplomacy_resettlerequest)").fetchone()[
-                0
-            ]:
+            (waiting,) = conn.execute(PLACING_WAITS).fetchone()
+            if not waiting:
                 return
             time.sleep(0.2)
     raise RuntimeError(f"vague reports were not placed within {DONE_TIMEOUT_SECONDS} s")
