@@ -136,7 +136,7 @@ def create_database(url: str) -> None:
 
 def prepare_schema(url: str) -> None:
     """Apply migrations and the gazetteer (both idempotent) to the database at `url`."""
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = django_env(url)
     for command in (["migrate", "--noinput", "-v", "0"], ["load_reference", "--gazetteer-only"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
@@ -154,8 +154,7 @@ def link_channels(url: str) -> int:
     meeting's date, or a mechanism named in its title or evidence), so the bench reads the
     same links the application would write.
     """
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    return int(manage_shell(LINK_CHANNELS, env).strip().splitlines()[-1])
+    return int(manage_shell(LINK_CHANNELS, django_env(url)).strip().splitlines()[-1])
 
 
 def settle_reports(url: str) -> None:
@@ -167,14 +166,18 @@ def settle_reports(url: str) -> None:
     a database fed article by article holds, and an ingest benchmark measures that steady
     state instead of the first re-placing of each pair.
     """
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run(
         [sys.executable, "manage.py", "resettle", "--verbosity", "0"],
         cwd=BASE_DIR,
-        env=env,
+        env=django_env(url),
         check=True,
         stdout=subprocess.DEVNULL,  # what goes wrong is on standard error
     )
+
+
+def django_env(url: str) -> dict:
+    """The environment the application's commands run in against the database at `url`."""
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 
 def manage_shell(script: str, env: dict) -> str:

@@ -85,12 +85,11 @@ def articles_apply_extractions(
         batch.reshaped |= meetings_recompute(existing, lookups)
         # Vague reports of these people are placed again when the batch added one, or changed
         # a meeting's kind, date, place or people (see meetings_resettle).
-        if (batch.vague or batch.reshaped) and resettle:
-            affected |= resettling.meetings_resettle(
-                batch.vague | batch.reshaped, lookups, batch.published_of
-            )
-        elif batch.vague or batch.reshaped:
-            resettling.resettle_later(batch.vague | batch.reshaped)
+        changed = batch.vague | batch.reshaped
+        if changed and resettle:
+            affected |= resettling.meetings_resettle(changed, lookups, batch.published_of)
+        elif changed:
+            resettling.resettle_later(changed)
     return affected
 
 
@@ -109,8 +108,7 @@ def reports_resettle_all(progress=None) -> int:
     for done, (first, second) in enumerate(pairs, 1):
         if (first, second) not in placed:
             with transaction.atomic():
-                group = str(first) if first == second else f"{first}-{second}"
-                _lock_merges({_key(f"meeting:{group}"): True})
+                _lock_merges({_key(f"meeting:{_group(first, second)}"): True})
                 moved, scope = resettling.pairs_resettle(
                     {(first, second)}, reference_current(), resettling.stored_dates_only
                 )
@@ -255,8 +253,8 @@ def merge_lock_keys(candidates: list[MeetingCandidate], lookups: Reference) -> d
         people = sorted(
             {lookups.people[p.slug].pk for p in candidate.participants if p.slug in lookups.people}
         )
-        groups = [f"{a}-{b}" for a, b in combinations(people, 2)] or [
-            str(people[0]) if people else "nobody"
+        groups = [_group(a, b) for a, b in combinations(people, 2)] or [
+            _group(people[0], people[0]) if people else "nobody"
         ]
         weeks = _weeks(candidate)
         for group in groups:
@@ -268,6 +266,11 @@ def merge_lock_keys(candidates: list[MeetingCandidate], lookups: Reference) -> d
             for week in weeks:
                 keys[_key(f"meeting:{group}:{week}")] = True
     return keys
+
+
+def _group(first: int, second: int) -> str:
+    """Name a pair of people in lock keys (a person alone: their id)."""
+    return str(first) if first == second else f"{first}-{second}"
 
 
 def _weeks(candidate: MeetingCandidate) -> list[int] | None:

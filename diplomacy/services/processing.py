@@ -130,20 +130,31 @@ def articles_process_claimed(articles: list[Article], resettle: bool = True) -> 
 def _merge(extracted: list[tuple[Article, Extraction]], resettle: bool = True) -> None:
     """Apply the extractions and finish the articles in one transaction, with one revision
     bump; a deadlock broken by the database is tried again, the articles still claimed."""
-    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+
+    def merge() -> None:
+        with revision_bumps_deferred():
+            articles_apply_extractions(extracted, resettle=resettle)
+            _finish(extracted)
+        revision_bump()
+        if not resettle:
+            transaction.on_commit(reports_resettle_announce)
+
+    _atomic_retrying_deadlocks(merge, f"merging {len(extracted)} articles")
+
+
+def _atomic_retrying_deadlocks(work, what: str):
+    """Return `work()` run in a transaction, run again (DEADLOCK_ATTEMPTS in all) when the
+    database broke a deadlock by cancelling it."""
+    for _ in range(DEADLOCK_ATTEMPTS - 1):
         try:
             with transaction.atomic():
-                with revision_bumps_deferred():
-                    articles_apply_extractions(extracted, resettle=resettle)
-                    _finish(extracted)
-                revision_bump()
-                if not resettle:
-                    transaction.on_commit(reports_resettle_announce)
-            return
+                return work()
         except OperationalError as error:
-            if attempt == DEADLOCK_ATTEMPTS or not _deadlock(error):
+            if not _deadlock(error):
                 raise
-            logger.warning("Deadlock merging %s articles; trying again", len(extracted))
+            logger.warning("Deadlock %s; trying again", what)
+    with transaction.atomic():
+        return work()
 
 
 def reports_resettle_announce() -> None:
@@ -165,23 +176,18 @@ def reports_resettle_waiting() -> int:
     waits (requests that came during a round are the next round's); return how many meetings
     changed. Another caller already placing them makes this one return after a moment (see
     resettling.TURN_WAIT_MS): its next round takes these."""
+
+    def place() -> set[int] | None:
+        with revision_bumps_deferred():
+            moved = requests_resettle(reference_current())
+        if moved:
+            revision_bump()
+        return moved
+
     changed = 0
-    while True:
-        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
-            try:
-                with transaction.atomic():
-                    with revision_bumps_deferred():
-                        moved = requests_resettle(reference_current())
-                    if moved:
-                        revision_bump()
-                break
-            except OperationalError as error:
-                if attempt == DEADLOCK_ATTEMPTS or not _deadlock(error):
-                    raise
-                logger.warning("Deadlock placing vague reports; trying again")
-        if moved is None:
-            return changed
+    while (moved := _atomic_retrying_deadlocks(place, "placing vague reports")) is not None:
         changed += len(moved)
+    return changed
 
 
 def _finish(extracted: list[tuple[Article, Extraction]]) -> None:

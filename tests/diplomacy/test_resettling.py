@@ -106,3 +106,22 @@ def test_a_request_made_again_while_it_is_placed_waits_for_the_next_round(monkey
     monkeypatch.setattr(resettling, "meetings_resettle", placed_while_a_batch_commits)
     assert resettling.requests_resettle(reference_current()) == set()
     assert list(ResettleRequest.objects.values_list("meeting_id", flat=True)) == [second.pk]
+
+
+def test_the_people_placed_together_are_taken_to_their_closure():
+    """Seven undated reports of three people, each sharing two with the next: a change to the
+    first pair places all seven together, however long the chain (it once stopped after four
+    widenings, and placed the last reports by some of their group-mates only)."""
+    people = [PersonFactory(name=f"Official {number}") for number in range(9)]
+    for first in range(7):
+        named = people[first : first + 3]
+        meeting = MeetingFactory(start_date=None)
+        for person in named:
+            ParticipationFactory(meeting=meeting, person=person, side="us")
+        EvidenceFactory(meeting=meeting, claims=claims(*(person.slug for person in named)))
+
+    _, scope = resettling.pairs_resettle(
+        {(people[0].pk, people[1].pk)}, reference_current(), resettling.stored_dates_only
+    )
+
+    assert (people[7].pk, people[8].pk) in scope

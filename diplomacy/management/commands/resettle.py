@@ -2,7 +2,6 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from diplomacy.gazetteer import gazetteer_forget
 from diplomacy.services import reports_resettle_all
 
 
@@ -14,7 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        gazetteer_forget()
         started = time.monotonic()
         every = 1 if options["verbosity"] > 1 else 50
 
