@@ -15,6 +15,7 @@ import calendar
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from itertools import chain, repeat
 
 from diplomacy.choices import MeetingKind, MeetingStatus
@@ -41,6 +42,10 @@ class DateClaim:
 
     def interval(self) -> tuple[date, date] | None:
         """Return the days this claim allows, widened to its precision."""
+        return self._interval
+
+    @cached_property
+    def _interval(self) -> tuple[date, date] | None:  # claims are compared many times
         if self.start is None:
             return None
         end = self.end or self.start
@@ -81,7 +86,7 @@ def ancestors(location_id: int | None, parents: dict[int, int | None]) -> list[i
 
 
 def places_compatible(first: int | None, second: int | None, parents: dict) -> bool:
-    if first is None or second is None:
+    if first is None or second is None or first == second:
         return True
     return first in ancestors(second, parents) or second in ancestors(first, parents)
 

@@ -23,9 +23,11 @@ with those of every batch that committed meanwhile (`requests_resettle`).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import cached_property
 from itertools import combinations
 
 import orjson
@@ -71,23 +73,29 @@ FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::bigint[])
 WHERE e.article_id = moving.article_id AND e.meeting_id = moving.meeting_id
   AND e.start = moving.start
 """
-_SENTENCES_SQL = (
-    f"SELECT id, start, claims::text, confidence FROM {tables.EVIDENCE} WHERE id = ANY(%s)"
-)
+# The ids go as one string: a client-side bound array of a hundred thousand numbers costs
+# seconds of quoting.
+_SENTENCES_SQL = f"""
+SELECT id, start, claims::text, confidence FROM {tables.EVIDENCE}
+WHERE id = ANY(string_to_array(%s, ',')::bigint[])
+"""
 
 # Reports read from sentences, by the ids of the sentences' rows. A row's claims never change
 # but when a person is merged into another, and any change to people, places or topics changes
 # the reference's version: the reports are kept for one version (people found by the batch
 # that wrote them are in its rows alone), and for this many sets of rows, the least recently
 # used out first.
-READ_CACHE_SIZE = 10_000
+READ_CACHE_SIZE = 100_000
+READ_CHUNK = 5_000
 _read_cache: OrderedDict[tuple[int, ...], list[tuple]] = OrderedDict()
+_described: dict[bytes, tuple] = {}  # by the claims a report makes
 _read_version: list[str | None] = [None]
 
 
 def reports_forget() -> None:
     """Forget the reports read so far (the next resettling reads every one again)."""
     _read_cache.clear()
+    _described.clear()
 
 
 @dataclass
@@ -106,7 +114,7 @@ class _Report:
     place_id: int | None = None
     day: bool = False  # dated to the day
 
-    @property
+    @cached_property
     def claim(self) -> merging.DateClaim:
         candidate = self.candidate
         return merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
@@ -175,6 +183,12 @@ class _Meeting:
         place = merging.best_location(places, self.parents)
         self.location_id = place[0] if place else None
         return self
+
+    @property
+    def length(self) -> timedelta:
+        """How many days past its first its dates reach."""
+        span = self.claim.interval()
+        return span[1] - span[0] if span else timedelta(0)
 
     def order(self) -> tuple:
         start = self.claim.start or date.max
@@ -394,6 +408,7 @@ def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ..
     the day, its candidate (None when it names no one), people and place."""
     if _read_version[0] != lookups.version:
         _read_cache.clear()
+        _described.clear()
         _read_version[0] = lookups.version
     found, missing = {}, []
     for ids in sets:
@@ -403,17 +418,19 @@ def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ..
         else:
             _read_cache.move_to_end(ids)
             found[ids] = reports
-    if not missing:
-        return found
-    rows = {
-        pk: (start, orjson.loads(claims), confidence)
-        for pk, start, claims, confidence in fetch_rows(
-            _SENTENCES_SQL, [[pk for ids in missing for pk in ids]]
-        )
-    }
-    for ids in missing:
-        sentences = sorted((rows[pk] for pk in ids), key=lambda row: row[0])
-        found[ids] = _read_cache[ids] = [_describe(r, lookups) for r in _split(sentences)]
+    # A few thousand sets at a time: their rows' claims are held only while they are read.
+    for chunk in range(0, len(missing), READ_CHUNK):
+        reading = missing[chunk : chunk + READ_CHUNK]
+        parsed: dict[str, dict] = {}  # the rows of one meeting mostly claim the same
+        rows = {
+            pk: (start, parsed.get(claims) or parsed.setdefault(claims, orjson.loads(claims)), c)
+            for pk, start, claims, c in fetch_rows(
+                _SENTENCES_SQL, [",".join(str(pk) for ids in reading for pk in ids)]
+            )
+        }
+        for ids in reading:
+            sentences = sorted((rows[pk] for pk in ids), key=lambda row: row[0])
+            found[ids] = _read_cache[ids] = [_describe(r, lookups) for r in _split(sentences)]
     while len(_read_cache) > READ_CACHE_SIZE:
         _read_cache.popitem(last=False)
     return found
@@ -428,11 +445,17 @@ def _split(sentences) -> list[_Report]:
     each is placed on its own, as it would have been had they arrived apart.
     """
     reports: list[_Report] = []
+    # Sentences that claim the very same (one parsed dict) go where the first of them went:
+    # the first report that agreed with it still does, and none before it has come to.
+    joined: dict[int, _Report] = {}
     for start, claims, confidence in sentences:
-        report = next((r for r in reports if _agrees(r.claims, claims)), None)
+        report = joined.get(id(claims)) or next(
+            (r for r in reports if _agrees(r.claims, claims)), None
+        )
         if report is None:
             report = _Report(0, 0)
             reports.append(report)
+        joined[id(claims)] = report
         for name, value in claims.items():
             report.claims.setdefault(name, value)
         report.starts.add(start)
@@ -452,19 +475,21 @@ def _describe(report: _Report, lookups: Reference) -> tuple:
     """Return what resettling needs of a report read from its sentences: its starts, its
     confidence, whether it is dated to the day, its candidate (None when it names no one
     the reference knows: nothing to place it by, so it stays), people and place."""
-    candidate = _candidate(report.claims)
-    people = frozenset(
-        lookups.people[p.slug].pk for p in candidate.participants if p.slug in lookups.people
-    )
-    location = lookups.locations.get(candidate.location or "")
-    return (
-        frozenset(report.starts),
-        report.confidence,
-        _dated_to_the_day(report.claims),
-        candidate if people else None,
-        people,
-        location.pk if location else None,
-    )
+    key = orjson.dumps(report.claims, option=orjson.OPT_SORT_KEYS)
+    claimed = _described.get(key)
+    if claimed is None:  # reports alike share one description
+        candidate = _candidate(report.claims)
+        people = frozenset(
+            lookups.people[p.slug].pk for p in candidate.participants if p.slug in lookups.people
+        )
+        location = lookups.locations.get(candidate.location or "")
+        claimed = _described[key] = (
+            _dated_to_the_day(report.claims),
+            candidate if people else None,
+            people,
+            location.pk if location else None,
+        )
+    return (frozenset(report.starts), report.confidence, *claimed)
 
 
 def _describe_articles(reports, published_of) -> None:
@@ -494,7 +519,8 @@ def _leave_pinned(reports: list[_Report]) -> None:
 
 def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     """Return the meeting each movable report belongs on, creating vague records as needed."""
-    anchors = _anchors(reports.values(), lookups.parents, {r.people for r in movable})
+    places = _Places(lookups.parents)
+    anchors = _anchors(reports.values(), places, {r.people for r in movable})
     moving = {id(r) for r in movable}
     staying = [r for r in reports.values() if id(r) not in moving]
     # An article's candidates are meetings its extraction told apart: one report of an article
@@ -506,8 +532,10 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     for number, anchor in enumerate(anchors):
         for person in anchor.people:
             by_person[person].add(number)
+    starts = [anchor.claim.start or date.max for anchor in anchors]  # in order
     for report in sorted(movable, key=_Report.order):
-        home = _home(report, [anchors[n] for n in _having(report.people, by_person)], occupied)
+        numbers = _near(report, _having(report.people, by_person), starts, anchors)
+        home = _home(report, [anchors[n] for n in numbers], occupied)
         if home is not None:
             targets[id(report)] = home.pk
             occupied.add((report.article_id, home.pk))
@@ -515,7 +543,7 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
             homeless[report.candidate.kind == MeetingKind.CALL].append(report)
     keeping = {r.meeting_id for r in staying}
     for bucket in sorted(homeless):
-        for group in _gather(homeless[bucket], lookups.parents):
+        for group in _gather(homeless[bucket], places):
             pk = _record_for(group, keeping, lookups)
             keeping.add(pk)
             for report in group.reports:
@@ -523,7 +551,7 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     return targets
 
 
-def _anchors(reports, parents, claimed: set[frozenset[int]]) -> list[_Meeting]:
+def _anchors(reports, places: _Places, claimed: set[frozenset[int]]) -> list[_Meeting]:
     """Return the meetings known to the day, as their reports dated to the day describe them;
     only those with the people of one of the `claimed` sets (no report of others fits them)."""
     dated: dict[int, list[_Report]] = defaultdict(list)
@@ -534,8 +562,19 @@ def _anchors(reports, parents, claimed: set[frozenset[int]]) -> list[_Meeting]:
             for person in report.people:
                 by_person[person].add(report.meeting_id)
     wanted = set().union(*(_having(people, by_person) for people in claimed))
-    anchors = [_Meeting(dated[pk], parents, pk).settle() for pk in wanted]
+    anchors = [_Meeting(dated[pk], places, pk).settle() for pk in wanted]
     return sorted(anchors, key=_Meeting.order)
+
+
+def _near(report: _Report, numbers: list[int], starts: list[date], anchors) -> list[int]:
+    """Return the anchors (by number, in order) whose dates may overlap the report's: all of
+    them for an undated report; the others could not be of its meeting."""
+    span = report.claim.interval()
+    if span is None or not numbers:
+        return numbers
+    longest = max(anchors[n].length for n in numbers)
+    first = bisect_left(numbers, span[0] - longest, key=starts.__getitem__)
+    return numbers[first : bisect_right(numbers, span[1], key=starts.__getitem__)]
 
 
 def _having(people: frozenset[int], by_person: dict[int, set[int]]) -> list[int]:
@@ -547,15 +586,30 @@ def _having(people: frozenset[int], by_person: dict[int, set[int]]) -> list[int]
     return sorted(n for n, count in counts.items() if count >= 2)
 
 
-def _fits(report: _Report, meeting: _Meeting, parents) -> bool:
+def _fits(report: _Report, meeting: _Meeting, places: _Places) -> bool:
     """Return whether the merge rules allow the report to be of this meeting."""
     return (
-        _people_fit(report.people, meeting.people)
-        and merging.kinds_compatible(report.candidate.kind, meeting.kind)
-        and merging.places_compatible(report.place_id, meeting.location_id, parents)
-        and merging.status_fits(report.candidate.status, meeting.claim, report.published)
+        merging.kinds_compatible(report.candidate.kind, meeting.kind)
+        and _people_fit(report.people, meeting.people)
         and merging.dates_overlap(report.claim, meeting.claim)
+        and merging.status_fits(report.candidate.status, meeting.claim, report.published)
+        and places.compatible(report.place_id, meeting.location_id)
     )
+
+
+class _Places(dict):
+    """The places' parents, with which two places the merge rules let be one remembered."""
+
+    def __init__(self, parents: dict):
+        super().__init__(parents)
+        self._compatible: dict[tuple, bool] = {}
+
+    def compatible(self, first: int | None, second: int | None) -> bool:
+        known = self._compatible.get((first, second))
+        if known is None:
+            known = merging.places_compatible(first, second, self)
+            self._compatible[(first, second)] = known
+        return known
 
 
 def _people_fit(claimed: frozenset[int], present: frozenset[int]) -> bool:
@@ -574,8 +628,8 @@ def _rank(report: _Report, meeting: _Meeting) -> tuple:
 def _home(report: _Report, anchors: list[_Meeting], occupied: set) -> _Meeting | None:
     """Return the meeting known to the day the report is of, or None; an undated report does
     not choose between two that nothing tells apart."""
-    parents = anchors[0].parents if anchors else {}
-    ranked = [(_rank(report, a), a) for a in anchors if _fits(report, a, parents)]
+    places = anchors[0].parents if anchors else _Places({})
+    ranked = [(_rank(report, a), a) for a in anchors if _fits(report, a, places)]
     ranked.sort(key=lambda item: item[0])  # stable: anchors come in their own order
     if report.claim.start is None and len(ranked) > 1 and _tied(ranked, report.published):
         return None
@@ -591,7 +645,7 @@ def _tied(ranked, published: date | None) -> bool:
     return published is None or ranked[0][0][1] != NO_DISTANCE
 
 
-def _gather(reports: list[_Report], parents) -> list[_Meeting]:
+def _gather(reports: list[_Report], places: _Places) -> list[_Meeting]:
     """Group vague reports by the merge rules (the same people, or two of three or more), in
     their canonical order."""
     groups: list[_Meeting] = []
@@ -600,7 +654,7 @@ def _gather(reports: list[_Report], parents) -> list[_Meeting]:
         fitting = [
             (_rank(report, groups[number]), number)
             for number in _having(report.people, by_person)
-            if _fits(report, groups[number], parents)
+            if _fits(report, groups[number], places)
             and report.article_id not in groups[number].articles
         ]
         if fitting:
@@ -608,7 +662,7 @@ def _gather(reports: list[_Report], parents) -> list[_Meeting]:
             groups[number].join(report)
         else:
             number = len(groups)
-            groups.append(_Meeting([report], parents).settle())
+            groups.append(_Meeting([report], places).settle())
         for person in report.people:
             by_person[person].add(number)
     return groups
