@@ -27,7 +27,6 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 from itertools import combinations
 
 import orjson
@@ -98,14 +97,14 @@ def reports_forget() -> None:
     _described.clear()
 
 
-@dataclass
+@dataclass(slots=True)  # a placing may hold a hundred thousand
 class _Report:
     """What one article says of the meeting its evidence is on."""
 
     article_id: int
     meeting_id: int
     claims: dict = field(default_factory=dict)
-    starts: set[int] = field(default_factory=set)
+    starts: set[int] | frozenset[int] = field(default_factory=set)
     confidence: float = 0.0
     published: date | None = None
     content_hash: str = ""
@@ -113,11 +112,7 @@ class _Report:
     people: frozenset[int] = frozenset()
     place_id: int | None = None
     day: bool = False  # dated to the day
-
-    @cached_property
-    def claim(self) -> merging.DateClaim:
-        candidate = self.candidate
-        return merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision)
+    claim: merging.DateClaim = UNDATED  # the candidate's
 
     @property
     def dated_to_the_day(self) -> bool:
@@ -386,18 +381,19 @@ def _reports(pairs, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
     read = _read([tuple(ids) for _, _, ids in rows], lookups)
     reports = {}
     for article_id, meeting_id, ids in rows:
-        for part, (starts, confidence, day, candidate, people, place_id) in enumerate(
+        for part, (starts, confidence, day, candidate, people, place_id, claim) in enumerate(
             read[tuple(ids)]
         ):
             reports[(article_id, meeting_id, part)] = _Report(
                 article_id,
                 meeting_id,
-                starts=set(starts),
+                starts=starts,
                 confidence=confidence,
                 day=day,
                 candidate=candidate,
                 people=people,
                 place_id=place_id,
+                claim=claim,
             )
     return reports
 
@@ -405,7 +401,7 @@ def _reports(pairs, lookups, known=()) -> dict[tuple[int, int, int], _Report]:
 def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ...], list]:
     """Return the reports each set of sentences' rows (one article's on one meeting) makes,
     read now or kept from before: for each, its starts, its confidence, whether it is dated to
-    the day, its candidate (None when it names no one), people and place."""
+    the day, its candidate (None when it names no one), people, place and date."""
     if _read_version[0] != lookups.version:
         _read_cache.clear()
         _described.clear()
@@ -474,7 +470,7 @@ def _agrees(claims: dict, more: dict) -> bool:
 def _describe(report: _Report, lookups: Reference) -> tuple:
     """Return what resettling needs of a report read from its sentences: its starts, its
     confidence, whether it is dated to the day, its candidate (None when it names no one
-    the reference knows: nothing to place it by, so it stays), people and place."""
+    the reference knows: nothing to place it by, so it stays), people, place and date."""
     key = orjson.dumps(report.claims, option=orjson.OPT_SORT_KEYS)
     claimed = _described.get(key)
     if claimed is None:  # reports alike share one description
@@ -488,6 +484,7 @@ def _describe(report: _Report, lookups: Reference) -> tuple:
             candidate if people else None,
             people,
             location.pk if location else None,
+            merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision),
         )
     return (frozenset(report.starts), report.confidence, *claimed)
 
