@@ -27,6 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from hashlib import blake2b
 from itertools import combinations
 
 import orjson
@@ -87,7 +88,7 @@ WHERE id = ANY(string_to_array(%s, ',')::bigint[])
 READ_CACHE_SIZE = 100_000
 READ_CHUNK = 5_000
 _read_cache: OrderedDict[tuple[int, ...], list[tuple]] = OrderedDict()
-_described: dict[bytes, tuple] = {}  # by the claims a report makes
+_described: dict[bytes, tuple] = {}  # by a digest of the claims a report makes
 _read_version: list[str | None] = [None]
 
 
@@ -103,8 +104,8 @@ class _Report:
 
     article_id: int
     meeting_id: int
-    claims: dict = field(default_factory=dict)
-    starts: set[int] | frozenset[int] = field(default_factory=set)
+    claims: dict | None = None  # while read from its sentences
+    starts: set[int] | tuple[int, ...] = ()
     confidence: float = 0.0
     published: date | None = None
     content_hash: str = ""
@@ -449,7 +450,7 @@ def _split(sentences) -> list[_Report]:
             (r for r in reports if _agrees(r.claims, claims)), None
         )
         if report is None:
-            report = _Report(0, 0)
+            report = _Report(0, 0, claims={}, starts=set())
             reports.append(report)
         joined[id(claims)] = report
         for name, value in claims.items():
@@ -471,7 +472,8 @@ def _describe(report: _Report, lookups: Reference) -> tuple:
     """Return what resettling needs of a report read from its sentences: its starts, its
     confidence, whether it is dated to the day, its candidate (None when it names no one
     the reference knows: nothing to place it by, so it stays), people, place and date."""
-    key = orjson.dumps(report.claims, option=orjson.OPT_SORT_KEYS)
+    key = blake2b(orjson.dumps(report.claims, option=orjson.OPT_SORT_KEYS), digest_size=16)
+    key = key.digest()
     claimed = _described.get(key)
     if claimed is None:  # reports alike share one description
         candidate = _candidate(report.claims)
@@ -486,7 +488,7 @@ def _describe(report: _Report, lookups: Reference) -> tuple:
             location.pk if location else None,
             merging.DateClaim(candidate.start_date, candidate.end_date, candidate.date_precision),
         )
-    return (frozenset(report.starts), report.confidence, *claimed)
+    return (tuple(sorted(report.starts)), report.confidence, *claimed)
 
 
 def _describe_articles(reports, published_of) -> None:
