@@ -165,6 +165,20 @@ def test_it_refuses_invalid_fields_with_messages_per_field(token_client, data, f
     assert Article.objects.count() == 0
 
 
+def test_it_refuses_a_lone_surrogate_in_the_text_naming_it(token_client):
+    """JSON can escape half of a surrogate pair; such a text is refused, not stored."""
+    body = READOUT + " \ud83e and more."
+    payload = json.dumps({"body": body})  # ASCII, the half pair escaped
+
+    response = token_client.post(
+        reverse("api:article-list"), payload.encode(), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["body"] == ["Surrogate characters are not allowed: U+D83E."]
+    assert Article.objects.count() == 0
+
+
 OFFSETS_BEYOND_ANY_TIME_ZONE = [
     "2024-01-01T00:00:00+16:00",
     "2024-01-01T00:00:00-16:00",
