@@ -77,6 +77,37 @@ def test_the_resettle_command_places_copied_in_vague_reports_by_the_rules():
     assert "0 meetings changed" in second.getvalue()
 
 
+def test_a_report_of_a_month_finds_a_visit_that_began_the_month_before():
+    """A report is compared only with the meetings its dates can reach: that reach runs back
+    by the longest visit, so "their talks in February" still joins talks of 29 January to
+    2 February."""
+    blinken, wang = PersonFactory(name="Antony Blinken"), PersonFactory(name="Wang Yi")
+    slugs = (blinken.slug, wang.slug)
+    visit = MeetingFactory(title="Visit", start_date=date(2024, 1, 29), end_date=date(2024, 2, 2))
+    february = MeetingFactory(title="Talks in February", start_date=date(2024, 2, 1))
+    Meeting.objects.filter(pk=february.pk).update(date_precision="month")
+    for meeting in (visit, february):
+        ParticipationFactory(meeting=meeting, person=blinken, side="us")
+        ParticipationFactory(meeting=meeting, person=wang, side="cn")
+    readout, later = (
+        ArticleFactory(
+            published_at=datetime(2024, 2, day, 12, tzinfo=UTC), published_source="given"
+        )
+        for day in (3, 20)
+    )
+    visit_claims = claims(*slugs)
+    visit_claims["date"] = {"start": "2024-01-29", "end": "2024-02-02", "precision": "day"}
+    month_claims = claims(*slugs)
+    month_claims["date"] = {"start": "2024-02-01", "end": "2024-02-01", "precision": "month"}
+    EvidenceFactory(article=readout, meeting=visit, claims=visit_claims)
+    vague = EvidenceFactory(article=later, meeting=february, claims=month_claims)
+
+    call_command("resettle", stdout=StringIO())
+
+    vague.refresh_from_db()
+    assert vague.meeting_id == visit.pk
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_leaves_waiting_requests_to_the_one_placing_them(monkeypatch):
     """While another transaction places requests, a second caller waits a moment for its
