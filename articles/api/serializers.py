@@ -147,7 +147,8 @@ def _refuse_surrogates(value: str) -> None:
 
 
 class LongTextField(serializers.CharField):
-    """A CharField for texts of up to a megabyte."""
+    """A CharField for texts of up to a megabyte, whose lone surrogates are looked for with
+    one expression."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

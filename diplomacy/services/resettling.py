@@ -418,13 +418,13 @@ def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ..
     # A few thousand sets at a time: their rows' claims are held only while they are read.
     for chunk in range(0, len(missing), READ_CHUNK):
         reading = missing[chunk : chunk + READ_CHUNK]
-        parsed: dict[str, dict] = {}  # the rows of one meeting mostly claim the same
-        rows = {
-            pk: (start, parsed.get(claims) or parsed.setdefault(claims, orjson.loads(claims)), c)
-            for pk, start, claims, c in fetch_rows(
-                _SENTENCES_SQL, [",".join(str(pk) for ids in reading for pk in ids)]
-            )
-        }
+        ids_text = ",".join(str(pk) for ids in reading for pk in ids)
+        rows, decoded = {}, {}  # the rows of one meeting mostly claim the same: decoded once
+        for pk, start, text, confidence in fetch_rows(_SENTENCES_SQL, [ids_text]):
+            claims = decoded.get(text)
+            if claims is None:
+                claims = decoded[text] = orjson.loads(text)
+            rows[pk] = (start, claims, confidence)
         for ids in reading:
             sentences = sorted((rows[pk] for pk in ids), key=lambda row: row[0])
             found[ids] = _read_cache[ids] = [_describe(r, lookups) for r in _split(sentences)]
@@ -472,8 +472,8 @@ def _describe(report: _Report, lookups: Reference) -> tuple:
     """Return what resettling needs of a report read from its sentences: its starts, its
     confidence, whether it is dated to the day, its candidate (None when it names no one
     the reference knows: nothing to place it by, so it stays), people, place and date."""
-    key = blake2b(orjson.dumps(report.claims, option=orjson.OPT_SORT_KEYS), digest_size=16)
-    key = key.digest()
+    claims = orjson.dumps(report.claims, option=orjson.OPT_SORT_KEYS)
+    key = blake2b(claims, digest_size=16).digest()
     claimed = _described.get(key)
     if claimed is None:  # reports alike share one description
         candidate = _candidate(report.claims)
@@ -531,9 +531,11 @@ def _targets(movable, reports, lookups: Reference) -> dict[int, int]:
     for number, anchor in enumerate(anchors):
         for person in anchor.people:
             by_person[person].add(number)
-    starts = [anchor.claim.start or date.max for anchor in anchors]  # in order
+    # Anchors are known to the day: each has a start, and they come in its order.
+    starts = [anchor.claim.start or date.max for anchor in anchors]
+    reach = max((anchor.length for anchor in anchors), default=timedelta(0))
     for report in sorted(movable, key=_Report.order):
-        numbers = _near(report, _having(report.people, by_person), starts, anchors)
+        numbers = _near(report, _having(report.people, by_person), starts, reach)
         home = _home(report, [anchors[n] for n in numbers], occupied)
         if home is not None:
             targets[id(report)] = home.pk
@@ -565,14 +567,14 @@ def _anchors(reports, places: _Places, claimed: set[frozenset[int]]) -> list[_Me
     return sorted(anchors, key=_Meeting.order)
 
 
-def _near(report: _Report, numbers: list[int], starts: list[date], anchors) -> list[int]:
-    """Return the anchors (by number, in order) whose dates may overlap the report's: all of
-    them for an undated report; the others could not be of its meeting."""
+def _near(report: _Report, numbers: list[int], starts: list[date], reach: timedelta) -> list[int]:
+    """Return the anchors (by number, in order) whose dates may overlap the report's, given
+    the longest `reach` of an anchor's dates: all of them for an undated report; the others
+    could not be of its meeting."""
     span = report.claim.interval()
-    if span is None or not numbers:
+    if span is None:
         return numbers
-    longest = max(anchors[n].length for n in numbers)
-    first = bisect_left(numbers, span[0] - longest, key=starts.__getitem__)
+    first = bisect_left(numbers, span[0] - reach, key=starts.__getitem__)
     return numbers[first : bisect_right(numbers, span[1], key=starts.__getitem__)]
 
 
