@@ -30,6 +30,9 @@ LOCK := $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --universal 
 lock: install
 	$(LOCK) --custom-compile-command "make lock" --output-file requirements.lock
 	$(LOCK) --custom-compile-command "make lock" --extra dev --output-file requirements-dev.lock
+	@# pip-audit asks for CacheControl[filecache]: pinned without its extra, a newer CacheControl
+	@# on the index makes pip (in --require-hashes mode) refuse the install as unpinned.
+	sed -i 's/^cachecontrol==/cachecontrol[filecache]==/' requirements-dev.lock
 
 run: install
 	$(PY) -m devserver.run
