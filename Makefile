@@ -32,7 +32,7 @@ lock: install
 	$(LOCK) --custom-compile-command "make lock" --extra dev --output-file requirements-dev.lock
 	@# pip-audit asks for CacheControl[filecache]: pinned without its extra, a newer CacheControl
 	@# on the index makes pip (in --require-hashes mode) refuse the install as unpinned.
-	sed -i 's/^cachecontrol==/cachecontrol[filecache]==/' requirements-dev.lock
+	$(PY) -c "import pathlib, re; p = pathlib.Path('requirements-dev.lock'); p.write_text(re.sub(r'(?m)^cachecontrol==', 'cachecontrol[filecache]==', p.read_text()))"
 
 run: install
 	$(PY) -m devserver.run

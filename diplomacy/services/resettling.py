@@ -430,6 +430,8 @@ def _read(sets: list[tuple[int, ...]], lookups: Reference) -> dict[tuple[int, ..
             found[ids] = _read_cache[ids] = [_describe(r, lookups) for r in _split(sentences)]
     while len(_read_cache) > READ_CACHE_SIZE:
         _read_cache.popitem(last=False)
+    if len(_described) > READ_CACHE_SIZE:  # the kept reports hold their own; the rest go
+        _described.clear()
     return found
 
 
