@@ -120,6 +120,8 @@ PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 
 
 def _connection_settings(database: dict) -> dict:
+    # Django's backend, but with a health check that reads the socket (config/postgresql).
+    database["ENGINE"] = "config.postgresql"
     # Reuse connections for a minute, and check them first so a restarted server is survived.
     database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
     database["CONN_HEALTH_CHECKS"] = True
