@@ -332,7 +332,8 @@ def query_sets(url: str, credentials: dict | None = None) -> dict[str, dict]:
         end = start.replace(year=start.year + end_month // 12, month=end_month % 12 + 1)
         ranges.append((start, end))
     combined = []
-    for _, day, topic, person in picked[:40]:
+    described = [sample for sample in picked if sample[2] and sample[3]]  # a topic and a person
+    for _, day, topic, person in described[:40]:
         window_start = day.replace(month=1, day=1)
         window_end = day.replace(month=12, day=31)
         combined.append(
