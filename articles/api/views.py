@@ -15,6 +15,7 @@ from articles.api.serializers import (
     ArticleIngestSerializer,
     ArticleSerializer,
     ErrorSerializer,
+    article_item,
 )
 from articles.exceptions import TextTooLarge
 from articles.models import Article
@@ -223,10 +224,9 @@ class ArticleViewSet(RequestLimitErrorsMixin, viewsets.ReadOnlyModelViewSet):
             published_at=fields.get("published_at"),
             source=fields.get("source") or None,
         )
-        data = ArticleSerializer(outcome.article, context=self.get_serializer_context()).data
+        data = article_item(outcome.article, request, self.format_kwarg)
         return Response(
             data,
             status=status.HTTP_202_ACCEPTED if outcome.created else status.HTTP_200_OK,
-            # str(): DRF's Hyperlink is a str subclass, and WSGI servers insist on plain str.
-            headers={"Location": str(data["url"])},
+            headers={"Location": data["url"]},
         )

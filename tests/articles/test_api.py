@@ -73,6 +73,44 @@ def test_it_accepts_an_article_with_202_and_a_url_to_poll(token_client):
     assert token_client.get(body["url"]).status_code == 200
 
 
+def fresh_and_reloaded(**fields):
+    """The article as the submit door holds it (just created), then as read back."""
+    article = ArticleFactory(**fields)
+    return [article, Article.objects.select_related("source").get(pk=article.pk)]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"published_at": datetime.fromisoformat("2024-04-26T09:30:00+08:00"), "status": "pending"},
+        {
+            "status": "done",
+            "processed_at": datetime(2024, 4, 27, 3, 4, 5, 678901, tzinfo=UTC),
+            "extractor_version": "7",
+        },
+        {"status": "failed", "error": "No text.", "source": None, "published_at": None},
+        {"body": "", "content_hash": None, "url": "https://example.org/a?b=1", "title": ""},
+    ],
+)
+@pytest.mark.parametrize("query", ["", "?format=json"])
+def test_it_answers_a_submission_exactly_as_the_article_serializer_would(fields, query):
+    """The POST answer is built without the serializer, and says what the serializer says."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from articles.api.serializers import ArticleSerializer, article_item
+
+    request = Request(APIRequestFactory().post(reverse("api:article-list") + query))
+    for article in fresh_and_reloaded(**fields):
+        expected = ArticleSerializer(article, context={"request": request}).data
+
+        item = article_item(article, request)
+
+        assert item == expected
+        assert list(item) == list(expected)
+        assert json.dumps(item) == json.dumps(expected)
+
+
 def test_it_answers_200_with_the_existing_article_for_the_same_text(token_client):
     """The same text again (even re-spaced) returns the stored article, not a new one."""
     first = submit(token_client, {"body": READOUT})
