@@ -349,6 +349,43 @@ def test_it_stores_one_article_when_the_same_url_arrives_ten_times_at_once(pipel
     assert pipeline.fetch_queued == [article.pk]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_an_article_outside_a_transaction_with_one_statement_and_one_bump(pipeline):
+    """Alone, the insert commits itself: the revision moves on once, after the row is in."""
+    from diplomacy.revision import data_revision
+
+    before = data_revision()
+
+    outcome = article_ingest(body=READOUT)
+
+    assert not connection.in_atomic_block
+    assert data_revision() == before + 1
+    assert pipeline.extracted == [outcome.article.pk]
+
+
+def test_it_leaves_a_callers_transaction_usable_when_a_duplicate_wins_the_race(monkeypatch):
+    """Inside a transaction, a duplicate's unique violation is rolled back to a savepoint: the
+    existing article is returned and the caller's transaction goes on."""
+    import articles.services as services
+
+    first = article_ingest(body=READOUT).article
+    real_find = services._find_existing
+    looks = []
+
+    def find_late(*args):  # the first look finds nothing, as when another submission is faster
+        looks.append(args)
+        return None if len(looks) == 1 else real_find(*args)
+
+    monkeypatch.setattr(services, "_find_existing", find_late)
+
+    outcome = article_ingest(body=READOUT)
+
+    assert connection.in_atomic_block
+    assert (outcome.article.pk, outcome.created) == (first.pk, False)
+    assert len(looks) == 2
+    assert Article.objects.count() == 1
+
+
 def test_it_stores_any_offset_python_accepts_as_the_same_instant_in_utc():
     """A date-time at +16:00 (beyond what PostgreSQL stores) is kept as its UTC instant."""
     published = datetime.fromisoformat("2024-01-02T06:00:00+16:00")
