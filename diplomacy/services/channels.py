@@ -118,12 +118,7 @@ def _mechanism_links(meetings: dict, channels: list[Channel]) -> dict[tuple[int,
     }
     if not patterns:
         return {}
-    ids = list(meetings)
-    named: set[tuple[int, int]] = set()
-    for channel_id, (_, pattern) in patterns.items():
-        titled = Meeting.objects.filter(pk__in=ids, title__iregex=pattern)
-        named |= {(meeting_id, channel_id) for meeting_id in titled.values_list("pk", flat=True)}
-    named |= _named_in_evidence(ids, patterns)
+    named = _named(list(meetings), patterns)
     wanted = {}
     for meeting_id, channel_id in named:
         if _started(patterns[channel_id][0], meetings[meeting_id]):
@@ -131,9 +126,9 @@ def _mechanism_links(meetings: dict, channels: list[Channel]) -> dict[tuple[int,
     return wanted
 
 
-def _named_in_evidence(ids: list[int], patterns: dict) -> set[tuple[int, int]]:
-    """Return the (meeting, channel) pairs where a sentence of a meeting that may be a round
-    of a mechanism names it.
+def _named(ids: list[int], patterns: dict) -> set[tuple[int, int]]:
+    """Return the (meeting, channel) pairs where the meeting's title names the mechanism, or
+    a sentence of a meeting that may be a round of it does, read in one statement.
 
     A busy meeting has thousands of sentences: each is lower-cased once and searched for each
     alias as plain text, and only the few that contain one are matched against the channel's
@@ -147,14 +142,27 @@ def _named_in_evidence(ids: list[int], patterns: dict) -> set[tuple[int, int]]:
             regexes.append(pattern)
     with connection.cursor() as cursor:
         cursor.execute(
-            "WITH sentences AS MATERIALIZED ("
+            f"SELECT m.id, c.channel_id FROM {tables.MEETING} AS m"
+            " JOIN unnest(%s::bigint[], %s::text[]) AS c(channel_id, pattern)"
+            " ON m.title ~* c.pattern WHERE m.id = ANY(%s)"
+            " UNION "
+            "(WITH sentences AS MATERIALIZED ("
             f" SELECT e.meeting_id, e.quote, lower(e.quote) AS folded FROM {tables.EVIDENCE} AS e"
             f" JOIN {tables.MEETING} AS m ON m.id = e.meeting_id"
             " WHERE e.meeting_id = ANY(%s) AND NOT m.kind = ANY(%s))"
-            " SELECT DISTINCT s.meeting_id, c.channel_id FROM sentences AS s"
+            " SELECT s.meeting_id, c.channel_id FROM sentences AS s"
             " JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS c(channel_id, needle, pattern)"
-            " ON CASE WHEN strpos(s.folded, c.needle) > 0 THEN s.quote ~* c.pattern END",
-            [ids, list(NOT_CHANNEL_MEETINGS), channel_ids, needles, regexes],
+            " ON CASE WHEN strpos(s.folded, c.needle) > 0 THEN s.quote ~* c.pattern END)",
+            [
+                [channel_id for channel_id in patterns],
+                [pattern for _, pattern in patterns.values()],
+                ids,
+                ids,
+                list(NOT_CHANNEL_MEETINGS),
+                channel_ids,
+                needles,
+                regexes,
+            ],
         )
         return set(cursor.fetchall())
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import connection
+
 from diplomacy import merging
 from diplomacy.choices import MeetingStatus, ReviewState
 from diplomacy.models import Evidence, Location, Meeting, MeetingTopic, Participation, Person, Topic
+from diplomacy.selectors import tables
 from diplomacy.selectors.ingestion import (
     Claim,
     Link,
@@ -49,7 +52,7 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
         Meeting.objects.filter(pk__in=bare).delete()
     kept = [meeting for meeting in meetings if meeting.pk not in bare]
     participants, topics = links_by_meeting([meeting.pk for meeting in kept])
-    reshaped = set()
+    reshaped, counted = set(), []
     for meeting in kept:
         if _recompute(
             meeting,
@@ -58,8 +61,10 @@ def meetings_recompute(meeting_ids: set[int], lookups: Reference | None = None) 
             reference,
             participants.get(meeting.pk, []),
             topics.get(meeting.pk, []),
+            counted,
         ):
             reshaped.add(meeting.pk)
+    _save_counts(counted)
     channel_assign([meeting.pk for meeting in kept])
     return reshaped
 
@@ -77,8 +82,11 @@ class _Changes:
             self.changed.add(field)
 
 
-def _recompute(meeting, claims: list[Claim], totals, reference, participants, topics) -> bool:
-    """Recompute one meeting; return whether its kind, dates, place or people changed."""
+def _recompute(
+    meeting, claims: list[Claim], totals, reference, participants, topics, counted: list
+) -> bool:
+    """Recompute one meeting; return whether its kind, dates, place or people changed. A
+    meeting whose counts alone changed is added to `counted`, to be written with the others."""
     changes = _Changes(meeting)
     people = {link.slug for link in participants}
     _recompute_status_and_kind(changes, claims)
@@ -94,7 +102,7 @@ def _recompute(meeting, claims: list[Claim], totals, reference, participants, to
         topics = _sync_topics(meeting, claims, topics, reference)
     if not _locked(meeting, "title"):
         _retitle(changes, participants, topics, reference)
-    _save(meeting, changes.changed, totals)
+    _save(meeting, changes.changed, totals, counted)
     if meeting.review_state == ReviewState.CONFIRMED:
         _flag_conflicts(meeting, claims)
     return bool(changes.changed & SHAPE) or people != {link.slug for link in participants}
@@ -146,8 +154,9 @@ def _recompute_place(changes: _Changes, claims: list[Claim], reference: Referenc
         changes.put("location_note", located[0].claims["location"]["note"][:300])
 
 
-def _save(meeting: Meeting, changed: set[str], totals: dict) -> None:
-    """Write the changed fields; counts alone are written without touching updated_at."""
+def _save(meeting: Meeting, changed: set[str], totals: dict, counted: list) -> None:
+    """Write the changed fields; counts alone are left to _save_counts, which writes them
+    without touching updated_at."""
     counts = []
     for field in ("evidence_count", "article_count"):
         if getattr(meeting, field) != totals.get(field, 0):
@@ -156,7 +165,28 @@ def _save(meeting: Meeting, changed: set[str], totals: dict) -> None:
     if changed:
         meeting.save(update_fields=[*changed, *counts, "updated_at"])
     elif counts:
-        Meeting.objects.filter(pk=meeting.pk).update(**{f: getattr(meeting, f) for f in counts})
+        counted.append(meeting)
+
+
+_COUNTS_SQL = f"""
+UPDATE {tables.MEETING} AS m SET evidence_count = c.evidence, article_count = c.articles
+FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS c (id, evidence, articles)
+WHERE m.id = c.id
+"""
+
+
+def _save_counts(meetings: list[Meeting]) -> None:
+    """Write the counts of meetings whose counts alone changed, in one statement."""
+    if meetings:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _COUNTS_SQL,
+                [
+                    [m.pk for m in meetings],
+                    [m.evidence_count for m in meetings],
+                    [m.article_count for m in meetings],
+                ],
+            )
 
 
 def date_claim(claim: dict) -> merging.DateClaim:
