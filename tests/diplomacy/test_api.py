@@ -1007,6 +1007,20 @@ def test_it_throttles_anonymous_readers(api_client, monkeypatch):
     assert "detail" in api_client.get(url).json()
 
 
+def test_it_counts_anonymous_readers_at_the_anonymous_rate_alone(api_client, monkeypatch):
+    """The user rate is for signed-in users: a stricter one does not reach anonymous readers."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "4/minute", "user": "2/minute"}
+    )
+    url = reverse("api:meeting-list")
+
+    statuses = [api_client.get(url).status_code for _ in range(5)]
+
+    assert statuses == [200, 200, 200, 200, 429]
+
+
 def test_it_throttles_users_at_their_own_rate(api_client, monkeypatch):
     """Signed-in users have the user rate, counted per user."""
     from rest_framework.throttling import SimpleRateThrottle
