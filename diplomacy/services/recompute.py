@@ -176,7 +176,9 @@ WHERE m.id = c.id
 
 
 def _save_counts(meetings: list[Meeting]) -> None:
-    """Write the counts of meetings whose counts alone changed, in one statement."""
+    """Write the counts of meetings whose counts alone changed, in one statement (in the
+    order of their ids, as other writers lock them)."""
+    meetings = sorted(meetings, key=lambda meeting: meeting.pk)
     if meetings:
         with connection.cursor() as cursor:
             cursor.execute(
