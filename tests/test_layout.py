@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# config/ is wiring only: settings and their helpers, URLs, the API router, the Celery app.
+# config/ is wiring only: settings and their helpers, URLs, the API router and its policies
+# (errors, pages, permissions, throttles), the Celery app, and the database engine the
+# settings name (a package, as Django wants one).
+CONFIG_PACKAGES = {"postgresql"}
 CONFIG_MODULES = {
     "__init__.py",
     "settings.py",
@@ -20,6 +23,7 @@ CONFIG_MODULES = {
     "exceptions.py",
     "pagination.py",
     "permissions.py",
+    "throttling.py",
 }
 
 
@@ -52,4 +56,6 @@ def test_it_keeps_the_dependency_direction(package, forbidden):
 def test_it_keeps_config_to_wiring():
     """`config/` holds settings, URLs, the router and the Celery app, not runners or managers."""
     modules = {path.name for path in (BASE_DIR / "config").glob("*.py")}
+    packages = {path.parent.name for path in (BASE_DIR / "config").glob("*/__init__.py")}
     assert modules <= CONFIG_MODULES
+    assert packages <= CONFIG_PACKAGES
