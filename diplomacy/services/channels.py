@@ -143,26 +143,26 @@ def _named(ids: list[int], patterns: dict) -> set[tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT m.id, c.channel_id FROM {tables.MEETING} AS m"
-            " JOIN unnest(%s::bigint[], %s::text[]) AS c(channel_id, pattern)"
-            " ON m.title ~* c.pattern WHERE m.id = ANY(%s)"
+            " JOIN unnest(%(channels)s::bigint[], %(patterns)s::text[]) AS c(channel_id, pattern)"
+            " ON m.title ~* c.pattern WHERE m.id = ANY(%(ids)s)"
             " UNION "
             "(WITH sentences AS MATERIALIZED ("
             f" SELECT e.meeting_id, e.quote, lower(e.quote) AS folded FROM {tables.EVIDENCE} AS e"
             f" JOIN {tables.MEETING} AS m ON m.id = e.meeting_id"
-            " WHERE e.meeting_id = ANY(%s) AND NOT m.kind = ANY(%s))"
+            " WHERE e.meeting_id = ANY(%(ids)s) AND NOT m.kind = ANY(%(not_rounds)s))"
             " SELECT s.meeting_id, c.channel_id FROM sentences AS s"
-            " JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS c(channel_id, needle, pattern)"
+            " JOIN unnest(%(alias_channels)s::bigint[], %(needles)s::text[],"
+            " %(alias_patterns)s::text[]) AS c(channel_id, needle, pattern)"
             " ON CASE WHEN strpos(s.folded, c.needle) > 0 THEN s.quote ~* c.pattern END)",
-            [
-                [channel_id for channel_id in patterns],
-                [pattern for _, pattern in patterns.values()],
-                ids,
-                ids,
-                list(NOT_CHANNEL_MEETINGS),
-                channel_ids,
-                needles,
-                regexes,
-            ],
+            {
+                "channels": list(patterns),
+                "patterns": [pattern for _, pattern in patterns.values()],
+                "ids": ids,
+                "not_rounds": list(NOT_CHANNEL_MEETINGS),
+                "alias_channels": channel_ids,
+                "needles": needles,
+                "alias_patterns": regexes,
+            },
         )
         return set(cursor.fetchall())
 
