@@ -171,7 +171,7 @@ CACHES = {
 }
 if env_bool("CACHE_REDIS", False):
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         # A frozen Redis fails a request in seconds instead of holding a worker indefinitely.
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -344,7 +344,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "config.throttling.AnonRateThrottle",
         "config.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

@@ -339,7 +339,7 @@ def test_it_loads_a_redis_cache_with_socket_timeouts():
     )
     assert result.returncode == 0, result.stderr
     cache = json.loads(result.stdout)
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "config.cache.RedisCache"
     assert cache["LOCATION"] == "redis://redis:6379/1"
     assert cache["OPTIONS"]["socket_timeout"] <= 5
 

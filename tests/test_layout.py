@@ -7,8 +7,8 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # config/ is wiring only: settings and their helpers, URLs, the API router and its policies
-# (errors, pages, permissions, throttles), the Celery app, and the database engine the
-# settings name (a package, as Django wants one).
+# (errors, pages, permissions, throttles), the Celery app, and the database engine and cache
+# backend the settings name (the engine a package, as Django wants one).
 CONFIG_PACKAGES = {"postgresql"}
 CONFIG_MODULES = {
     "__init__.py",
@@ -24,6 +24,7 @@ CONFIG_MODULES = {
     "pagination.py",
     "permissions.py",
     "throttling.py",
+    "cache.py",
 }
 
 

@@ -6,7 +6,6 @@ from rest_framework import parsers, renderers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils import json
 
 from accounts.authentication import ApiTokenAuthentication
@@ -20,6 +19,7 @@ from articles.api.serializers import (
 from articles.exceptions import TextTooLarge
 from articles.models import Article
 from articles.services import article_ingest
+from config.throttling import ScopedRateThrottle
 
 # The metadata a text/plain body can carry in the query string.
 PLAIN_TEXT_FIELDS = ("url", "title", "published_at", "source")
