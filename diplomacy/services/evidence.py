@@ -16,8 +16,9 @@ from collections import defaultdict
 from contextvars import ContextVar
 from datetime import date
 from itertools import combinations
+from operator import attrgetter
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.signals import post_save
 
 from articles.choices import PublishedSource
@@ -354,57 +355,99 @@ def person_discover(new) -> Person:
 
 
 def _replace_mentions(items: list[tuple[Article, Extraction]], lookups: Reference) -> None:
-    """Replace the articles' mentions: one delete and one bulk insert for the batch."""
+    """Replace the articles' mentions: one delete and one COPY for the batch."""
     Mention.objects.filter(article_id__in=[article.pk for article, _ in items]).delete()
-    mentions = []
+    rows = []
     for article, extraction in items:
-        mentions += _mentions(article, extraction, lookups)
-    copy_rows(Mention, mentions)
+        rows += _mentions(article, extraction, lookups)
+    copy_values(Mention._meta.db_table, _MENTION_COLUMNS, rows)
 
 
 def copy_rows(model, rows: list) -> None:
-    """Insert unsaved model instances with COPY: a batch's thousands of mentions and evidence
-    rows, which an INSERT would send as that many quoted parameters. No signals are sent and
-    the instances get no ids (nothing here needs them)."""
+    """Insert unsaved model instances with COPY: a batch's thousands of evidence rows, which
+    an INSERT would send as that many quoted parameters. No signals are sent and the
+    instances get no ids (nothing here needs them)."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    values = [_copy_value(field) for field in fields]
+    columns = [field.column for field in fields]
+    copy_values(model._meta.db_table, columns, [[value(row) for value in values] for row in rows])
+
+
+def copy_values(table: str, columns, rows: list) -> None:
+    """Insert rows of the columns' values with COPY."""
     if not rows:
         return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        field.get_db_prep_save(field.pre_save(row, True), connection)
-                        for field in fields
-                    ]
-                )
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
-def _mentions(article: Article, extraction: Extraction, lookups: Reference) -> list[Mention]:
+# Fields whose attribute is written as it is: psycopg adapts the numbers, strings, booleans
+# and None they hold. Any other (JSON, arrays, dates set on saving) is prepared by the field.
+_AS_IS = {
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "FloatField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def _copy_value(field):
+    """Return how to read a field's value to copy from an instance."""
+    if field.get_internal_type() in _AS_IS and type(field).pre_save is models.Field.pre_save:
+        return attrgetter(field.attname)
+    return lambda row: field.get_db_prep_save(field.pre_save(row, True), connection)
+
+
+# A mention row as _mentions makes it (every column of Mention but the id): a batch holds
+# thousands, built without model instances.
+_MENTION_COLUMNS = (
+    "article_id",
+    "kind",
+    "text",
+    "start",
+    "end",
+    "person_id",
+    "location_id",
+    "topic_id",
+    "value",
+)
+
+
+def _mentions(article: Article, extraction: Extraction, lookups: Reference) -> list[tuple]:
+    """Return the rows (_MENTION_COLUMNS) of the article's mentions, each span of a kind once."""
     seen = set()
-    mentions = []
+    rows = []
     for mention in extraction.mentions:
         key = (mention.kind, mention.start, mention.end)
         if key in seen or mention.end <= mention.start:
             continue
         seen.add(key)
         slug = mention.slug or ""
-        mentions.append(
-            Mention(
-                article=article,
-                kind=mention.kind,
-                text=mention.text[:300],
-                start=mention.start,
-                end=mention.end,
-                person_id=_pk(lookups.people, slug) if mention.kind == "person" else None,
-                location_id=_pk(lookups.locations, slug) if mention.kind == "location" else None,
-                topic_id=_pk(lookups.topics, slug) if mention.kind == "topic" else None,
-                value=(mention.value or "")[:100],
+        rows.append(
+            (
+                article.pk,
+                mention.kind,
+                mention.text[:300],
+                mention.start,
+                mention.end,
+                _pk(lookups.people, slug) if mention.kind == "person" else None,
+                _pk(lookups.locations, slug) if mention.kind == "location" else None,
+                _pk(lookups.topics, slug) if mention.kind == "topic" else None,
+                (mention.value or "")[:100],
             )
         )
-    return mentions
+    return rows
 
 
 def _pk(refs: dict[str, Ref], slug: str) -> int | None:

@@ -245,17 +245,70 @@ def test_it_records_an_official_missing_from_the_gazetteer_for_review(world):
 
 
 def test_it_stores_mentions_linked_to_the_gazetteer(world):
-    """Person and topic mentions keep their spans and links."""
-    report = article("2024-01-27", "Sullivan raised fentanyl.")
+    """Mentions keep their spans, text, links and values; a span found twice is stored once."""
+    report = article("2024-01-27", "Sullivan raised fentanyl in Vienna on January 26.")
     mentions = [
         Mention("person", "Sullivan", 0, 8, slug="jake-sullivan"),
         Mention("topic", "fentanyl", 16, 24, slug="fentanyl"),
+        Mention("location", "Vienna", 28, 34, slug="vienna"),
+        Mention("location", "Vienna", 28, 34, slug="vienna"),
+        Mention("date", "January 26", 38, 48, value="2024-01-26"),
     ]
     services.article_apply_extraction(report, extraction(mentions=mentions))
     stored = {m.kind: m for m in MentionRow.objects.filter(article=report)}
     assert stored["person"].person == world["sullivan"]
     assert stored["topic"].topic.slug == "fentanyl"
     assert report.body[stored["topic"].start : stored["topic"].end] == "fentanyl"
+    columns = [f.attname for f in MentionRow._meta.concrete_fields if not f.primary_key]
+    rows = MentionRow.objects.filter(article=report).order_by("start").values_list(*columns)
+    vienna = Location.objects.get(slug="vienna").pk
+    topic = stored["topic"].topic_id
+    assert [dict(zip(columns, row, strict=True)) for row in rows] == [
+        {
+            "article_id": report.pk,
+            "kind": "person",
+            "text": "Sullivan",
+            "start": 0,
+            "end": 8,
+            "person_id": world["sullivan"].pk,
+            "location_id": None,
+            "topic_id": None,
+            "value": "",
+        },
+        {
+            "article_id": report.pk,
+            "kind": "topic",
+            "text": "fentanyl",
+            "start": 16,
+            "end": 24,
+            "person_id": None,
+            "location_id": None,
+            "topic_id": topic,
+            "value": "",
+        },
+        {
+            "article_id": report.pk,
+            "kind": "location",
+            "text": "Vienna",
+            "start": 28,
+            "end": 34,
+            "person_id": None,
+            "location_id": vienna,
+            "topic_id": None,
+            "value": "",
+        },
+        {
+            "article_id": report.pk,
+            "kind": "date",
+            "text": "January 26",
+            "start": 38,
+            "end": 48,
+            "person_id": None,
+            "location_id": None,
+            "topic_id": None,
+            "value": "2024-01-26",
+        },
+    ]
 
 
 def test_it_marks_an_article_done_after_processing(world, monkeypatch):
