@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connections, router
-from django.db.backends.postgresql.base import ServerBindingCursor
 
 from diplomacy.choices import ReviewState
 from diplomacy.models import Meeting
 from diplomacy.selectors import tables
 from diplomacy.selectors.meetings import MEETING_ROW_COLUMNS
+from diplomacy.selectors.statements import prepared_cursor
 
 # The slugs the filters accept, with their ids (and a person's count of meetings): topics and
 # people are reference data, read once per data revision rather than looked up on every
@@ -163,31 +163,6 @@ LEFT JOIN {tables.MEETING} AS m ON m.id = page.id
 LEFT JOIN {tables.LOCATION} AS l ON l.id = m.location_id
 ORDER BY {{order}}
 """
-
-
-class PreparedStatementCursor(ServerBindingCursor):
-    """Bind parameters on the server and prepare every statement, so that PostgreSQL parses
-    and plans each of the list's few statement shapes once per connection, not per request."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def prepared_cursor(alias: str):
-    """Return a Django cursor (logged like any other) that prepares its statements.
-
-    Where the settings turn prepared statements off (prepare_threshold None: behind a
-    transaction pooler the next transaction may run on another server connection, without
-    the statement) it is an ordinary cursor, and the statements are sent whole. So it is
-    while queries are logged (DEBUG, a test or a profile capturing them): the log then holds
-    the statement with its values, which can be run again, as under EXPLAIN.
-    """
-    connection = connections[alias]
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    if connection.queries_logged or connection.connection.prepare_threshold is None:
-        return connection.cursor()
-    return connection.make_cursor(PreparedStatementCursor(connection.connection))
 
 
 class PlainMeetingList:

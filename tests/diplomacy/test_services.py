@@ -409,6 +409,24 @@ def report_summit_by_name(published: str, location: str | None = None) -> None:
     services.article_apply_extraction(report, extraction(mention))
 
 
+def test_it_matches_candidates_of_one_shape_by_one_prepared_statement(world):
+    """Matching plans a statement shape once per connection: two reports of the same kind,
+    people and precision on other days reuse it, and both find their meetings."""
+    for number, day in enumerate((date(2024, 1, 26), date(2024, 3, 8), date(2024, 1, 26))):
+        published = (day + timedelta(days=1 + number)).isoformat()
+        report = article(published, f"Sullivan and Wang met ({number}).")
+        services.article_apply_extraction(report, extraction(candidate(start_date=day)))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert sum("CROSS JOIN LATERAL" in statement for statement in prepared) == 1
+    assert sorted(Meeting.objects.values_list("start_date", "article_count")) == [
+        (date(2024, 1, 26), 2),
+        (date(2024, 3, 8), 1),
+    ]
+
+
 def test_it_adds_an_undated_report_to_a_meeting_long_before_publication(world):
     """A report a year after the summit that names it joins it instead of starting a record."""
     woodside = LocationFactory(name="Woodside", slug="woodside", kind="city")
