@@ -12,12 +12,12 @@ from django.core.cache.backends import redis
 # written out in full: Lua would round its own arithmetic to 14 digits.
 # KEYS: the log. ARGV: now, the oldest time still in the window (exclusive), the window in
 # seconds, the limit, a member naming this request. Returns {held}, or {held, oldest time}
-# when the log is full and the request is not recorded.
+# when the log is full and the request is not recorded (now, for a limit of 0 and no log).
 _LOG_SCRIPT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local held = redis.call('ZCARD', KEYS[1])
 if held >= tonumber(ARGV[4]) then
-    return {held, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
+    return {held, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or ARGV[1]}
 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[3])

@@ -61,6 +61,10 @@ def test_it_refuses_a_request_beyond_the_rate_until_the_oldest_leaves_the_window
     assert asks(cache, "3/minute", START + 60.5)[0] is False  # the new one counts
 
 
+def test_it_refuses_every_request_at_a_rate_of_none(cache):
+    assert asks(cache, "0/minute", START) == (False, pytest.approx(60.0))
+
+
 def test_it_counts_each_address_apart(cache):
     assert asks(cache, "1/minute", START)[0] is True
     assert asks(cache, "1/minute", START + 1, address="198.51.100.4")[0] is True
