@@ -42,6 +42,8 @@ class RedisCacheClient(redis.RedisCacheClient):
 
 
 class RedisCache(redis.RedisCache):
+    """Django's Redis cache on the client above, able to keep a request log."""
+
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
