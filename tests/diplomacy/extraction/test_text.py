@@ -1,6 +1,9 @@
 """Normalisation and sentence splitting keep offsets into the exact input."""
 
-from diplomacy.extraction.text import build_document, normalise
+from hypothesis import given
+from hypothesis import strategies as st
+
+from diplomacy.extraction.text import _SAME_LENGTH, build_document, normalise
 
 
 def sentences_of(text: str) -> list[str]:
@@ -13,6 +16,20 @@ def test_it_normalises_without_changing_length():
     text = "“Talks” — held\x00in\u00a0Geneva’s\u2028hall İstanbul"
     assert len(normalise(text)) == len(text)
     assert normalise("“a” – b’s") == '"a" - b\'s'
+
+
+@given(
+    st.text(
+        st.one_of(
+            st.sampled_from(sorted(_SAME_LENGTH)),
+            st.characters(codec="utf-8"),
+        ),
+        max_size=80,
+    )
+)
+def test_it_maps_each_character_by_the_table_alone(text):
+    """ASCII or not, each character the table names is replaced and every other is kept."""
+    assert normalise(text) == "".join(_SAME_LENGTH.get(ch, ch) for ch in text)
 
 
 def test_it_keeps_abbreviations_inside_sentences():
