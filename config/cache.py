@@ -58,7 +58,10 @@ class RedisCache(redis.RedisCache):
 
         One round trip, atomic: requests made at once by many processes are each counted.
         """
-        key = self.make_and_validate_key(key)
+        # A key of its own: a value Django's cache wrote under the throttle's key (DRF's log,
+        # from processes not yet restarted on upgrade) is a string, which Redis would refuse
+        # to read as a sorted set, and they would refuse this.
+        key = self.make_and_validate_key(f"{key}:log")
         client = self._cache.get_client(key, write=True)
         if self._log_script is None:
             self._log_script = client.register_script(_LOG_SCRIPT)

@@ -89,11 +89,20 @@ def test_it_counts_every_request_made_at_once_by_many_clients(redis_cache):
         thread.join()
 
     assert allowed.count(True) == 25
-    key = redis_cache.make_and_validate_key("throttle_anon_203.0.113.9")
+    key = redis_cache.make_and_validate_key("throttle_anon_203.0.113.9:log")
     redis = redis_cache._cache.get_client(write=True)
     assert redis.type(key) == b"zset"
     assert redis.zcard(key) == 25
     assert 59 <= redis.ttl(key) <= 60
+
+
+def test_it_keeps_its_log_apart_from_a_log_drfs_throttle_wrote(redis_cache):
+    """While processes still running DRF's throttle write a pickled list under the throttle's
+    key (an upgrade under way), both go on counting: neither reads the other's value."""
+    redis_cache.set("throttle_anon_203.0.113.9", [START - 1, START - 2], 60)
+
+    assert asks(redis_cache, "3/minute", START) == (True, None)
+    assert redis_cache.get("throttle_anon_203.0.113.9") == [START - 1, START - 2]
 
 
 def test_it_keeps_one_redis_client_per_server(redis_cache):
