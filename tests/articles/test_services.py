@@ -62,6 +62,17 @@ def test_it_returns_the_existing_article_for_the_same_url():
     assert Article.objects.count() == 1
 
 
+def test_it_returns_the_article_with_the_same_text_before_the_one_at_the_same_url():
+    """Text known as one article and address known as another: the text decides."""
+    by_text = article_ingest(body=READOUT).article
+    article_ingest(url="https://news.example.org/2024/talks")
+
+    again = article_ingest(body=READOUT, url="https://news.example.org/2024/talks")
+
+    assert (again.article.pk, again.created) == (by_text.pk, False)
+    assert Article.objects.count() == 2
+
+
 def test_it_stores_a_url_only_article_waiting_for_its_fetch():
     """An address without text is stored with no body and no hash, pending its fetch."""
     article = article_ingest(url="https://news.example.org/a").article
