@@ -95,7 +95,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_DATETIME = serializers.DateTimeField(read_only=True)
+_DATETIME = serializers.DateTimeField(read_only=True)  # None for None, as in the serializer
 
 
 def article_item(article: Article, request, format: str | None = None) -> dict:
@@ -113,16 +113,12 @@ def article_item(article: Article, request, format: str | None = None) -> dict:
         "title": article.title,
         "source": source and {"slug": source.slug, "name": source.name, "kind": str(source.kind)},
         "source_url": article.url,
-        "published_at": _datetime_or_none(article.published_at),
+        "published_at": _DATETIME.to_representation(article.published_at),
         "published_source": str(article.published_source),
-        "processed_at": _datetime_or_none(article.processed_at),
+        "processed_at": _DATETIME.to_representation(article.processed_at),
         "extractor_version": article.extractor_version,
-        "created_at": _datetime_or_none(article.created_at),
+        "created_at": _DATETIME.to_representation(article.created_at),
     }
-
-
-def _datetime_or_none(value: datetime | None) -> str | None:
-    return None if value is None else _DATETIME.to_representation(value)
 
 
 class ArticleDetailSerializer(ArticleSerializer):
