@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import overload
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from diplomacy.choices import PersonReviewState, ReviewState
 from diplomacy.models import CurationEvent, Evidence, Meeting, Participation, Person, PersonRedirect
+from diplomacy.revision import cached_by_revision
 
 # Duplicates: meetings sharing a participant within this many days of each other.
 DUPLICATE_WINDOW = timedelta(days=10)
@@ -99,30 +102,71 @@ REVIEW_ORDER = (
 )
 
 
-def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> list[ReviewItem]:
+class ReviewQueue(Sequence[ReviewItem]):
+    """The review queue in its order, as (meeting id, reason) pairs. A slice's meetings are
+    read when it is taken, in one query: a page of 50 builds 50 meetings, not the 1,000
+    candidates the reasons' lists hold between them."""
+
+    def __init__(self, entries: list[tuple[int, str]]):
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> ReviewItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ReviewItem]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._items(self.entries[index])
+        return self._items([self.entries[index]])[0]
+
+    def __iter__(self) -> Iterator[ReviewItem]:
+        return iter(self[:])
+
+    @staticmethod
+    def _items(entries: list[tuple[int, str]]) -> list[ReviewItem]:
+        meetings = (
+            Meeting.objects.defer("search_vector")
+            .select_related("location")
+            .in_bulk([pk for pk, _ in entries])
+        )
+        return [ReviewItem(meetings[pk], reason) for pk, reason in entries if pk in meetings]
+
+
+def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> ReviewQueue:
     """Return meetings a curator should look at, each with its first reason, in REVIEW_ORDER:
     the meetings most reports carry first, then the newest, undated last.
 
-    Each reason's query reads only its first `limit` meetings in that order; the merged lists
-    are put in the same order again. Rejected and merged meetings never appear; confirmed
-    ones only for conflicting evidence.
+    Each reason's query reads the ids and sort keys of its first `limit` meetings in that
+    order; the merged lists are put in the same order again. That order is kept for the data
+    revision (paging and switching reasons read it again); the meetings of a page are read
+    when it is taken. Rejected and merged meetings never appear; confirmed ones only for
+    conflicting evidence.
     """
+    key = f"review-queue:{reason or 'all'}:{limit}"
+    return ReviewQueue(cached_by_revision(key, lambda: _review_entries(reason, limit)))
+
+
+def _review_entries(reason: str | None, limit: int) -> list[tuple[int, str]]:
+    """Return the queue's first `limit` (meeting id, reason) pairs in REVIEW_ORDER."""
     reasons = [reason] if reason else list(REVIEW_REASONS)
     queries = _review_queries(page=limit)
-    seen: dict[int, ReviewItem] = {}
+    seen: dict[int, tuple] = {}
     for name in reasons:
-        found = queries[name].defer("search_vector").select_related("location")
-        for meeting in found.order_by(*REVIEW_ORDER)[:limit]:
-            seen.setdefault(meeting.pk, ReviewItem(meeting, name))
-    items = sorted(seen.values(), key=_review_key, reverse=True)
-    return items[:limit]
-
-
-def _review_key(item: ReviewItem) -> tuple:
-    """REVIEW_ORDER in Python, for sorting descending."""
-    meeting = item.meeting
-    dated = meeting.start_date is not None
-    return (meeting.article_count, dated, meeting.start_date if dated else 0, meeting.pk)
+        rows = (
+            queries[name].order_by(*REVIEW_ORDER).values_list("pk", "article_count", "start_date")
+        )
+        for pk, article_count, start_date in rows[:limit]:
+            if pk not in seen:
+                dated = start_date is not None
+                seen[pk] = (article_count, dated, start_date if dated else 0, pk, name)
+    # REVIEW_ORDER in Python: most reports, dated before undated, newest, the higher id.
+    ordered = sorted(seen.values(), key=lambda row: row[:4], reverse=True)
+    return [(row[3], row[4]) for row in ordered[:limit]]
 
 
 def review_count() -> int:

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from diplomacy.choices import ReviewState
@@ -183,11 +184,18 @@ def test_it_builds_the_review_queue_in_a_bounded_number_of_queries(
             meeting=MeetingFactory(start_date=date(2024, 1, 1 + day % 28)), confidence=0.3
         )
     curator.get(reverse("diplomacy:review"))  # warm the session and permission caches
-    # session, user, the user's and their groups' permissions, one query per reason (five),
-    # the data revision keying the nav's cached count
-    with django_assert_num_queries(10):
+    cache.clear()
+    # session, user, the user's and their groups' permissions; the data revision keying the
+    # queue's order, one query per reason (five), the page's meetings; the data revision
+    # keying the nav's count, and the count
+    with django_assert_num_queries(13):
         response = curator.get(reverse("diplomacy:review"))
     assert response.content.decode().count("data-review-item") == rows
+    # Again, with nothing changed: the queue's order and the count come from the cache.
+    with django_assert_num_queries(7):
+        again = curator.get(reverse("diplomacy:review"))
+    links = re.findall(r'href="([^"]+)" data-review-link', response.content.decode())
+    assert re.findall(r'href="([^"]+)" data-review-link', again.content.decode()) == links
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -219,8 +227,9 @@ def test_it_serves_the_review_queue_api_in_a_bounded_number_of_queries(
         EvidenceFactory(
             meeting=MeetingFactory(start_date=date(2024, 1, 1 + day % 28)), confidence=0.3
         )
-    # the user's and their groups' permissions, one query per reason (five)
-    with django_assert_num_queries(7):
+    # the user's and their groups' permissions, the data revision keying the queue's order,
+    # one query per reason (five), the page's meetings
+    with django_assert_num_queries(9):
         response = api_client.get(reverse("api:review-list"))
     assert response.json()["count"] == rows
 

@@ -4,8 +4,16 @@ from datetime import date
 
 import pytest
 
+from diplomacy.models import Meeting
 from diplomacy.selectors.curation import review_count, review_queue
-from tests.factories import EvidenceFactory, MeetingFactory, ParticipationFactory, PersonFactory
+from diplomacy.services.curation import meeting_reject
+from tests.factories import (
+    EvidenceFactory,
+    LocationFactory,
+    MeetingFactory,
+    ParticipationFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,4 +178,35 @@ def test_a_short_page_of_busy_duplicates_is_the_start_of_the_whole_list():
     assert [item.meeting.title for item in review_queue("duplicate", 2)] == [
         "Busier pair",
         "Busy pair",
+    ]
+
+
+def test_it_reads_a_pages_meetings_only_and_follows_every_change(django_assert_num_queries):
+    """The queue's order is kept for the data revision, so paging reads one page's meetings;
+    a curator's action or a new report moves the revision and the queue with it."""
+    vienna = LocationFactory(name="Vienna")
+    for day in range(1, 6):
+        meeting = MeetingFactory(title=f"Day {day}", start_date=date(2024, 5, day), location=vienna)
+        EvidenceFactory(meeting=meeting, confidence=0.3)
+    everything = [item.meeting.title for item in review_queue()]
+    assert everything == ["Day 5", "Day 4", "Day 3", "Day 2", "Day 1"]
+    queue = review_queue()
+    with django_assert_num_queries(1):  # the page's meetings, with their places
+        page = queue[1:3]
+    assert [item.meeting.title for item in page] == ["Day 4", "Day 3"]
+    assert [item.reason for item in page] == ["low_confidence", "low_confidence"]
+    with django_assert_num_queries(0):
+        assert page[0].meeting.location.name == "Vienna"
+    with django_assert_num_queries(2):  # the data revision, then the page's meetings
+        assert review_queue()[0].meeting.title == "Day 5"
+    meeting_reject(Meeting.objects.get(title="Day 5"))
+    EvidenceFactory(meeting=MeetingFactory(title="Day 6", start_date=date(2024, 5, 6)))
+    late = MeetingFactory(title="Day 7", start_date=date(2024, 5, 7))
+    EvidenceFactory(meeting=late, confidence=0.2)
+    assert [item.meeting.title for item in review_queue()] == [
+        "Day 7",
+        "Day 4",
+        "Day 3",
+        "Day 2",
+        "Day 1",
     ]
