@@ -22,7 +22,6 @@ from diplomacy import selectors, services
 from diplomacy.choices import ReviewState
 from diplomacy.forms import MeetingEditForm
 from diplomacy.models import CurationEvent, Evidence, Location, Meeting, Person, Topic
-from diplomacy.revision import cached_by_revision
 from diplomacy.roles import can_curate
 from diplomacy.services.curation import LOCKABLE, CurationError
 
@@ -71,11 +70,16 @@ def curation_context(meeting: Meeting, evidence_rows) -> dict:
     }
 
 
-def review_count_for(user) -> int | None:
+def review_count_for(user) -> str | None:
     """Return the review queue's length for a curator's nav, or None for anyone else."""
     if not can_curate(user):
         return None
-    return cached_by_revision("review-count", selectors.review_count)
+    return queue_length(selectors.review_queue())
+
+
+def queue_length(queue: selectors.ReviewQueue) -> str:
+    """The queue's length as shown: "200+" when more meetings wait behind its last one."""
+    return f"{len(queue)}+" if queue.more else str(len(queue))
 
 
 def _meeting(slug: str) -> Meeting:
@@ -388,7 +392,7 @@ def review(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "reason": reason,
             "reasons": selectors.REVIEW_REASONS.items(),
-            "count": len(items),
+            "count": queue_length(items),
         },
     )
 

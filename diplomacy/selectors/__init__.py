@@ -33,13 +33,13 @@ from diplomacy.selectors.channels import (
 from diplomacy.selectors.curation import (
     REVIEW_REASONS,
     ReviewItem,
+    ReviewQueue,
     article_sentences,
     curation_history,
     meeting_duplicates,
     meeting_survivor,
     person_search,
     person_survivor,
-    review_count,
     review_queue,
 )
 from diplomacy.selectors.meetings import (
@@ -121,6 +121,7 @@ __all__ = [
     "NetworkNode",
     "Readout",
     "ReviewItem",
+    "ReviewQueue",
     "StatusStep",
     "article_evidence",
     "article_findings",
@@ -166,7 +167,6 @@ __all__ = [
     "person_search",
     "person_survivor",
     "person_topics",
-    "review_count",
     "review_queue",
     "search_window_start",
     "status_history",

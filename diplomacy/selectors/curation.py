@@ -105,10 +105,12 @@ REVIEW_ORDER = (
 class ReviewQueue(Sequence[ReviewItem]):
     """The review queue in its order, as (meeting id, reason) pairs. A slice's meetings are
     read when it is taken, in one query: a page of 50 builds 50 meetings, not the 1,000
-    candidates the reasons' lists hold between them."""
+    candidates the reasons' lists hold between them. `more` says that other meetings wait
+    behind the last one."""
 
-    def __init__(self, entries: list[tuple[int, str]]):
+    def __init__(self, entries: list[tuple[int, str]], more: bool = False):
         self.entries = entries
+        self.more = more
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -137,7 +139,7 @@ class ReviewQueue(Sequence[ReviewItem]):
         return [ReviewItem(meetings[pk], reason) for pk, reason in entries if pk in meetings]
 
 
-def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> ReviewQueue:
+def review_queue(reason: str | None = None, limit: int | None = None) -> ReviewQueue:
     """Return meetings a curator should look at, each with its first reason, in REVIEW_ORDER:
     the meetings most reports carry first, then the newest, undated last.
 
@@ -145,10 +147,14 @@ def review_queue(reason: str | None = None, limit: int = REVIEW_LIMIT) -> Review
     order; the merged lists are put in the same order again. That order is kept for the data
     revision (paging and switching reasons read it again); the meetings of a page are read
     when it is taken. Rejected and merged meetings never appear; confirmed ones only for
-    conflicting evidence.
+    conflicting evidence. One meeting more than `limit` (REVIEW_LIMIT) is looked for, to tell
+    whether more wait: the queue's length is then shown as "200+", which costs a fraction of
+    counting every meeting waiting.
     """
+    limit = limit or REVIEW_LIMIT
     key = f"review-queue:{reason or 'all'}:{limit}"
-    return ReviewQueue(cached_by_revision(key, lambda: _review_entries(reason, limit)))
+    entries = cached_by_revision(key, lambda: _review_entries(reason, limit + 1))
+    return ReviewQueue(entries[:limit], more=len(entries) > limit)
 
 
 def _review_entries(reason: str | None, limit: int) -> list[tuple[int, str]]:
@@ -169,20 +175,9 @@ def _review_entries(reason: str | None, limit: int) -> list[tuple[int, str]]:
     return [(row[3], row[4]) for row in ordered[:limit]]
 
 
-def review_count() -> int:
-    """Return how many meetings wait in the review queue (the nav's badge), in one query."""
-    waiting = Q()
-    for query in _review_queries().values():
-        waiting |= Q(pk__in=query.values("pk"))
-    return Meeting.objects.filter(waiting).count()
-
-
-def _review_queries(page: int | None = None) -> dict:
-    """Return the meetings of each review reason, as querysets.
-
-    With `page`, the querysets need only give their first `page` meetings in REVIEW_ORDER
-    right (the queue's lists); without it, every meeting (the count).
-    """
+def _review_queries(page: int) -> dict:
+    """Return the meetings of each review reason, as querysets that need only give their first
+    `page` meetings in REVIEW_ORDER right (the queue's lists)."""
     unreviewed = Meeting.objects.filter(review_state=ReviewState.AUTO)
     return {
         "conflict": Meeting.objects.visible().filter(_evidence_where("conflicting")),
@@ -256,7 +251,7 @@ def _best_confidence_below(threshold: float) -> Q:
 DUPLICATE_REACH = 4
 
 
-def _has_duplicate(page: int | None = None) -> Q:
+def _has_duplicate(page: int) -> Q:
     """A visible meeting shares a participant within DUPLICATE_WINDOW days.
 
     Each participant's meetings are put in date order once (a window over the participations
@@ -264,7 +259,7 @@ def _has_duplicate(page: int | None = None) -> Q:
     before or just after it does. Comparing every pair of a busy person's meetings instead
     grew with the square of their count (0.7 s at 5,000 meetings).
 
-    With `page`, only the busiest unreviewed meetings are looked at first: the first
+    For a page, only the busiest unreviewed meetings are looked at first: the first
     (page × DUPLICATE_REACH) dated ones in REVIEW_ORDER (read from meeting_review_order_idx),
     each probed in turn for a participant's other visible meeting within the window until a
     page is found. When that finds a page of them, every other duplicate would come after it
@@ -273,8 +268,6 @@ def _has_duplicate(page: int | None = None) -> Q:
     """
     params = [ReviewState.REJECTED, DUPLICATE_WINDOW.days, DUPLICATE_WINDOW.days]
     every = _neighbours_sql("'-infinity'")
-    if page is None:
-        return Q(pk__in=RawSQL(every, params))
     sql = f"""
         WITH found AS ({_busiest_duplicates_sql()})
         SELECT id FROM found

@@ -159,6 +159,22 @@ def test_it_lists_the_review_queue_with_reasons_and_filters(readouts, curator):
     assert readouts["malta"].title not in only
 
 
+def test_it_shows_the_queues_length_with_a_plus_when_more_wait(curator, monkeypatch):
+    """The nav and the page give the queue's length, "2+" once more wait than it lists."""
+    monkeypatch.setattr("diplomacy.selectors.curation.REVIEW_LIMIT", 2)
+    for day in (1, 2):
+        EvidenceFactory(meeting=MeetingFactory(start_date=date(2024, 1, day)), confidence=0.3)
+
+    def lengths() -> tuple[list[str], list[str]]:
+        html = curator.get(reverse("diplomacy:review")).content.decode()
+        nav = re.findall(r'data-testid="review-count">([^<]+)<', html)
+        return nav, re.findall(r'<h1>Review queue <span class="muted">\(([^)]+)\)', html)
+
+    assert lengths() == (["2"], ["2"])
+    EvidenceFactory(meeting=MeetingFactory(start_date=date(2024, 1, 3)), confidence=0.3)
+    assert lengths() == (["2+"], ["2+"])
+
+
 @pytest.mark.parametrize("query", [{}, {"reason": "low_confidence"}])
 def test_it_lists_the_review_queue_most_reported_first(curator, query):
     """Meetings with 1, 5 and 3 reports are listed 5, 3, 1 though the one report is newest,
@@ -187,11 +203,11 @@ def test_it_builds_the_review_queue_in_a_bounded_number_of_queries(
     cache.clear()
     # session, user, the user's and their groups' permissions; the data revision keying the
     # queue's order, one query per reason (five), the page's meetings; the data revision
-    # keying the nav's count, and the count
-    with django_assert_num_queries(13):
+    # again for the nav's count, which is the queue's own
+    with django_assert_num_queries(12):
         response = curator.get(reverse("diplomacy:review"))
     assert response.content.decode().count("data-review-item") == rows
-    # Again, with nothing changed: the queue's order and the count come from the cache.
+    # Again, with nothing changed: the queue's order comes from the cache.
     with django_assert_num_queries(7):
         again = curator.get(reverse("diplomacy:review"))
     links = re.findall(r'href="([^"]+)" data-review-link', response.content.decode())

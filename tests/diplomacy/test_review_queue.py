@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from diplomacy.models import Meeting
-from diplomacy.selectors.curation import review_count, review_queue
+from diplomacy.selectors.curation import review_queue
 from diplomacy.services.curation import meeting_reject
 from tests.factories import (
     EvidenceFactory,
@@ -66,7 +66,7 @@ def test_it_flags_conflicting_evidence_on_shown_meetings_only():
         meeting = MeetingFactory(title=title, start_date=date(2024, 3, 1), review_state=state)
         EvidenceFactory(meeting=meeting, conflicting=True)
     assert reasons("conflict") == {"Auto", "Confirmed"}
-    assert review_count() == 2
+    assert len(review_queue()) == 2
 
 
 def test_a_short_page_of_duplicates_is_the_start_of_the_whole_list():
@@ -190,6 +190,9 @@ def test_it_reads_a_pages_meetings_only_and_follows_every_change(django_assert_n
         EvidenceFactory(meeting=meeting, confidence=0.3)
     everything = [item.meeting.title for item in review_queue()]
     assert everything == ["Day 5", "Day 4", "Day 3", "Day 2", "Day 1"]
+    assert not review_queue().more
+    assert review_queue(limit=4).more and not review_queue(limit=5).more
+    assert [item.meeting.title for item in review_queue(limit=4)] == everything[:4]
     queue = review_queue()
     with django_assert_num_queries(1):  # the page's meetings, with their places
         page = queue[1:3]
