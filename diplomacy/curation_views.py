@@ -393,6 +393,8 @@ def review(request: HttpRequest) -> HttpResponse:
             "reason": reason,
             "reasons": selectors.REVIEW_REASONS.items(),
             "count": queue_length(items),
+            "more": items.more,
+            "listed": len(items),
         },
     )
 

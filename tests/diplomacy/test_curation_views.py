@@ -171,8 +171,11 @@ def test_it_shows_the_queues_length_with_a_plus_when_more_wait(curator, monkeypa
         return nav, re.findall(r'<h1>Review queue <span class="muted">\(([^)]+)\)', html)
 
     assert lengths() == (["2"], ["2"])
+    assert "more wait" not in curator.get(reverse("diplomacy:review")).content.decode()
     EvidenceFactory(meeting=MeetingFactory(start_date=date(2024, 1, 3)), confidence=0.3)
     assert lengths() == (["2+"], ["2+"])
+    html = curator.get(reverse("diplomacy:review")).content.decode()
+    assert "The first 2 are listed; more wait behind them." in html
 
 
 @pytest.mark.parametrize("query", [{}, {"reason": "low_confidence"}])
