@@ -301,8 +301,9 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Backchannel <alerts@localhost>")
 
-# Celery: Redis in production; kombu's filesystem transport when nothing is configured.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL").strip() or "filesystem://"
+# Celery: Redis in production; kombu's filesystem transport when nothing is configured (its
+# host is not used, but kombu warns on every connection without one).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL").strip() or "filesystem://localhost/"
 CELERY_FILESYSTEM_DIR = Path(env_str("CELERY_FILESYSTEM_DIR", str(DEVDATA_DIR / "celery")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {

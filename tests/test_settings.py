@@ -156,7 +156,25 @@ def test_it_uses_the_embedded_database_when_database_url_is_unset():
         DEVDB_PORT="54999",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "127.0.0.1", "54999", "filesystem://"]
+    assert result.stdout.split() == ["True", "127.0.0.1", "54999", "filesystem://localhost/"]
+
+
+def test_the_default_broker_takes_a_task_without_warning(tmp_path):
+    """kombu warns on every pooled connection to a broker URL without a host (a line in every
+    `make run` log); the default has one, and the task lands in the folder."""
+    code = (
+        "import logging, os; from celery import Celery; from django.conf import settings as s\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "for folder in ('queue', 'control'): os.makedirs(s.CELERY_FILESYSTEM_DIR / folder)\n"
+        "app = Celery('check')\n"
+        "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        "app.send_task('diplomacy.article_extract', args=[1])\n"
+        "print(len(os.listdir(s.CELERY_FILESYSTEM_DIR / 'queue')))\n"
+    )
+    result = load_settings(code, DEVDB_PORT="54999", CELERY_FILESYSTEM_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1"]
+    assert "WARNING" not in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(
