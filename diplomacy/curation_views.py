@@ -392,9 +392,8 @@ def review(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "reason": reason,
             "reasons": selectors.REVIEW_REASONS.items(),
+            "queue": items,
             "count": queue_length(items),
-            "more": items.more,
-            "listed": len(items),
         },
     )
 
