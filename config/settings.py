@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session middleware, so that a session saved by a request counts as a write.
     "accounts.replicas.ReplicaReadMiddleware",
+    "diplomacy.revision.RequestRevisionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -3,6 +3,10 @@
 Caches of aggregates (filter choices, topic activity) and the ETags of lists are keyed by it,
 so they are correct across every web process without being told what changed. It is a
 PostgreSQL sequence: reading it costs one tiny query and never waits for a writer's lock.
+
+A request reads it once (RequestRevisionMiddleware): the view's caches, its ETag and the nav's
+then agree on one number, and the request reads it again only after a write of its own.
+Outside requests (the worker, commands) every call reads it.
 """
 
 from __future__ import annotations
@@ -19,16 +23,38 @@ from accounts.replicas import reading_from_replica
 SEQUENCE = "diplomacy_data_revision"
 # Set while a batch of writes defers its bumps to one at the end (revision_bumps_deferred).
 _deferred: ContextVar[bool] = ContextVar("revision_bumps_deferred", default=False)
+# The revision this request has read ("value"), forgotten when it writes; None outside requests.
+_request_reading: ContextVar[dict | None] = ContextVar("request_revision", default=None)
 # Cached aggregates live at most this long even when nothing changed (memory, not correctness).
 CACHE_SECONDS = 600
 
 
 def data_revision() -> int:
     """Return the current revision (one query, always on the primary: a replica's copy of a
-    sequence runs ahead of the rows it has replayed)."""
+    sequence runs ahead of the rows it has replayed). Within a request, the one it first read."""
+    reading = _request_reading.get()
+    if reading is not None and "value" in reading:
+        return reading["value"]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT last_value FROM {SEQUENCE}")
-        return cursor.fetchone()[0]
+        value = cursor.fetchone()[0]
+    if reading is not None:
+        reading["value"] = value
+    return value
+
+
+class RequestRevisionMiddleware:
+    """Let each request read the revision once, however many caches it keys by it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_reading.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_reading.reset(token)
 
 
 def revision_bump() -> None:
@@ -60,6 +86,9 @@ def revision_bumps_deferred():
 def _bump() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT nextval('{SEQUENCE}')")
+    reading = _request_reading.get()
+    if reading is not None:
+        reading.clear()  # what this request reads next may include its own write
 
 
 def cached_by_revision(key: str, compute, revision: int | None = None, *, latest_only=False):

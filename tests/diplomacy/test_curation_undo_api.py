@@ -278,9 +278,10 @@ def test_it_builds_a_person_page_with_history_in_a_bounded_number_of_queries(
 
 # the person with offices; session, user, the user's and their groups' permissions; the
 # meetings' count; the history; the undo check (whether a newer action exists, the person);
-# counterparts; topics; the data revision for the nav; the page of meetings with their
-# participants (with people) and topics (with topics); the person's network and activity strip
-PERSON_PAGE_QUERIES = 20
+# the data revision, once for the network's cache and the nav; the person's network;
+# counterparts; topics; the page of meetings with their participants (with people) and
+# topics (with topics)
+PERSON_PAGE_QUERIES = 19
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -294,8 +295,8 @@ def test_it_builds_a_curators_article_page_in_a_bounded_number_of_queries(
     url = reverse("articles:article", args=[article.pk])
     curator.get(url)  # warm the session, permission, review-count and findings caches
     # the article with its source; session, user, the user's and their groups' permissions;
-    # the data revision twice (the findings' and the nav's count's caches); the sentences for
-    # the alias form
-    with django_assert_num_queries(8):
+    # the data revision, once for the findings' and the nav's count's caches; the sentences
+    # for the alias form
+    with django_assert_num_queries(7):
         response = curator.get(url)
     assert response.content.decode().count("data-start=") == rows
