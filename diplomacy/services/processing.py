@@ -30,7 +30,7 @@ from diplomacy.revision import revision_bump, revision_bumps_deferred
 from diplomacy.services.article_topics import article_topics_refresh
 from diplomacy.services.evidence import articles_apply_extractions, known_publication_date
 from diplomacy.services.reference import reference_current
-from diplomacy.services.resettling import requests_resettle
+from diplomacy.services.resettling import PlacingElsewhere, requests_resettle
 
 logger = logging.getLogger(__name__)
 
@@ -174,8 +174,13 @@ def reports_resettle_announce() -> None:
 def reports_resettle_waiting() -> int:
     """Place the vague reports every waiting request asks for, round after round until none
     waits (requests that came during a round are the next round's); return how many meetings
-    changed. Another caller already placing them makes this one return after a moment (see
-    resettling.TURN_WAIT_MS): its next round takes these."""
+    changed.
+
+    Another caller holding the turn makes this one return at once, leaving the requests to
+    it: a holder looks for requests again after each round, and once more after letting go
+    of the turn, so it also takes those made by batches that found the turn held just as it
+    found nothing left.
+    """
 
     def place() -> set[int] | None:
         with revision_bumps_deferred():
@@ -185,9 +190,15 @@ def reports_resettle_waiting() -> int:
         return moved
 
     changed = 0
-    while (moved := _atomic_retrying_deadlocks(place, "placing vague reports")) is not None:
-        changed += len(moved)
-    return changed
+    while True:
+        try:
+            moved = _atomic_retrying_deadlocks(place, "placing vague reports")
+        except PlacingElsewhere:
+            return changed
+        if moved is not None:
+            changed += len(moved)
+        elif not ResettleRequest.objects.exists():  # looked at again, the turn let go
+            return changed
 
 
 def _finish(extracted: list[tuple[Article, Extraction]]) -> None:

@@ -31,7 +31,7 @@ from hashlib import blake2b
 from itertools import combinations
 
 import orjson
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 
 from articles.choices import PublishedSource
 from articles.models import Article
@@ -191,10 +191,8 @@ class _Meeting:
         return (start, self.kind, self.location_id or 0, self.pk or 0)
 
 
-# One placing of waiting requests at a time (a transaction-scoped advisory lock's key), and
-# how long a caller waits for its turn.
+# One placing of waiting requests at a time (a transaction-scoped advisory lock's key).
 _REQUESTS_LOCK = 0x5245_5345_5454_4C45  # "RESETTLE"
-TURN_WAIT_MS = 200
 # A request is stamped each time a batch makes it; it is taken away only if no batch stamped
 # it again while it was being placed. Reading requests takes no lock, so a batch never waits
 # for a placing to end.
@@ -218,13 +216,18 @@ def resettle_later(touched: set[int]) -> None:
         cursor.execute(_REQUEST_SQL, [sorted(touched)])
 
 
+class PlacingElsewhere(Exception):
+    """Another transaction holds the turn to place requests: it takes these after its round
+    (see processing.reports_resettle_waiting)."""
+
+
 def requests_resettle(lookups: Reference) -> set[int] | None:
     """Place the vague reports every waiting request asks for, and take the requests away;
-    return the meetings whose evidence changed, or None when there was nothing to do for
-    this caller: no request waits, or another transaction is placing them (and takes the
-    ones that came meanwhile in its next round). Run inside a transaction."""
+    return the meetings whose evidence changed, or None when no request waits. Raise
+    PlacingElsewhere, at once, when another transaction holds the turn. Run inside a
+    transaction: the turn is held until it ends."""
     if not _turn_taken():
-        return None
+        raise PlacingElsewhere
     waiting = fetch_rows(_WAITING_SQL, [])
     if not waiting:
         return None
@@ -235,19 +238,10 @@ def requests_resettle(lookups: Reference) -> set[int] | None:
 
 
 def _turn_taken() -> bool:
-    """Take the one turn to place requests, waiting a moment for it: long enough for a caller
-    that has just found no request left to end, not for one in the middle of a round (whose
-    next round takes what this caller came for)."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:  # a timeout ends the savepoint
-            cursor.execute(f"SET LOCAL lock_timeout = '{TURN_WAIT_MS}ms'")
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REQUESTS_LOCK])
-            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-    except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
-            raise
-        return False
-    return True
+    """Take the one turn to place requests if it is free; never wait for it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_REQUESTS_LOCK])
+        return cursor.fetchone()[0]
 
 
 def stored_dates_only(article_id: int) -> None:

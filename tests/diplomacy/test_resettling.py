@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from diplomacy.models import Evidence, Meeting, ResettleRequest
-from diplomacy.services import person_merge, reports_resettle_waiting, resettling
+from diplomacy.services import person_merge, processing, reports_resettle_waiting, resettling
 from diplomacy.services.reference import reference_current
 from diplomacy.services.resettling import _read
 from tests.factories import (
@@ -109,17 +109,49 @@ def test_a_report_of_a_month_finds_a_visit_that_began_the_month_before():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_leaves_waiting_requests_to_the_one_placing_them(monkeypatch):
-    """While another transaction places requests, a second caller waits a moment for its
-    turn, then leaves (the other's next round takes them); once the turn is free, it places
-    them and takes them away."""
-    monkeypatch.setattr(resettling, "TURN_WAIT_MS", 100)
+def test_a_worker_leaves_waiting_requests_to_the_one_placing_them():
+    """While another transaction places requests, a second caller leaves at once, without
+    waiting (the other takes them after its round); once the turn is free, it places them
+    and takes them away."""
     ResettleRequest.objects.create(meeting_id=MeetingFactory().pk)
     with psycopg.connect(**connection.get_connection_params()) as other:
         other.execute("SELECT pg_advisory_xact_lock(%s)", [resettling._REQUESTS_LOCK])
         assert reports_resettle_waiting() == 0
         assert ResettleRequest.objects.count() == 1
     assert reports_resettle_waiting() == 0  # a meeting without vague reports: nothing moves
+    assert not ResettleRequest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_placing_takes_requests_left_to_it_as_it_found_none(monkeypatch):
+    """A batch commits its request while the holder of the turn, having found none, has not
+    let go yet: the batch's own caller finds the turn held and leaves, so the holder looks
+    again once it has let go, and places the request."""
+    meeting = MeetingFactory()
+    look = resettling.requests_resettle
+    rounds = []
+
+    def a_batch_commits_as_none_is_found(lookups):
+        moved = look(lookups)
+        rounds.append(moved)
+        if len(rounds) == 1:
+            with psycopg.connect(**connection.get_connection_params()) as batch:
+                batch.execute(
+                    f"INSERT INTO {ResettleRequest._meta.db_table} (meeting_id, requested_at)"
+                    " VALUES (%s, now()) ON CONFLICT DO NOTHING",
+                    [meeting.pk],
+                )
+                batch.commit()
+                # that batch's own caller: the turn is held, so it leaves the request
+                assert not batch.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s)", [resettling._REQUESTS_LOCK]
+                ).fetchone()[0]
+        return moved
+
+    monkeypatch.setattr(processing, "requests_resettle", a_batch_commits_as_none_is_found)
+
+    assert reports_resettle_waiting() == 0  # a meeting without vague reports: nothing moves
+    assert rounds == [None, set(), None]
     assert not ResettleRequest.objects.exists()
 
 
