@@ -24,6 +24,8 @@ SEQUENCE = "diplomacy_data_revision"
 # Set while a batch of writes defers its bumps to one at the end (revision_bumps_deferred).
 _deferred: ContextVar[bool] = ContextVar("revision_bumps_deferred", default=False)
 # The revision this request has read ("value"), forgotten when it writes; None outside requests.
+# A dict the request holds, not the value itself: what is stored reaches the rest of the request
+# even from code that runs in a copy of its context (a sync view under ASGI).
 _request_reading: ContextVar[dict | None] = ContextVar("request_revision", default=None)
 # Cached aggregates live at most this long even when nothing changed (memory, not correctness).
 CACHE_SECONDS = 600

@@ -177,22 +177,18 @@ class ConditionalGetMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.revision_etag = None
-        # The revision read for a GET, kept so the view may key what it caches by it too.
-        self.revision = None
         if request.method in ("GET", "HEAD"):
-            self.revision = data_revision()
-            self.revision_etag = self.etag_for(request, self.revision)
+            self.revision_etag = self.etag_for(request)
             if self.revision_etag in parse_etags(request.headers.get("If-None-Match", "")):
                 raise NotModified(self.revision_etag)
 
-    def etag_for(self, request, revision: int | None = None) -> str:
+    def etag_for(self, request) -> str:
         # The host and the media type change the body (absolute URLs, JSON or CSV).
         varying = "\n".join(
             [request.get_host(), request.get_full_path(), request.accepted_media_type or ""]
         )
         digest = hashlib.blake2b(varying.encode(), digest_size=12).hexdigest()
-        revision = data_revision() if revision is None else revision
-        return f'W/"{revision}-{digest}"'
+        return f'W/"{data_revision()}-{digest}"'
 
     def handle_exception(self, exc):
         if isinstance(exc, NotModified):
@@ -209,6 +205,6 @@ class ConditionalGetMixin:
 class DatedConditionalGetMixin(ConditionalGetMixin):
     """ETags that also change with the date: the answer counts days up to today."""
 
-    def etag_for(self, request, revision: int | None = None) -> str:
+    def etag_for(self, request) -> str:
         today = timezone.localdate().isoformat()
-        return super().etag_for(request, revision).replace('"', f'"{today}-', 1)
+        return super().etag_for(request).replace('"', f'"{today}-', 1)

@@ -67,6 +67,7 @@ from diplomacy.models import (
     Person,
     Topic,
 )
+from diplomacy.revision import data_revision
 from diplomacy.roles import can_curate
 from diplomacy.selectors import MeetingEvidenceIds, topic_activity
 from diplomacy.selectors.meeting_list import PlainMeetingList
@@ -255,10 +256,7 @@ class MeetingViewSet(
     def plain_rows(self, request) -> PlainMeetingList | None:
         """Return the rows of the common filters read without the FilterSet, or None when the
         FilterSet must read the parameters (diplomacy/api/meeting_list.py)."""
-        if self.revision is None:
-            return None
-        revision = self.revision
-        selected = plain_filter(request.query_params, lambda: filter_slugs_at(revision))
+        selected = plain_filter(request.query_params, lambda: filter_slugs_at(data_revision()))
         if selected is None:
             return None
         return PlainMeetingList(selected, expected=self.requested_page(request))
